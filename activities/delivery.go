@@ -1,0 +1,58 @@
+package activities
+
+import (
+	"context"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+
+	"outbound/internal/delivery"
+	"outbound/internal/email"
+	"outbound/internal/model"
+)
+
+// DeliverSMS sends one SMS. The idempotency key (conversation + message id)
+// makes the provider drop a retried attempt it already accepted.
+func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.Delivered, error) {
+	sent, err := a.SMS.Send(ctx, d.From, d.To, d.Text, d.IdempotencyKey)
+	if err != nil {
+		return model.Delivered{}, deliveryError(err)
+	}
+	return model.Delivered{ProviderID: sent.SID, Segments: sent.Segments}, nil
+}
+
+// DeliverEmail sends one email. Its Message-ID is derived from the message, so
+// every attempt carries the same one and threading can find the conversation.
+func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.Delivered, error) {
+	id := MessageID(d.Conversation, d.MessageID, d.From)
+	err := a.Email.Send(ctx, email.Message{
+		From:      d.From,
+		To:        d.To,
+		Subject:   d.Subject,
+		Text:      d.Text,
+		HTML:      d.HTML,
+		MessageID: id,
+		Headers:   map[string]string{"X-Conversation-Id": d.Conversation},
+	})
+	if err != nil {
+		return model.Delivered{}, deliveryError(err)
+	}
+	return model.Delivered{ProviderID: id}, nil
+}
+
+// MessageID builds the RFC 5322 Message-ID of an outbound email: the message
+// id and the conversation id, at the entry point's domain.
+func MessageID(conversation, messageID, from string) string {
+	domain := from[strings.LastIndex(from, "@")+1:]
+	local := strings.NewReplacer("/", ".", "@", ".").Replace(conversation)
+	return messageID + "." + local + "@" + domain
+}
+
+// deliveryError stops retries on a permanent refusal (bad number, SMTP 5xx);
+// anything else is retried with backoff by the activity's retry policy.
+func deliveryError(err error) error {
+	if delivery.IsPermanent(err) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "DeliveryFailed", err)
+	}
+	return err
+}

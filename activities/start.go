@@ -1,0 +1,103 @@
+package activities
+
+import (
+	"context"
+	"strings"
+
+	"outbound/internal/address"
+	"outbound/internal/codes"
+	"outbound/internal/directory"
+	"outbound/internal/model"
+	"outbound/internal/templates"
+)
+
+// PrepareStart runs the start rules that need the directory (1–3, 5), checks
+// and normalises the customer address, and renders the first message, so a
+// refused start changes nothing.
+func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (model.PreparedStart, error) {
+	dir, err := a.directory(req.Tenant)
+	if err != nil {
+		return model.PreparedStart{}, err
+	}
+	ch := directory.Channel(req.Channel)
+	ep, profile, err := dir.CheckEligibility(req.Agent, ch, req.EntryPoint)
+	if err != nil {
+		return model.PreparedStart{}, err
+	}
+	customer, err := address.Normalize(ch, req.To)
+	if err != nil {
+		return model.PreparedStart{}, err
+	}
+	if ch == directory.Email && strings.TrimSpace(req.Subject) == "" {
+		return model.PreparedStart{}, codes.New(codes.SubjectRequired, "an email conversation needs a subject")
+	}
+	prepared := model.PreparedStart{
+		Customer:     customer,
+		CustomerKey:  address.Key(a.IDKey, customer),
+		EntryAddress: ep.Address,
+		Agent:        agentConfig(dir, req.Agent, profile.MaxOutbound),
+		Policy:       policy(dir, ep),
+	}
+	if req.First != nil {
+		first, err := render(dir, ch, *req.First)
+		if err != nil {
+			return model.PreparedStart{}, err
+		}
+		prepared.First = &first
+	}
+	return prepared, nil
+}
+
+// Render renders an agent's message (run as a local activity: no I/O).
+func (a *Activities) Render(ctx context.Context, req model.RenderRequest) (model.Rendered, error) {
+	dir, err := a.directory(req.Tenant)
+	if err != nil {
+		return model.Rendered{}, err
+	}
+	return render(dir, directory.Channel(req.Channel), req.Compose)
+}
+
+func render(dir *directory.Directory, ch directory.Channel, c model.Compose) (model.Rendered, error) {
+	if c.Template == "" {
+		return model.Rendered{Text: c.Text}, nil
+	}
+	tpl, ok := dir.Template(c.Template)
+	if !ok {
+		return model.Rendered{}, codes.New(codes.TemplateNotFound, "no template %q", c.Template)
+	}
+	subject, body, err := templates.Render(ch, tpl, c.Vars)
+	if err != nil {
+		return model.Rendered{}, err
+	}
+	out := model.Rendered{Text: body, Subject: subject, Template: tpl.ID}
+	if ch == directory.Email {
+		out.HTML, out.Text = body, templates.PlainText(body)
+	}
+	return out, nil
+}
+
+func agentConfig(dir *directory.Directory, agent string, maxOutbound int) model.AgentConfig {
+	a, _ := dir.Agent(agent)
+	return model.AgentConfig{Tenant: dir.Tenant, ID: agent, Name: a.Name, MaxOutbound: maxOutbound}
+}
+
+func policy(dir *directory.Directory, ep directory.EntryPoint) model.Policy {
+	p := model.Policy{
+		TransferOfferTimeout: dir.TransferOfferTimeout,
+		WrapUp: model.WrapUpPolicy{
+			Timeout:       dir.WrapUpTimeout,
+			Reasons:       dir.WrapUpReasons,
+			DefaultReason: dir.DefaultWrapUpReason,
+		},
+		EntryQueue: ep.Queue,
+	}
+	for _, q := range dir.Queues {
+		p.Queues = append(p.Queues, q.ID)
+	}
+	for _, f := range dir.Flows {
+		if f.Triggerable() {
+			p.Flows = append(p.Flows, f.ID)
+		}
+	}
+	return p
+}

@@ -1,0 +1,80 @@
+package address
+
+import (
+	"testing"
+
+	"outbound/internal/channel"
+	"outbound/internal/codes"
+)
+
+func TestNormalizeAccepts(t *testing.T) {
+	tests := []struct {
+		ch   channel.Channel
+		raw  string
+		want string
+	}{
+		{channel.SMS, "+14155550100", "+14155550100"},
+		{channel.SMS, " +1 (415) 555-0100 ", "+14155550100"},
+		{channel.SMS, "+44 7911 123456", "+447911123456"},
+		{channel.SMS, "+33612345678", "+33612345678"},
+		{channel.Email, "jane.doe@example.com", "jane.doe@example.com"},
+		{channel.Email, "Jane <Jane.Doe@Example.COM>", "Jane.Doe@example.com"},
+	}
+	for _, tt := range tests {
+		got, err := Normalize(tt.ch, tt.raw)
+		if err != nil || got != tt.want {
+			t.Errorf("Normalize(%s, %q) = %q, %v; want %q", tt.ch, tt.raw, got, err, tt.want)
+		}
+	}
+}
+
+func TestNormalizeRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		ch   channel.Channel
+		raw  string
+	}{
+		{"no plus", channel.SMS, "14155550100"},
+		{"too short", channel.SMS, "+1415555010"},
+		{"UK fixed line", channel.SMS, "+442071838750"},
+		{"US toll free", channel.SMS, "+18005550199"},
+		{"vanity letters", channel.SMS, "+1-800-FLOWERS"},
+		{"extension", channel.SMS, "+14155550100 ext 5"},
+		{"email on sms", channel.SMS, "jane@example.com"},
+		{"no at", channel.Email, "jane.example.com"},
+		{"two addresses", channel.Email, "a@example.com, b@example.com"},
+		{"header injection", channel.Email, "a@example.com\r\nBcc: b@example.com"},
+		{"quoted local part", channel.Email, `"a b"@example.com`},
+		{"unknown channel", channel.Channel("fax"), "+14155550100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Normalize(tt.ch, tt.raw)
+			if !codes.Is(err, codes.InvalidAddress) {
+				t.Fatalf("Normalize(%s, %q) = %q, %v; want INVALID_ADDRESS", tt.ch, tt.raw, got, err)
+			}
+		})
+	}
+}
+
+func TestKey(t *testing.T) {
+	const addr = "+14155550100"
+	k1 := Key([]byte("secret-one"), addr)
+	if len(k1) != 32 {
+		t.Fatalf("key %q has %d chars, want 32", k1, len(k1))
+	}
+	if again := Key([]byte("secret-one"), addr); again != k1 {
+		t.Errorf("same secret and address gave %q then %q", k1, again)
+	}
+	if other := Key([]byte("secret-two"), addr); other == k1 {
+		t.Errorf("different secrets gave the same key %q", k1)
+	}
+	if other := Key([]byte("secret-one"), "+14155550101"); other == k1 {
+		t.Errorf("different addresses gave the same key %q", k1)
+	}
+	for _, r := range k1 {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			t.Fatalf("key %q is not lowercase hex", k1)
+		}
+	}
+}

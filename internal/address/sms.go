@@ -1,0 +1,43 @@
+package address
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"outbound/internal/codes"
+)
+
+// phoneSeparators are the characters people write between digit groups; they
+// are tolerated, whereas letters (vanity numbers) and extensions are not, since
+// an SMS can only go to a plain subscriber number.
+const phoneSeparators = " -().\u00a0"
+
+func normalizeMobile(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "+") {
+		// Without the country code the number's region would have to be guessed.
+		return "", codes.New(codes.InvalidAddress, "%q is not an E.164 number: it must start with + and the country code", raw)
+	}
+	for _, r := range raw[1:] {
+		if (r < '0' || r > '9') && !strings.ContainsRune(phoneSeparators, r) {
+			return "", codes.New(codes.InvalidAddress, "%q is not an E.164 number: unexpected character %q", raw, r)
+		}
+	}
+	num, err := phonenumbers.Parse(raw, "")
+	if err != nil {
+		return "", codes.New(codes.InvalidAddress, "%q is not a phone number: %v", raw, err)
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", codes.New(codes.InvalidAddress, "%q is not a valid phone number", raw)
+	}
+	if !canReceiveSMS(phonenumbers.GetNumberType(num)) {
+		return "", codes.New(codes.InvalidAddress, "%q is not a mobile number", raw)
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// canReceiveSMS accepts mobile numbers, and the numbering plans (such as
+// North America's) where mobile and fixed-line numbers are indistinguishable.
+func canReceiveSMS(t phonenumbers.PhoneNumberType) bool {
+	return t == phonenumbers.MOBILE || t == phonenumbers.FIXED_LINE_OR_MOBILE
+}

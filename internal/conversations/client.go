@@ -1,0 +1,97 @@
+// Package conversations is the client side of the service: the one path the
+// starter CLI, the tests and the benchmark use to start and drive
+// conversations. Refusals come back as SPEC §5 codes (internal/codes).
+package conversations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"outbound/internal/codes"
+	"outbound/internal/directory"
+	"outbound/internal/model"
+)
+
+// Client drives conversations through a Temporal client.
+type Client struct {
+	Temporal client.Client
+	IDKey    []byte // must equal the worker's: customer addresses hash to workflow IDs with it
+	Tenant   string // "" when the worker serves a single tenant
+}
+
+// BadRequest is malformed input no SPEC code describes (a usage error).
+func BadRequest(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), "BAD_REQUEST", nil)
+}
+
+// Directories returns the tenant directories the worker published.
+func (c *Client) Directories(ctx context.Context) (map[string]directory.Directory, error) {
+	resp, err := c.Temporal.QueryWorkflow(ctx, model.DirectoryWorkflowID, "", model.QueryState)
+	if err != nil {
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return nil, errors.New("no worker has published a tenant directory yet: is the worker running?")
+		}
+		return nil, err
+	}
+	var dirs map[string]directory.Directory
+	return dirs, resp.Get(&dirs)
+}
+
+// Directory returns the tenant this client works for.
+func (c *Client) Directory(ctx context.Context) (directory.Directory, error) {
+	dirs, err := c.Directories(ctx)
+	if err != nil {
+		return directory.Directory{}, err
+	}
+	if c.Tenant != "" {
+		d, ok := dirs[c.Tenant]
+		if !ok {
+			return d, BadRequest("the worker serves no tenant %q", c.Tenant)
+		}
+		return d, nil
+	}
+	if len(dirs) != 1 {
+		names := make([]string, 0, len(dirs))
+		for n := range dirs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return directory.Directory{}, BadRequest("the worker serves tenants %v: choose one with --tenant", names)
+	}
+	for _, d := range dirs {
+		return d, nil
+	}
+	panic("unreachable")
+}
+
+// tenant names the tenant without a round trip when it was given.
+func (c *Client) tenant(ctx context.Context) (string, error) {
+	if c.Tenant != "" {
+		return c.Tenant, nil
+	}
+	d, err := c.Directory(ctx)
+	return d.Tenant, err
+}
+
+// translate turns server answers into SPEC codes: an existing workflow ID is
+// an active conversation (rule 6), a finished one is a closed conversation.
+func translate(err error) error {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &started):
+		return codes.New(codes.ActiveConversationExists, "an active conversation with this address already exists")
+	case errors.As(err, &notFound):
+		return codes.New(codes.ConversationClosed, "the conversation is closed")
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package devsink
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// smsRecord is what the sink writes to <outbox>/sms/<sid>.json. It holds
+// everything needed to rebuild the API response, so a replayed request — even
+// after a restart — gets byte-for-byte the first answer.
+type smsRecord struct {
+	SID            string    `json:"sid"`
+	AccountSID     string    `json:"accountSid"`
+	From           string    `json:"from"`
+	To             string    `json:"to"`
+	Body           string    `json:"body"`
+	IdempotencyKey string    `json:"idempotencyKey"`
+	ReceivedAt     time.Time `json:"receivedAt"`
+	Segments       int       `json:"segments"`
+	Status         string    `json:"status"`
+}
+
+// smsStore is the sink's outbox plus its idempotency index. One mutex covers
+// lookup and write so two concurrent retries with one key cannot both send.
+type smsStore struct {
+	dir   string
+	mu    sync.Mutex
+	byKey map[string]smsRecord
+}
+
+// loadSMSStore indexes the records already in dir so a restarted sink keeps
+// deduplicating. Unreadable files are skipped with a warning rather than
+// failing startup: the outbox is a dev artefact people may edit by hand.
+func loadSMSStore(dir string, log *zap.Logger) (*smsStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("devsink: create %s: %w", dir, err)
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("devsink: list %s: %w", dir, err)
+	}
+	st := &smsStore{dir: dir, byKey: make(map[string]smsRecord)}
+	for _, p := range paths {
+		if strings.HasPrefix(filepath.Base(p), ".") {
+			continue // temp file left by a crash
+		}
+		rec, err := readRecord(p)
+		if err != nil {
+			log.Warn("skipping unreadable sms record", zap.String("file", p), zap.Error(err))
+			continue
+		}
+		if rec.IdempotencyKey != "" {
+			st.byKey[indexKey(rec.AccountSID, rec.IdempotencyKey)] = rec
+		}
+	}
+	return st, nil
+}
+
+func readRecord(path string) (smsRecord, error) {
+	var rec smsRecord
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return rec, err
+	}
+	if rec.SID == "" {
+		return rec, fmt.Errorf("record has no sid")
+	}
+	return rec, nil
+}
+
+// indexKey scopes idempotency keys per account, as the provider does.
+func indexKey(account, key string) string { return account + "\x00" + key }
+
+// create stores rec under a fresh sid, unless its idempotency key was seen:
+// then it returns the first record and created=false, writing nothing.
+func (st *smsStore) create(rec smsRecord) (stored smsRecord, created bool, err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	k := indexKey(rec.AccountSID, rec.IdempotencyKey)
+	if rec.IdempotencyKey != "" {
+		if first, ok := st.byKey[k]; ok {
+			return first, false, nil
+		}
+	}
+	rec.SID = newMessageSID()
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return smsRecord{}, false, err
+	}
+	if err := writeFileAtomic(filepath.Join(st.dir, rec.SID+".json"), append(data, '\n')); err != nil {
+		return smsRecord{}, false, err
+	}
+	if rec.IdempotencyKey != "" {
+		st.byKey[k] = rec
+	}
+	return rec, true, nil
+}
+
+// newMessageSID returns "SM" + 32 hex digits, the shape of a Twilio message sid.
+func newMessageSID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
+	return "SM" + hex.EncodeToString(b[:])
+}

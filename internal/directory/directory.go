@@ -1,0 +1,93 @@
+// Package directory is the tenant directory of SPEC §4: the admin configuration
+// (agents, profiles, queues, entry points, templates, flows, timers) read from
+// one YAML file per tenant, validated as a whole, and consulted for the
+// eligibility rules of an outbound start. The structs also carry JSON tags
+// because they travel in Temporal payloads.
+package directory
+
+import (
+	"time"
+
+	"outbound/internal/channel"
+)
+
+// Channel is re-exported from package channel (which exists only to break the
+// import cycle with package address), so callers can say directory.Channel.
+type Channel = channel.Channel
+
+const (
+	SMS   = channel.SMS
+	Email = channel.Email
+)
+
+// Assignment is how a profile routes a channel's contacts to the agent.
+type Assignment string
+
+const (
+	// Auto means contacts are automatically routed: outbound is allowed (rule 3).
+	Auto Assignment = "auto"
+	// Manual assignment makes outbound on that channel unavailable (rule 3).
+	Manual Assignment = "manual"
+)
+
+// Directory is one tenant's configuration. Field names are the SPEC §4 contract.
+type Directory struct {
+	Tenant               string        `yaml:"tenant" json:"tenant"`
+	DigitalChannels      bool          `yaml:"digitalChannels" json:"digitalChannels"`
+	PCIEmail             bool          `yaml:"pciEmail" json:"pciEmail"`
+	InlineImagesExempt   bool          `yaml:"inlineImagesExempt" json:"inlineImagesExempt"`
+	TransferOfferTimeout time.Duration `yaml:"transferOfferTimeout" json:"transferOfferTimeout"`
+	WrapUpTimeout        time.Duration `yaml:"wrapUpTimeout" json:"wrapUpTimeout"`
+	DefaultWrapUpReason  string        `yaml:"defaultWrapUpReason" json:"defaultWrapUpReason"`
+	WrapUpReasons        []string      `yaml:"wrapUpReasons" json:"wrapUpReasons"`
+	EntryPoints          []EntryPoint  `yaml:"entryPoints" json:"entryPoints"`
+	Queues               []Queue       `yaml:"queues" json:"queues"`
+	Profiles             []Profile     `yaml:"profiles" json:"profiles"`
+	Agents               []Agent       `yaml:"agents" json:"agents"`
+	Templates            []Template    `yaml:"templates" json:"templates"`
+	Flows                []Flow        `yaml:"flows" json:"flows"`
+}
+
+// EntryPoint is a tenant address conversations are sent from (the "From"), and
+// the queue that receives its conversations when no agent takes them.
+type EntryPoint struct {
+	ID      string  `yaml:"id" json:"id"`
+	Channel Channel `yaml:"channel" json:"channel"`
+	// Address is stored normalized (E.164 or lower-cased email domain) once
+	// the directory is parsed, so it compares equal to normalized input.
+	Address string `yaml:"address" json:"address"`
+	Queue   string `yaml:"queue" json:"queue"`
+}
+
+// Queue is a transfer target served by a set of agents.
+type Queue struct {
+	ID     string   `yaml:"id" json:"id"`
+	Name   string   `yaml:"name" json:"name"`
+	Agents []string `yaml:"agents" json:"agents"`
+}
+
+// Profile is a multimedia profile: which channels an agent handles, how they
+// are assigned, and how many outbound tasks it may hold at once (rule 7).
+type Profile struct {
+	ID          string                 `yaml:"id" json:"id"`
+	Channels    map[Channel]Assignment `yaml:"channels" json:"channels"`
+	MaxOutbound int                    `yaml:"maxOutbound" json:"maxOutbound"`
+}
+
+// Agent is a contact-center agent.
+type Agent struct {
+	ID      string `yaml:"id" json:"id"`
+	Name    string `yaml:"name" json:"name"`
+	License string `yaml:"license" json:"license"`
+	Profile string `yaml:"profile" json:"profile"`
+}
+
+// Template is a message an agent can send instead of typing (rule 9). Bodies
+// use Go template syntax: text/template for SMS, html/template for email.
+type Template struct {
+	ID      string  `yaml:"id" json:"id"`
+	Channel Channel `yaml:"channel" json:"channel"`
+	// Subject is for email templates only; empty means the agent writes one.
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	Body    string `yaml:"body" json:"body"`
+}

@@ -1,0 +1,67 @@
+package directory
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates the tenant directory at path.
+func Load(path string) (*Directory, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err // already names the path
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a tenant directory; name (usually the file path)
+// prefixes every error. Unknown fields are errors, since a misspelt key would
+// otherwise silently fall back to a default. All problems are reported at
+// once, one per line, as "name: field.path: why".
+func Parse(name string, data []byte) (*Directory, error) {
+	d, err := decodeStrict(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.validate(name); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func decodeStrict(name string, data []byte) (*Directory, error) {
+	// The node tree serves to check the document's shape and, on a decode
+	// error, to turn yaml's line numbers into field paths.
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty", name)
+	}
+	if doc := root.Content[0]; doc.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: line %d: a directory is a mapping of fields (tenant:, agents:, ...)", name, doc.Line)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var d Directory
+	err := dec.Decode(&d)
+	var typeErr *yaml.TypeError
+	if errors.As(err, &typeErr) {
+		return nil, decodeProblems(name, &root, typeErr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	// A second document would be silently ignored otherwise.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: a directory is a single YAML document", name)
+	}
+	return &d, nil
+}

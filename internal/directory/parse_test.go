@@ -1,0 +1,138 @@
+package directory
+
+import (
+	"strings"
+	"testing"
+)
+
+// validYAML is a minimal valid directory; each broken case edits one spot.
+const validYAML = `tenant: t1
+digitalChannels: true
+transferOfferTimeout: 30s
+wrapUpTimeout: 60s
+defaultWrapUpReason: done
+wrapUpReasons: [done]
+entryPoints:
+  - {id: ep-sms, channel: sms, address: "+14155550100", queue: q1}
+queues:
+  - {id: q1, name: Q1, agents: [a1]}
+profiles:
+  - id: p1
+    channels: {sms: auto}
+    maxOutbound: 1
+agents:
+  - {id: a1, name: A1, license: premium, profile: p1}
+templates:
+  - {id: t-sms, channel: sms, body: "Hi {{.name}}"}
+  - {id: t-mail, channel: email, subject: "Hi", body: "<p>{{.name}}</p>"}
+flows: [survey]
+`
+
+func TestParseValid(t *testing.T) {
+	if _, err := Parse("ok.yaml", []byte(validYAML)); err != nil {
+		t.Fatalf("valid directory refused:\n%v", err)
+	}
+}
+
+func TestParseBroken(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string // edit applied to validYAML
+		want     string // expected in the error, after "broken.yaml: "
+	}{
+		{"unknown top-level field", "tenant: t1", "tenant: t1\ncolour: red", "colour: unknown field"},
+		{"unknown field in flow mapping", "profile: p1}", "profile: p1, colour: red}", "agents[0].colour: unknown field"},
+		{"unknown field in block mapping", "    maxOutbound: 1", "    maxOutbound: 1\n    colour: red", "profiles[0].colour: unknown field"},
+		{"duration not a duration", "transferOfferTimeout: 30s", "transferOfferTimeout: soon", "transferOfferTimeout: cannot unmarshal"},
+		{"duration without unit", "transferOfferTimeout: 30s", "transferOfferTimeout: 30", "transferOfferTimeout: cannot unmarshal"},
+		{"list where a number goes", "maxOutbound: 1", "maxOutbound: [1]", "profiles[0].maxOutbound: cannot unmarshal"},
+		{"zero duration", "wrapUpTimeout: 60s", "wrapUpTimeout: 0s", "wrapUpTimeout: must be a positive duration"},
+		{"missing duration", "wrapUpTimeout: 60s\n", "", "wrapUpTimeout: must be a positive duration"},
+		{"empty tenant", "tenant: t1", `tenant: ""`, "tenant: required"},
+		{"unsafe tenant", "tenant: t1", "tenant: Acme Corp", `tenant: "Acme Corp" is not a safe id`},
+		{"default reason not listed", "defaultWrapUpReason: done", "defaultWrapUpReason: other", `defaultWrapUpReason: "other" is not one of wrapUpReasons`},
+		{"reason listed twice", "[done]", "[done, done]", `wrapUpReasons[1]: "done" is listed twice`},
+		{"unsafe id", "id: a1,", "id: A1,", `agents[0].id: "A1" is not a safe id`},
+		{"duplicate id", "profile: p1}", "profile: p1}\n  - {id: a1, name: A2, license: premium, profile: p1}", `agents[1].id: "a1" is already used by agents[0].id`},
+		{"profile channel unknown", "{sms: auto}", "{sms: auto, fax: auto}", `profiles[0].channels.fax: unknown channel "fax"`},
+		{"assignment unknown", "{sms: auto}", "{sms: automatic}", `profiles[0].channels.sms: assignment "automatic" must be auto or manual`},
+		{"maxOutbound zero", "maxOutbound: 1", "maxOutbound: 0", "profiles[0].maxOutbound: must be at least 1"},
+		{"license empty", "license: premium", `license: ""`, "agents[0].license: required"},
+		{"agent profile unknown", "profile: p1}", "profile: gold}", `agents[0].profile: unknown profile "gold"`},
+		{"queue agent unknown", "agents: [a1]", "agents: [a1, zed]", `queues[0].agents[1]: unknown agent "zed"`},
+		{"entry point queue unknown", "queue: q1}", "queue: nope}", `entryPoints[0].queue: unknown queue "nope"`},
+		{"entry point channel unknown", "channel: sms, address", "channel: fax, address", `entryPoints[0].channel: unknown channel "fax"`},
+		{"entry point address invalid", `"+14155550100"`, "support@t1.example", "entryPoints[0].address: not a valid sms address"},
+		{"entry point address landline", `"+14155550100"`, `"+442071838750"`, "entryPoints[0].address: not a valid sms address"},
+		{"template channel unknown", "channel: sms, body", "channel: fax, body", `templates[0].channel: unknown channel "fax"`},
+		{"sms template with subject", "channel: sms, body", `channel: sms, subject: "Hi", body`, "templates[0].subject: only email templates have a subject"},
+		{"sms template does not parse", `"Hi {{.name}}"`, `"Hi {{.name"`, "templates[0].body: does not parse"},
+		{"email body does not parse", `"<p>{{.name}}</p>"`, `"<p>{{if .name}}</p>"`, "templates[1].body: does not parse"},
+		{"email body breaks escaping", `"<p>{{.name}}</p>"`, `"<a href='{{.url}}>x"`, "templates[1].body: is not valid HTML for escaping"},
+		{"email subject does not parse", `subject: "Hi"`, `subject: "Hi {{"`, "templates[1].subject: does not parse"},
+		{"template body missing", `, body: "Hi {{.name}}"`, "", "templates[0].body: required"},
+		{"flow event unknown", "flows: [survey]", "flows: [{id: survey, event: task-won}]", `flows[0].event: unknown event "task-won"`},
+		{"flow unknown field", "flows: [survey]", "flows: [{id: survey, when: task-ended}]", "flows[0].when: unknown field"},
+		{"flow as a list", "flows: [survey]", "flows:\n  - [survey]", "flows[0]: a flow is a name or"},
+		{"flow id missing", "flows: [survey]", "flows: [{event: task-ended}]", "flows[0].id: required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(validYAML, tt.old) {
+				t.Fatalf("test bug: %q not in validYAML", tt.old)
+			}
+			broken := strings.Replace(validYAML, tt.old, tt.new, 1)
+			_, err := Parse("broken.yaml", []byte(broken))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", broken)
+			}
+			if !strings.Contains(err.Error(), "broken.yaml: "+tt.want) {
+				t.Errorf("error does not contain %q:\n%v", "broken.yaml: "+tt.want, err)
+			}
+			assertEveryLineNamesFile(t, err)
+		})
+	}
+}
+
+func TestParseReportsAllProblems(t *testing.T) {
+	broken := strings.NewReplacer("profile: p1}", "profile: gold}", "maxOutbound: 1", "maxOutbound: 0").Replace(validYAML)
+	_, err := Parse("broken.yaml", []byte(broken))
+	for _, want := range []string{"agents[0].profile:", "profiles[0].maxOutbound:"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestParseRefusesDocumentShape(t *testing.T) {
+	tests := map[string]string{
+		"empty":         "",
+		"only comments": "# nothing yet\n",
+		"two documents": validYAML + "---\n" + validYAML,
+		"not yaml":      "tenant: [t1",
+		"not a mapping": "- t1",
+	}
+	for name, data := range tests {
+		if _, err := Parse("broken.yaml", []byte(data)); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else {
+			assertEveryLineNamesFile(t, err)
+		}
+	}
+}
+
+func TestLoadMissingFileNamesIt(t *testing.T) {
+	_, err := Load("testdata/missing.yaml")
+	if err == nil || !strings.Contains(err.Error(), "testdata/missing.yaml") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func assertEveryLineNamesFile(t *testing.T, err error) {
+	t.Helper()
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !strings.HasPrefix(line, "broken.yaml: ") {
+			t.Errorf("error line does not name the file: %q", line)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package directory
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"outbound/internal/address"
+	"outbound/internal/codes"
+)
+
+// safeID is what ids may contain: they end up in workflow IDs, task queue
+// names and search attributes, where case and punctuation cause surprises.
+var safeID = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// problems collects every validation failure so an admin fixes a file in one
+// pass instead of one error per run.
+type problems struct {
+	file string
+	errs []error
+}
+
+func (p *problems) add(path, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s: %s", p.file, path, fmt.Sprintf(format, args...)))
+}
+
+// checkID requires id to be present, safe and unique in its list; seen maps the
+// ids met so far to their paths.
+func (p *problems) checkID(path, id string, seen map[string]string) {
+	switch {
+	case id == "":
+		p.add(path, "required")
+	case !safeID.MatchString(id):
+		p.add(path, "%q is not a safe id (use a-z, 0-9 and -)", id)
+	case seen[id] != "":
+		p.add(path, "%q is already used by %s", id, seen[id])
+	default:
+		seen[id] = path
+	}
+}
+
+func (d *Directory) validate(file string) error {
+	p := &problems{file: file}
+	d.validateTenant(p)
+	d.validateTimers(p)
+	d.validateWrapUpReasons(p)
+	d.validateProfiles(p)
+	d.validateAgents(p)
+	d.validateQueues(p)
+	d.validateEntryPoints(p)
+	d.validateTemplates(p)
+	d.validateFlows(p)
+	return errors.Join(p.errs...)
+}
+
+func (d *Directory) validateTenant(p *problems) {
+	p.checkID("tenant", d.Tenant, map[string]string{})
+}
+
+func (d *Directory) validateTimers(p *problems) {
+	for _, timer := range []struct {
+		path  string
+		value time.Duration
+	}{
+		{"transferOfferTimeout", d.TransferOfferTimeout},
+		{"wrapUpTimeout", d.WrapUpTimeout},
+	} {
+		if timer.value <= 0 {
+			p.add(timer.path, "must be a positive duration such as 30s")
+		}
+	}
+}
+
+func (d *Directory) validateWrapUpReasons(p *problems) {
+	seen := map[string]bool{}
+	for i, r := range d.WrapUpReasons {
+		path := fmt.Sprintf("wrapUpReasons[%d]", i)
+		switch {
+		case strings.TrimSpace(r) == "":
+			p.add(path, "must not be empty")
+		case seen[r]:
+			p.add(path, "%q is listed twice", r)
+		}
+		seen[r] = true
+	}
+	switch {
+	case d.DefaultWrapUpReason == "":
+		p.add("defaultWrapUpReason", "required (applied when the wrap-up times out)")
+	case !seen[d.DefaultWrapUpReason]:
+		p.add("defaultWrapUpReason", "%q is not one of wrapUpReasons", d.DefaultWrapUpReason)
+	}
+}
+
+func (d *Directory) validateProfiles(p *problems) {
+	seen := map[string]string{}
+	for i, prof := range d.Profiles {
+		path := fmt.Sprintf("profiles[%d]", i)
+		p.checkID(path+".id", prof.ID, seen)
+		// Sorted so the same file always reports its problems in the same order.
+		for _, ch := range sortedKeys(prof.Channels) {
+			chPath := path + ".channels." + string(ch)
+			if !ch.Valid() {
+				p.add(chPath, "unknown channel %q (sms or email)", ch)
+			}
+			if a := prof.Channels[ch]; a != Auto && a != Manual {
+				p.add(chPath, "assignment %q must be auto or manual", a)
+			}
+		}
+		if prof.MaxOutbound < 1 {
+			p.add(path+".maxOutbound", "must be at least 1, got %d", prof.MaxOutbound)
+		}
+	}
+}
+
+func (d *Directory) validateAgents(p *problems) {
+	seen := map[string]string{}
+	for i, a := range d.Agents {
+		path := fmt.Sprintf("agents[%d]", i)
+		p.checkID(path+".id", a.ID, seen)
+		if strings.TrimSpace(a.License) == "" {
+			p.add(path+".license", "required")
+		}
+		if _, ok := d.Profile(a.Profile); !ok {
+			p.add(path+".profile", "unknown profile %q", a.Profile)
+		}
+	}
+}
+
+func (d *Directory) validateQueues(p *problems) {
+	seen := map[string]string{}
+	for i, q := range d.Queues {
+		path := fmt.Sprintf("queues[%d]", i)
+		p.checkID(path+".id", q.ID, seen)
+		for j, agentID := range q.Agents {
+			agentPath := fmt.Sprintf("%s.agents[%d]", path, j)
+			if _, ok := d.Agent(agentID); !ok {
+				p.add(agentPath, "unknown agent %q", agentID)
+			} else if slices.Index(q.Agents, agentID) < j {
+				p.add(agentPath, "agent %q is listed twice", agentID)
+			}
+		}
+	}
+}
+
+func (d *Directory) validateEntryPoints(p *problems) {
+	seen := map[string]string{}
+	addresses := map[string]string{} // channel+address → path, to keep EntryPointByAddress unambiguous
+	for i := range d.EntryPoints {
+		ep := &d.EntryPoints[i]
+		path := fmt.Sprintf("entryPoints[%d]", i)
+		p.checkID(path+".id", ep.ID, seen)
+		if _, ok := d.Queue(ep.Queue); !ok {
+			p.add(path+".queue", "unknown queue %q", ep.Queue)
+		}
+		if !ep.Channel.Valid() {
+			p.add(path+".channel", "unknown channel %q (sms or email)", ep.Channel)
+			continue
+		}
+		normalized, err := address.Normalize(ep.Channel, ep.Address)
+		if err != nil {
+			p.add(path+".address", "not a valid %s address: %s", ep.Channel, refusalMessage(err))
+			continue
+		}
+		// Stored normalized so lookups compare canonical forms.
+		ep.Address = normalized
+		key := string(ep.Channel) + " " + normalized
+		if other := addresses[key]; other != "" {
+			p.add(path+".address", "%s is already the address of %s", normalized, other)
+		}
+		addresses[key] = path
+	}
+}
+
+func (d *Directory) validateFlows(p *problems) {
+	seen := map[string]string{}
+	for i, f := range d.Flows {
+		path := fmt.Sprintf("flows[%d]", i)
+		p.checkID(path+".id", f.ID, seen)
+		if f.Event != "" && !f.Event.valid() {
+			p.add(path+".event", "unknown event %q (task-created, task-routed or task-ended)", f.Event)
+		}
+	}
+}
+
+// refusalMessage drops the code and Temporal decorations from a refusal, as a
+// configuration error is not a refusal.
+func refusalMessage(err error) string {
+	if _, msg, ok := codes.Of(err); ok {
+		return msg
+	}
+	return err.Error()
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

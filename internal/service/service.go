@@ -1,0 +1,80 @@
+// Package service wires the workflows and activities into a Temporal worker
+// and publishes the tenant directories; worker --dev, the production worker
+// and the integration tests all run it the same way.
+package service
+
+import (
+	"context"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"outbound/activities"
+	"outbound/internal/directory"
+	"outbound/internal/model"
+	"outbound/workflows"
+)
+
+// NewWorker registers every workflow and activity on the service's task queue.
+func NewWorker(c client.Client, acts *activities.Activities) worker.Worker {
+	w := worker.New(c, model.TaskQueue, worker.Options{})
+	register := func(fn any, name string) {
+		w.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
+	}
+	register(workflows.Conversation, model.ConversationWorkflow)
+	register(workflows.Agent, model.AgentWorkflow)
+	register(workflows.Customer, model.CustomerWorkflow)
+	register(workflows.Directory, model.DirectoryWorkflow)
+	w.RegisterActivity(acts)
+	return w
+}
+
+// Publish makes the directories visible to clients (agents and queues lists)
+// and refreshes every agent's name and outbound limit.
+func Publish(ctx context.Context, c client.Client, dirs map[string]*directory.Directory) error {
+	byTenant := map[string]directory.Directory{}
+	for name, d := range dirs {
+		byTenant[name] = *d
+	}
+	start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       model.DirectoryWorkflowID,
+		TaskQueue:                model.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, model.DirectoryWorkflow, byTenant)
+	if err := updateWithStart(ctx, c, start, model.OpPublish, byTenant); err != nil {
+		return fmt.Errorf("publish directories: %w", err)
+	}
+	for _, d := range dirs {
+		for _, ag := range d.Agents {
+			profile, _ := d.Profile(ag.Profile)
+			cfg := model.AgentConfig{Tenant: d.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound}
+			start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+				ID:                       model.AgentWorkflowID(d.Tenant, ag.ID),
+				TaskQueue:                model.TaskQueue,
+				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			}, model.AgentWorkflow, model.AgentInput{Config: cfg})
+			if err := updateWithStart(ctx, c, start, model.OpConfigure, cfg); err != nil {
+				return fmt.Errorf("configure agent %s/%s: %w", d.Tenant, ag.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func updateWithStart(ctx context.Context, c client.Client, start client.WithStartWorkflowOperation, name string, arg any) error {
+	handle, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, nil)
+}

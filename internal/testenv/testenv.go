@@ -1,0 +1,175 @@
+// Package testenv runs the whole service in-process for integration tests and
+// benchmarks: a real Temporal server (in-memory SQLite), real SMTP and SMS API
+// sinks on loopback, and the worker, serving fresh tenants cloned from
+// examples/acme.yaml so tests do not share agents.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"outbound/activities"
+	"outbound/internal/address"
+	"outbound/internal/conversations"
+	"outbound/internal/devserver"
+	"outbound/internal/devsink"
+	"outbound/internal/directory"
+	"outbound/internal/email"
+	"outbound/internal/logging"
+	"outbound/internal/model"
+	"outbound/internal/service"
+	"outbound/internal/sms"
+)
+
+// Options shapes the tenants of an environment.
+type Options struct {
+	Tenants              int                    // how many fresh tenants (default 16)
+	TransferOfferTimeout time.Duration          // default 2s
+	WrapUpTimeout        time.Duration          // default 2s
+	SMS                  activities.SMSSender   // default: the SMS sink
+	Email                activities.EmailSender // default: the SMTP sink
+}
+
+// Env is a running service.
+type Env struct {
+	Temporal client.Client
+	Outbox   string
+	Key      []byte
+	Server   *devserver.Server
+	SMSURL   string
+	SMTPAddr string
+	mu       sync.Mutex
+	tenants  []string
+	dirs     map[string]*directory.Directory
+}
+
+// Start runs the service until the test ends.
+func Start(tb TB, opts Options) *Env {
+	tb.Helper()
+	opts = defaults(opts)
+	log := quietLogger()
+	srv, err := devserver.Start(context.Background(), devserver.Options{
+		UIPort: devserver.NoUI, SearchAttributes: model.SearchAttributes(), Logger: log,
+	})
+	if err != nil {
+		tb.Fatalf("start Temporal: %v", err)
+	}
+	tb.Cleanup(func() { _ = srv.Stop() })
+
+	env := &Env{Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey), dirs: map[string]*directory.Directory{}}
+	env.startSinks(tb, &opts, log)
+	for i := 1; i <= opts.Tenants; i++ {
+		d := tenant(tb, fmt.Sprintf("t%02d", i), opts)
+		env.dirs[d.Tenant], env.tenants = d, append(env.tenants, d.Tenant)
+	}
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log)})
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	env.Temporal = c
+
+	acts := &activities.Activities{Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key}
+	w := service.NewWorker(c, acts)
+	if err := w.Start(); err != nil {
+		tb.Fatalf("worker: %v", err)
+	}
+	tb.Cleanup(w.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := service.Publish(ctx, c, env.dirs); err != nil {
+		tb.Fatalf("publish: %v", err)
+	}
+	return env
+}
+
+// Tenant hands out an unused tenant and a client bound to it.
+func (e *Env) Tenant(tb TB) *conversations.Client {
+	tb.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.tenants) == 0 {
+		tb.Fatal("testenv: out of tenants; raise Options.Tenants")
+	}
+	name := e.tenants[0]
+	e.tenants = e.tenants[1:]
+	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: name}
+}
+
+// Directory returns a tenant's directory.
+func (e *Env) Directory(tenant string) *directory.Directory { return e.dirs[tenant] }
+
+func (e *Env) startSinks(tb TB, opts *Options, log *zap.Logger) {
+	smtpSink, err := devsink.StartSMTP("127.0.0.1:0", e.Outbox, log)
+	if err != nil {
+		tb.Fatalf("SMTP sink: %v", err)
+	}
+	tb.Cleanup(func() { _ = smtpSink.Close() })
+	smsSink, err := devsink.StartSMS("127.0.0.1:0", e.Outbox, log)
+	if err != nil {
+		tb.Fatalf("SMS sink: %v", err)
+	}
+	tb.Cleanup(func() { _ = smsSink.Close() })
+	e.SMSURL, e.SMTPAddr = smsSink.URL(), smtpSink.Addr()
+	if opts.SMS == nil {
+		opts.SMS = &sms.Client{BaseURL: smsSink.URL(), AccountSID: "ACtest", AuthToken: "test-token"}
+	}
+	if opts.Email == nil {
+		host, port := splitAddr(tb, smtpSink.Addr())
+		opts.Email = &email.Sender{Host: host, Port: port}
+	}
+}
+
+func defaults(o Options) Options {
+	if o.Tenants == 0 {
+		o.Tenants = 16
+	}
+	if o.TransferOfferTimeout == 0 {
+		o.TransferOfferTimeout = 2 * time.Second
+	}
+	if o.WrapUpTimeout == 0 {
+		o.WrapUpTimeout = 2 * time.Second
+	}
+	return o
+}
+
+// tenant clones the example directory under a new name and timeouts.
+func tenant(tb TB, name string, o Options) *directory.Directory {
+	yaml := strings.NewReplacer(
+		"tenant: acme", "tenant: "+name,
+		"transferOfferTimeout: 30s", "transferOfferTimeout: "+o.TransferOfferTimeout.String(),
+		"wrapUpTimeout: 60s", "wrapUpTimeout: "+o.WrapUpTimeout.String(),
+	).Replace(string(ExampleDirectory(tb)))
+	d, err := directory.Parse(name+".yaml", []byte(yaml))
+	if err != nil {
+		tb.Fatalf("tenant %s: %v", name, err)
+	}
+	return d
+}
+
+// ExampleDirectory reads examples/acme.yaml from the repository.
+func ExampleDirectory(tb TB) []byte {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "examples", "acme.yaml"))
+	if err != nil {
+		tb.Fatalf("example directory: %v", err)
+	}
+	return data
+}
+
+// quietLogger keeps test output readable: warnings and errors only, on stderr
+// (server goroutines may log after a test ended, where t.Log would panic).
+func quietLogger() *zap.Logger {
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.ErrorLevel))
+}

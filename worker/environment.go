@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"outbound/activities"
+	"outbound/internal/address"
+	"outbound/internal/directory"
+	"outbound/internal/email"
+	"outbound/internal/sms"
+)
+
+// env is where the worker runs: the Temporal connection, the channel clients
+// and the key for customer pseudonyms.
+type env struct {
+	clientOptions client.Options
+	email         activities.EmailSender
+	sms           activities.SMSSender
+	idKey         []byte
+	announce      func(log *zap.Logger, dirs map[string]*directory.Directory)
+	close         func()
+}
+
+func environment(ctx context.Context, cfg config, log *zap.Logger) (*env, error) {
+	if cfg.dev {
+		return devEnvironment(ctx, cfg, log)
+	}
+	return productionEnvironment()
+}
+
+// productionEnvironment reads every setting from the environment; secrets are
+// never logged.
+func productionEnvironment() (*env, error) {
+	opts, err := defaultClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	key := os.Getenv(address.KeyEnv)
+	if key == "" {
+		return nil, errors.New(address.KeyEnv + " must be set (the secret that turns customer addresses into workflow IDs)")
+	}
+	smtpPort, err := strconv.Atoi(envOr("SMTP_PORT", "587"))
+	if err != nil {
+		return nil, errors.New("SMTP_PORT must be a number")
+	}
+	return &env{
+		clientOptions: opts,
+		email: &email.Sender{
+			Host: os.Getenv("SMTP_HOST"), Port: smtpPort,
+			Username: os.Getenv("SMTP_USERNAME"), Password: os.Getenv("SMTP_PASSWORD"),
+			StartTLS: os.Getenv("SMTP_STARTTLS") != "false",
+		},
+		sms: &sms.Client{
+			BaseURL: envOr("SMS_API_URL", "https://api.twilio.com"), AccountSID: os.Getenv("SMS_ACCOUNT_SID"),
+			AuthToken: os.Getenv("SMS_AUTH_TOKEN"),
+		},
+		idKey: []byte(key),
+		announce: func(log *zap.Logger, dirs map[string]*directory.Directory) {
+			log.Info("worker running", zap.String("temporal", opts.HostPort), zap.Int("tenants", len(dirs)))
+		},
+		close: func() {},
+	}, nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(portText)
+	return host, port, err
+}

@@ -1,0 +1,121 @@
+// Command worker runs the outbound-conversation worker against any Temporal
+// frontend (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS or API key through the
+// SDK's envconfig), or with --dev against an embedded server, Web UI and local
+// SMTP and SMS sinks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	"go.uber.org/zap"
+
+	"outbound/activities"
+	"outbound/internal/directory"
+	"outbound/internal/logging"
+	"outbound/internal/service"
+)
+
+type config struct {
+	dev         bool
+	dataDir     string
+	devPort     int
+	uiPort      int
+	smtpPort    int
+	smsPort     int
+	directories []string
+}
+
+func parseFlags() config {
+	var cfg config
+	flag.BoolVar(&cfg.dev, "dev", false, "run an embedded Temporal server, Web UI and local SMTP/SMS sinks")
+	flag.StringVar(&cfg.dataDir, "data-dir", ".data", "dev: where the SQLite database and the outbox live")
+	flag.IntVar(&cfg.devPort, "dev-port", 7233, "dev: Temporal frontend port")
+	flag.IntVar(&cfg.uiPort, "ui-port", 8233, "dev: Temporal Web UI port")
+	flag.IntVar(&cfg.smtpPort, "smtp-sink-port", 0, "dev: SMTP sink port (0: any free port)")
+	flag.IntVar(&cfg.smsPort, "sms-sink-port", 0, "dev: SMS API sink port (0: any free port)")
+	flag.Func("directory", "tenant directory YAML (repeatable; dev default: examples/acme.yaml)", func(s string) error {
+		cfg.directories = append(cfg.directories, s)
+		return nil
+	})
+	flag.Parse()
+	if cfg.dev && len(cfg.directories) == 0 {
+		cfg.directories = []string{"examples/acme.yaml"}
+	}
+	return cfg
+}
+
+func main() {
+	cfg := parseFlags()
+	log := logging.New(cfg.dev)
+	defer func() { _ = log.Sync() }()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("worker stopped", zap.Error(err))
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config, log *zap.Logger) error {
+	dirs, err := loadDirectories(cfg.directories)
+	if err != nil {
+		return err
+	}
+	env, err := environment(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+
+	env.clientOptions.Logger = logging.NewSDK(log)
+	c, err := client.DialContext(ctx, env.clientOptions)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", env.clientOptions.HostPort, err)
+	}
+	defer c.Close()
+
+	acts := &activities.Activities{Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey}
+	w := service.NewWorker(c, acts)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+	if err := service.Publish(ctx, c, dirs); err != nil {
+		return err
+	}
+	env.announce(log, dirs)
+	<-ctx.Done()
+	log.Info("shutting down")
+	return nil
+}
+
+func loadDirectories(paths []string) (map[string]*directory.Directory, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no tenant directory: pass --directory FILE")
+	}
+	dirs := map[string]*directory.Directory{}
+	for _, p := range paths {
+		d, err := directory.Load(p)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := dirs[d.Tenant]; dup {
+			return nil, fmt.Errorf("%s: tenant %q is already served by another directory", p, d.Tenant)
+		}
+		dirs[d.Tenant] = d
+	}
+	return dirs, nil
+}
+
+// defaultClientOptions reads TEMPORAL_* variables and the SDK's config file.
+func defaultClientOptions() (client.Options, error) {
+	return envconfig.LoadDefaultClientOptions()
+}

@@ -1,0 +1,95 @@
+package workflows
+
+import (
+	"outbound/internal/model"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// handlers runs every operation of a workflow both as a validated update (the
+// caller gets the result or the refusal) and as a signal (fire-and-forget
+// callers), with one implementation behind both. It counts the work in flight
+// so the workflow can wait for it before continue-as-new or completion.
+type handlers struct {
+	inFlight int
+	drains   []func(ctx workflow.Context) bool
+}
+
+// register binds name as an update with validate as its validator, and as a
+// signal whose payloads are validated the same way; refused signals change
+// nothing and are only logged (by code, never by content).
+func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
+	validate func(Req) error, apply func(workflow.Context, Req) (Res, error),
+) {
+	run := func(ctx workflow.Context, req Req) (Res, error) {
+		h.inFlight++
+		defer func() { h.inFlight-- }()
+		return apply(ctx, req)
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, name, run,
+		workflow.UpdateHandlerOptions{Validator: validate})
+	if err != nil {
+		panic(err) // only on a duplicate name: a programming error
+	}
+
+	ch := workflow.GetSignalChannel(ctx, name)
+	onSignal := func(ctx workflow.Context, req Req) {
+		if err := validate(req); err != nil {
+			workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "error", err)
+			return
+		}
+		h.inFlight++ // counted before the goroutine starts, so draining sees it
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer func() { h.inFlight-- }()
+			if _, err := apply(ctx, req); err != nil {
+				workflow.GetLogger(ctx).Warn("signal failed", "signal", name, "error", err)
+			}
+		})
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var req Req
+			ch.Receive(ctx, &req)
+			onSignal(ctx, req)
+		}
+	})
+	h.drains = append(h.drains, func(ctx workflow.Context) bool {
+		var req Req
+		if !ch.ReceiveAsync(&req) {
+			return false
+		}
+		onSignal(ctx, req)
+		return true
+	})
+}
+
+// idle reports whether no handler or signal is running.
+func (h *handlers) idle(ctx workflow.Context) bool {
+	return h.inFlight == 0 && workflow.AllHandlersFinished(ctx)
+}
+
+// settle takes every buffered signal and waits until all work has finished, so
+// nothing is lost at continue-as-new or completion.
+func (h *handlers) settle(ctx workflow.Context) error {
+	for {
+		drained := false
+		for _, drain := range h.drains {
+			for drain(ctx) {
+				drained = true
+			}
+		}
+		if err := workflow.Await(ctx, func() bool { return h.idle(ctx) }); err != nil {
+			return err
+		}
+		if !drained {
+			return nil
+		}
+	}
+}
+
+// query registers a state query.
+func query[T any](ctx workflow.Context, state func() T) {
+	if err := workflow.SetQueryHandler(ctx, model.QueryState, func() (T, error) { return state(), nil }); err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,135 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"outbound/internal/model"
+)
+
+func (c *conversation) validateSend(req model.SendRequest) error {
+	if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
+		return err
+	}
+	if (req.Text == "") == (req.Template == "") {
+		return badRequest("send needs either text or a template")
+	}
+	return nil
+}
+
+// send renders the agent's message, adds it to the transcript and delivers it;
+// the answer carries the delivery status (sent, or failed with the reason).
+func (c *conversation) send(ctx workflow.Context, req model.SendRequest) (model.MessageResult, error) {
+	rendered := model.Rendered{Text: req.Text}
+	if req.Template != "" {
+		render := model.RenderRequest{Tenant: c.state.Tenant, Channel: c.state.Channel, Compose: req.Compose}
+		if err := workflow.ExecuteLocalActivity(local(ctx), a.Render, render).Get(ctx, &rendered); err != nil {
+			return model.MessageResult{}, err
+		}
+		// The conversation may have moved on while the template rendered.
+		if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
+			return model.MessageResult{}, err
+		}
+	}
+	i := c.addOutbound(ctx, req.Agent, rendered)
+	c.deliver(ctx, i)
+	m := c.state.Messages[i]
+	return model.MessageResult{MessageID: m.ID, Status: m.Status, Error: m.Error}, nil
+}
+
+// sendAsync adds a message and delivers it in the background (the start's
+// first message: the conversation exists before the provider answers).
+func (c *conversation) sendAsync(ctx workflow.Context, agent string, r model.Rendered) {
+	i := c.addOutbound(ctx, agent, r)
+	c.h.inFlight++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { c.h.inFlight-- }()
+		c.deliver(ctx, i)
+	})
+}
+
+func (c *conversation) validateReply(req model.ReplyRequest) error {
+	if err := c.mine(req.Conversation); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return badRequest("a reply needs text")
+	}
+	return nil
+}
+
+// reply records a customer message; it is accepted in every open status, so a
+// customer is never lost while the conversation is offered or queued.
+func (c *conversation) reply(ctx workflow.Context, req model.ReplyRequest) (model.MessageResult, error) {
+	m := model.Message{
+		ID: c.nextMessageID(), Direction: model.Inbound, Text: req.Text,
+		Status: model.MessageReceived, At: workflow.Now(ctx),
+	}
+	c.state.Messages = append(c.state.Messages, m)
+	return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+}
+
+func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered) int {
+	subject := c.state.Subject
+	if r.Subject != "" && subject == "" {
+		subject = r.Subject
+	}
+	c.state.Messages = append(c.state.Messages, model.Message{
+		ID: c.nextMessageID(), Direction: model.Outbound, Agent: agent, Text: r.Text,
+		HTML: r.HTML, Subject: subject, Template: r.Template, Status: model.MessageQueued, At: workflow.Now(ctx),
+	})
+	return len(c.state.Messages) - 1
+}
+
+func (c *conversation) nextMessageID() string {
+	c.state.NextMessage++
+	return fmt.Sprintf("m%d", c.state.NextMessage)
+}
+
+// deliver runs the channel activity for message i and records the outcome.
+// The idempotency key (conversation + message) keeps retries from sending twice.
+func (c *conversation) deliver(ctx workflow.Context, i int) {
+	m := c.state.Messages[i]
+	d := model.Delivery{
+		Tenant: c.state.Tenant, Conversation: c.state.ID, MessageID: m.ID,
+		From: c.state.EntryAddress, To: c.state.Customer, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, IdempotencyKey: c.state.ID + "/" + m.ID,
+	}
+	activity := a.DeliverSMS
+	if c.state.Channel == "email" {
+		activity = a.DeliverEmail
+	}
+	summary := fmt.Sprintf("deliver %s #%s", strings.ToUpper(c.state.Channel), strings.TrimPrefix(m.ID, "m"))
+	var out model.Delivered
+	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
+	m = c.state.Messages[i]
+	if err != nil {
+		m.Status, m.Error = model.MessageFailed, failureReason(err)
+	} else {
+		m.Status, m.ProviderID, m.Segments = model.MessageSent, out.ProviderID, out.Segments
+	}
+	c.state.Messages[i] = m
+}
+
+// failureReason is what the agent sees for a failed message.
+func failureReason(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "the provider did not answer in time"
+	}
+	return err.Error()
+}
+
+// badRequest is malformed input that no SPEC code describes (the CLI refuses
+// it before sending; other callers get this).
+func badRequest(msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, "BAD_REQUEST", nil)
+}

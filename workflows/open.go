@@ -1,0 +1,77 @@
+package workflows
+
+import (
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"outbound/internal/codes"
+	"outbound/internal/model"
+)
+
+// open runs the start rules in order: eligibility and address (1–3, 5), the
+// agent's state and capacity (4, 7), the customer's subjects and history (11,
+// 16). A slot taken before a later refusal is released, so none leaks.
+func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error {
+	info := workflow.GetInfo(ctx)
+	c.state = model.ConversationState{
+		ID:                 model.ConversationID(info.WorkflowExecution.ID, info.FirstRunID),
+		WorkflowID:         info.WorkflowExecution.ID,
+		Tenant:             req.Tenant,
+		Status:             model.StatusOpening,
+		Channel:            req.Channel,
+		EntryPoint:         req.EntryPoint,
+		Subject:            strings.TrimSpace(req.Subject),
+		StartedAt:          workflow.Now(ctx),
+		ContinueAsNewAfter: req.ContinueAsNewAfter,
+	}
+	var prep model.PreparedStart
+	if err := workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep); err != nil {
+		return err
+	}
+	if model.ConversationWorkflowID(req.Tenant, req.EntryPoint, prep.CustomerKey) != c.state.WorkflowID {
+		return codes.New(codes.TaskCreationFailed, "the workflow ID does not match the customer: client and worker use different OUTBOUND_ID_KEY values")
+	}
+	c.state.Customer, c.state.CustomerKey = prep.Customer, prep.CustomerKey
+	c.state.EntryAddress, c.state.Policy = prep.EntryAddress, prep.Policy
+
+	reserve := model.OfferRequest{Tenant: req.Tenant, Agent: req.Agent, Conversation: c.state.ID, Kind: model.ReserveStart}
+	if err := workflow.ExecuteActivity(quick(ctx, "reserve a slot of "+req.Agent), a.Reserve, reserve).Get(ctx, nil); err != nil {
+		c.release(ctx, req.Agent) // the update may have landed before the activity failed
+		return err
+	}
+	var past model.CustomerContext
+	customer := model.CustomerOpenRequest{
+		Tenant: req.Tenant, Key: prep.CustomerKey, Conversation: c.state.ID,
+		EntryPoint: req.EntryPoint, Subject: c.state.Subject, At: c.state.StartedAt,
+	}
+	if err := workflow.ExecuteActivity(quick(ctx, "open the customer record"), a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+		c.release(ctx, req.Agent)
+		return err
+	}
+	if past.PreviousConversation != "" {
+		c.state.PreviousConversation = &past.PreviousConversation
+		c.state.PreviousMessages = past.PreviousMessages
+	}
+	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
+	c.opened = true
+	c.event(ctx, "started", req.Agent, "auto-accepted by the starting agent")
+	c.publish(ctx)
+	if prep.First != nil {
+		c.sendAsync(ctx, req.Agent, *prep.First)
+	}
+	return nil
+}
+
+// release frees an agent's slot for this conversation (a no-op if not held).
+func (c *conversation) release(ctx workflow.Context, agent string) {
+	c.signalAgent(ctx, agent, model.OpRelease, model.SlotRequest{Conversation: c.state.ID})
+}
+
+// signalAgent tells an agent's workflow something that needs no answer.
+func (c *conversation) signalAgent(ctx workflow.Context, agent, op string, arg any) {
+	id := model.AgentWorkflowID(c.state.Tenant, agent)
+	if err := workflow.SignalExternalWorkflow(ctx, id, "", op, arg).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("agent not told", "agent", agent, "op", op, "error", err)
+	}
+}
