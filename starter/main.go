@@ -110,7 +110,7 @@ func report(w io.Writer, err error) int {
 
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "starter",
+		Use:           "starter COMMAND",
 		Short:         "Start and drive outbound conversations (SMS, email)",
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -140,11 +140,15 @@ func (a *app) rootCmd() *cobra.Command {
 }
 
 // markRuns records when a RunE starts: an error returned before that came
-// from cobra's own parsing and validation, so it is a usage error.
+// from cobra's own parsing and validation, so it is a usage error. It also
+// runs the flag checks all commands share (checkFlags).
 func (a *app) markRuns(cmd *cobra.Command) {
 	if run := cmd.RunE; run != nil {
 		cmd.RunE = func(c *cobra.Command, args []string) error {
 			a.ran = true
+			if err := checkFlags(c); err != nil {
+				return err
+			}
 			return run(c, args)
 		}
 	}

@@ -49,12 +49,12 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	closers = append(closers, func() { _ = srv.Stop() })
 
 	outbox := filepath.Join(cfg.dataDir, "outbox")
-	smtpSink, err := devsink.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log.Named("smtp-sink"))
+	smtpSink, err := devsink.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMTP sink: %w", err))
 	}
 	closers = append(closers, func() { _ = smtpSink.Close() })
-	smsSink, err := devsink.StartSMS(fmt.Sprintf("127.0.0.1:%d", cfg.smsPort), outbox, log.Named("sms-sink"))
+	smsSink, err := devsink.StartSMS(fmt.Sprintf("127.0.0.1:%d", cfg.smsPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMS sink: %w", err))
 	}

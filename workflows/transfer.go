@@ -54,7 +54,8 @@ func (c *conversation) transfer(ctx workflow.Context, req model.TransferRequest)
 	}
 	c.state.Owner = ""
 	c.state.WrapUp = &model.WrapUp{Agent: req.Agent, Due: workflow.Now(ctx).Add(c.state.Policy.WrapUp.Timeout)}
-	c.state.PendingTransfer = &model.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue}
+	// The agent who transfers is never offered the conversation back.
+	c.state.PendingTransfer = &model.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
 	if req.ToAgent != "" {
 		c.event(ctx, "transfer", req.Agent, "to agent "+req.ToAgent)
 		c.offer(ctx, req.ToAgent)

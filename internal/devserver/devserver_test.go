@@ -2,8 +2,10 @@ package devserver
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +24,7 @@ import (
 // log while shutting down, and t.Log after a test ends panics.
 func testLogger() *zap.Logger {
 	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
-	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.DebugLevel))
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.WarnLevel))
 }
 
 func startServer(t *testing.T, opts Options) *Server {
@@ -150,13 +152,26 @@ func TestFileServerSurvivesRestart(t *testing.T) {
 
 func TestUIServesIndex(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, Options{CodecEndpoint: "http://127.0.0.1:1/codec"})
-	resp, err := http.Get(s.UIAddress() + "/")
+	const codec = "http://127.0.0.1:1/codec"
+	s := startServer(t, Options{CodecEndpoint: codec})
+	if body := get(t, s.UIAddress()+"/"); !strings.Contains(body, "<html") {
+		t.Fatalf("index is not HTML: %.200s", body)
+	}
+	if body := get(t, s.UIAddress()+"/api/v1/settings"); !strings.Contains(body, codec) {
+		t.Fatalf("settings lack codec endpoint: %.500s", body)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET / = %d", resp.StatusCode)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
 	}
+	return string(body)
 }
