@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"go.temporal.io/sdk/activity"
+
 	"outbound/internal/address"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
@@ -31,9 +33,14 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 	if ch == directory.Email && strings.TrimSpace(req.Subject) == "" {
 		return model.PreparedStart{}, codes.New(codes.SubjectRequired, "an email conversation needs a subject")
 	}
+	key := address.Key(a.IDKey, customer)
+	if id := activity.GetInfo(ctx).WorkflowExecution.ID; id != model.ConversationWorkflowID(req.Tenant, req.EntryPoint, key) {
+		return model.PreparedStart{}, codes.New(codes.TaskCreationFailed,
+			"the workflow ID does not match the customer: the client and the worker use different %s values", address.KeyEnv)
+	}
 	prepared := model.PreparedStart{
 		Customer:     customer,
-		CustomerKey:  address.Key(a.IDKey, customer),
+		CustomerKey:  key,
 		EntryAddress: ep.Address,
 		Agent:        agentConfig(dir, req.Agent, profile.MaxOutbound),
 		Policy:       policy(dir, ep),

@@ -48,8 +48,8 @@ func TestStartRefusals(t *testing.T) {
 func TestInvalidAddressesAreRefused(t *testing.T) {
 	c := env.Tenant(t)
 	for _, tc := range []struct{ channel, ep, to string }{
-		{"sms", "ep-sms", "4155550199"},    // no country code
-		{"sms", "ep-sms", "+1415555"},      // too short
+		{"sms", "ep-sms", "4155550199"}, // no country code
+		{"sms", "ep-sms", "+1415555"},   // too short
 		{"email", "ep-email", "not-an-email"},
 	} {
 		_, err := c.Start(testContext(t), conversations.StartOptions{Agent: "alice", Channel: tc.channel, EntryPoint: tc.ep, To: tc.to, Subject: "s"})

@@ -5,7 +5,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"outbound/internal/codes"
 	"outbound/internal/model"
 )
 
@@ -28,9 +27,6 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	var prep model.PreparedStart
 	if err := workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep); err != nil {
 		return err
-	}
-	if model.ConversationWorkflowID(req.Tenant, req.EntryPoint, prep.CustomerKey) != c.state.WorkflowID {
-		return codes.New(codes.TaskCreationFailed, "the workflow ID does not match the customer: client and worker use different OUTBOUND_ID_KEY values")
 	}
 	c.state.Customer, c.state.CustomerKey = prep.Customer, prep.CustomerKey
 	c.state.EntryAddress, c.state.Policy = prep.EntryAddress, prep.Policy

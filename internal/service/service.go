@@ -21,15 +21,20 @@ import (
 // NewWorker registers every workflow and activity on the service's task queue.
 func NewWorker(c client.Client, acts *activities.Activities) worker.Worker {
 	w := worker.New(c, model.TaskQueue, worker.Options{})
-	register := func(fn any, name string) {
-		w.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
-	}
-	register(workflows.Conversation, model.ConversationWorkflow)
-	register(workflows.Agent, model.AgentWorkflow)
-	register(workflows.Customer, model.CustomerWorkflow)
-	register(workflows.Directory, model.DirectoryWorkflow)
+	RegisterWorkflows(w)
 	w.RegisterActivity(acts)
 	return w
+}
+
+// RegisterWorkflows registers the workflows under their stable names; the
+// replay tests register them the same way.
+func RegisterWorkflows(r interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}) {
+	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: model.ConversationWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Agent, workflow.RegisterOptions{Name: model.AgentWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Customer, workflow.RegisterOptions{Name: model.CustomerWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Directory, workflow.RegisterOptions{Name: model.DirectoryWorkflow})
 }
 
 // Publish makes the directories visible to clients (agents and queues lists)

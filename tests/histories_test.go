@@ -1,0 +1,133 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+	"outbound/internal/service"
+)
+
+// record rewrites the committed replay histories under workflows/testdata:
+//
+//	go test ./tests -run TestReplayHistories -record
+var record = flag.Bool("record", false, "rewrite workflows/testdata from fresh runs")
+
+// TestReplayHistories runs real conversations that touch every handler and
+// timer, then replays their histories against the current workflow code. With
+// -record it saves them as the committed histories workflows/replay_test.go
+// replays on every change.
+func TestReplayHistories(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	histories := map[string]string{}
+
+	full := startSMS(t, c, "alice", newPhone())
+	mustDo(t, func() error {
+		_, err := c.Send(ctx, conversations.Sync, full, "alice", model.Compose{Template: "greeting", Vars: map[string]string{"name": "Ada"}})
+		return err
+	})
+	mustDo(t, func() error { _, err := c.Reply(ctx, conversations.Sync, full, "Hi, my parcel is late"); return err })
+	mustDo(t, func() error { _, err := c.Trigger(ctx, conversations.Sync, full, "alice", "survey"); return err })
+	mustDo(t, func() error { _, err := c.Transfer(ctx, conversations.Sync, full, "alice", "bob", ""); return err })
+	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, full, "bob"); return err })
+	mustDo(t, func() error { return c.WrapUp(ctx, conversations.Sync, full, "alice", "follow-up") })
+	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, full, "bob"); return err })
+	histories["conversation-transfer-accept-close"] = workflowID(full)
+
+	timedOut := startSMS(t, c, "alice", newPhone())
+	mustDo(t, func() error { _, err := c.Transfer(ctx, conversations.Sync, timedOut, "alice", "bob", ""); return err })
+	eventually(t, 15*time.Second, "the offer timeout", func() bool { return show(t, c, timedOut).Status == model.StatusQueued })
+	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, timedOut, "alice"); return err })
+	histories["conversation-offer-timeout-queued-pickup"] = workflowID(timedOut)
+
+	_, err := c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
+	if err == nil {
+		t.Fatal("carol's start must be refused")
+	}
+	histories["agent-alice"] = model.AgentWorkflowID(c.Tenant, "alice")
+	st := show(t, c, full)
+	histories["customer"] = model.CustomerWorkflowID(c.Tenant, st.CustomerKey)
+
+	ids := map[string]string{}
+	replayer := worker.NewWorkflowReplayer()
+	service.RegisterWorkflows(replayer)
+	for name, id := range histories {
+		h := history(ctx, t, id)
+		opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}
+		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, opts); err != nil {
+			t.Fatalf("%s does not replay: %v", name, err)
+		}
+		if *record {
+			save(t, name, h)
+			ids[name] = id
+		}
+	}
+	if *record {
+		saveIDs(t, ids)
+	}
+}
+
+func mustDo(t *testing.T, op func() error) {
+	t.Helper()
+	if err := op(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func workflowID(conversation string) string {
+	id, _, _ := model.SplitConversationID(conversation)
+	return id
+}
+
+func history(ctx context.Context, t *testing.T, workflowID string) *historypb.History {
+	t.Helper()
+	h := &historypb.History{}
+	it := env.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	return h
+}
+
+// saveIDs records each history's workflow ID, which the history itself does
+// not hold and the workflow reads (workflows/testdata/workflow-ids.json).
+func saveIDs(t *testing.T, ids map[string]string) {
+	data, err := json.MarshalIndent(ids, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", "workflow-ids.json"), append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func save(t *testing.T, name string, h *historypb.History) {
+	data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", name+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s (%d events)", path, len(h.Events))
+}
