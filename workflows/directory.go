@@ -27,8 +27,8 @@ func (d *directoryHolder) publish(ctx workflow.Context, tenants map[string]direc
 	if d.tenants == nil {
 		d.tenants = map[string]directory.Directory{}
 	}
-	for name, dir := range tenants {
-		d.tenants[name] = dir
+	for _, name := range workflow.DeterministicKeys(tenants) {
+		d.tenants[name] = tenants[name]
 	}
 	return len(d.tenants), nil
 }

@@ -103,6 +103,9 @@ func (c *conversation) startRouting(ctx workflow.Context) {
 // a dropped transfer never loses the customer (rule 19).
 func (c *conversation) route(ctx workflow.Context) {
 	for c.state.PendingTransfer != nil {
+		if ctx.Err() != nil { // the workflow is canceled: awaitAnswer would return at once, forever
+			return
+		}
 		t := c.state.PendingTransfer
 		if t.OfferedTo != "" {
 			if c.awaitAnswer(ctx, t) == accepted {
