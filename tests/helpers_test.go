@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
+
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -87,4 +89,8 @@ func agentInUse(t *testing.T, c *conversations.Client, agent string) (state stri
 	}
 	t.Fatalf("agent %s not listed", agent)
 	return "", 0
+}
+
+func listRuns(workflowID string) *workflowservice.ListWorkflowExecutionsRequest {
+	return &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = '%s'", workflowID)}
 }

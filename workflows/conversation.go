@@ -12,6 +12,11 @@ import (
 // customer), so Temporal refuses a second open conversation (rule 6).
 func Conversation(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
 	c := &conversation{}
+	if in.State != nil {
+		// Before setup: updates buffered for a new run are validated as soon
+		// as their handler is registered.
+		c.state, c.opened = *in.State, true
+	}
 	c.setup(ctx)
 	return c.run(ctx, in)
 }
@@ -44,8 +49,6 @@ func (c *conversation) setup(ctx workflow.Context) {
 
 func (c *conversation) run(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
 	if in.State != nil {
-		c.state = *in.State
-		c.opened = true
 		c.resume(ctx)
 	} else if err := c.open(ctx, *in.Start); err != nil {
 		return c.refuse(ctx, err)
