@@ -16,22 +16,22 @@ const phoneSeparators = " -().\u00a0"
 func normalizeMobile(raw string) (string, error) {
 	if !strings.HasPrefix(raw, "+") {
 		// Without the country code the number's region would have to be guessed.
-		return "", codes.New(codes.InvalidAddress, "%q is not an E.164 number: it must start with + and the country code", raw)
+		return "", codes.New(codes.InvalidAddress, "the address is not an E.164 number: it must start with + and the country code")
 	}
 	for _, r := range raw[1:] {
 		if (r < '0' || r > '9') && !strings.ContainsRune(phoneSeparators, r) {
-			return "", codes.New(codes.InvalidAddress, "%q is not an E.164 number: unexpected character %q", raw, r)
+			return "", codes.New(codes.InvalidAddress, "the address is not an E.164 number: unexpected character %q", r)
 		}
 	}
 	num, err := phonenumbers.Parse(raw, "")
 	if err != nil {
-		return "", codes.New(codes.InvalidAddress, "%q is not a phone number: %v", raw, err)
+		return "", codes.New(codes.InvalidAddress, "the address is not a phone number: %v", err)
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return "", codes.New(codes.InvalidAddress, "%q is not a valid phone number", raw)
+		return "", codes.New(codes.InvalidAddress, "the address is not a valid phone number")
 	}
 	if !canReceiveSMS(phonenumbers.GetNumberType(num)) {
-		return "", codes.New(codes.InvalidAddress, "%q is not a mobile number", raw)
+		return "", codes.New(codes.InvalidAddress, "the address is not a mobile number")
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
