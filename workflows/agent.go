@@ -110,6 +110,9 @@ func (ag *agent) release(ctx workflow.Context, req model.SlotRequest) (int, erro
 }
 
 func (ag *agent) validateTransferOut(req model.TransferOutRequest) error {
+	if ag.retriedTransferOut(req) {
+		return nil
+	}
 	if i := ag.slot(req.Conversation); i < 0 || ag.state.Slots[i].Role != model.SlotActive {
 		return codes.New(codes.NotOwner, "%s does not own this conversation", ag.state.Config.ID)
 	}
@@ -120,8 +123,18 @@ func (ag *agent) validateTransferOut(req model.TransferOutRequest) error {
 }
 
 func (ag *agent) transferOut(ctx workflow.Context, req model.TransferOutRequest) (int, error) {
+	if ag.retriedTransferOut(req) {
+		return len(ag.state.Slots), nil // already applied: keep the wrap-up deadline
+	}
 	ag.state.Transferring = req.Conversation
 	return ag.leave(ctx, req)
+}
+
+// retriedTransferOut reports a transferOut already applied (the activity
+// retried after its update landed): the slot is in wrap-up for this transfer.
+func (ag *agent) retriedTransferOut(req model.TransferOutRequest) bool {
+	i := ag.slot(req.Conversation)
+	return i >= 0 && ag.state.Transferring == req.Conversation && ag.state.Slots[i].Role == model.SlotWrapUp
 }
 
 // leave turns the conversation's slot into a wrap-up with its deadline.

@@ -46,21 +46,24 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 			}
 		})
 	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var req Req
-			ch.Receive(ctx, &req)
-			onSignal(ctx, req)
-		}
-	})
-	h.drains = append(h.drains, func(ctx workflow.Context) bool {
+	drain := func(ctx workflow.Context) bool {
 		var req Req
 		if !ch.ReceiveAsync(&req) {
 			return false
 		}
 		onSignal(ctx, req)
 		return true
+	}
+	// Wait for buffered signals instead of blocking in Receive: a signal handed
+	// to a blocked Receive is held by this goroutine until it next runs, where
+	// settle cannot see it, and a continue-as-new in that task would drop it.
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for workflow.Await(ctx, func() bool { return ch.Len() > 0 }) == nil {
+			for drain(ctx) {
+			}
+		}
 	})
+	h.drains = append(h.drains, drain)
 }
 
 // idle reports whether no handler or signal is running.
@@ -72,14 +75,16 @@ func (h *handlers) idle(ctx workflow.Context) bool {
 // nothing is lost at continue-as-new or completion.
 func (h *handlers) settle(ctx workflow.Context) error {
 	for {
+		if err := workflow.Await(ctx, func() bool { return h.idle(ctx) }); err != nil {
+			return err
+		}
+		// Drain in the same task the work was seen finished: a signal that
+		// arrived with it is taken now instead of being left behind.
 		drained := false
 		for _, drain := range h.drains {
 			for drain(ctx) {
 				drained = true
 			}
-		}
-		if err := workflow.Await(ctx, func() bool { return h.idle(ctx) }); err != nil {
-			return err
 		}
 		if !drained {
 			return nil

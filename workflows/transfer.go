@@ -147,6 +147,10 @@ func (c *conversation) awaitAnswer(ctx workflow.Context, t *model.Transfer) offe
 	if answer == accepted {
 		return accepted
 	}
+	// Dropping the offer must not be cut by continue-as-new: the next run
+	// would find it pending and time it out (and RONA the target) again.
+	c.h.inFlight++
+	defer func() { c.h.inFlight-- }()
 	if answer == noAnswer {
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
 		c.signalAgent(ctx, target, model.OpNoAnswer, model.SlotRequest{Conversation: c.state.ID})
