@@ -94,13 +94,11 @@ func subjectKey(s string) string {
 // runEntity keeps an entity workflow alive until its history should be cut,
 // then lets every handler finish and continues as new.
 func runEntity(ctx workflow.Context, h *handlers, continueAsNew func() error) error {
-	for {
-		if err := workflow.Await(ctx, func() bool { return h.idle(ctx) && shouldContinueAsNew(ctx) }); err != nil {
-			return err
-		}
-		if err := h.settle(ctx); err != nil {
-			return err
-		}
-		return continueAsNew()
+	if err := workflow.Await(ctx, func() bool { return h.idle(ctx) && shouldContinueAsNew(ctx) }); err != nil {
+		return err
 	}
+	if err := h.settle(ctx); err != nil {
+		return err
+	}
+	return continueAsNew()
 }
