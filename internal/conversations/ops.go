@@ -28,7 +28,7 @@ func (c *Client) Send(ctx context.Context, mode Mode, id, agent string, msg mode
 // Reply records a customer message, as the inbound channel delivers it.
 func (c *Client) Reply(ctx context.Context, mode Mode, id, text string) (model.MessageResult, error) {
 	var out model.MessageResult
-	err := c.do(ctx, mode, id, model.OpReply, model.ReplyRequest{Conversation: id, Text: text}, &out)
+	err := c.do(ctx, mode, id, model.OpReply, model.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}}, &out)
 	return out, err
 }
 

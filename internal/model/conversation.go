@@ -17,17 +17,35 @@ const (
 	Outbound = "outbound"
 	Inbound  = "inbound"
 
-	MessageQueued   = "queued"
-	MessageSent     = "sent"
-	MessageFailed   = "failed"
-	MessageReceived = "received"
+	MessageQueued    = "queued"
+	MessageSent      = "sent"
+	MessageDelivered = "delivered"
+	MessageFailed    = "failed"
+	MessageReceived  = "received"
 )
 
-// Compose is what an agent writes: plain text or a template with variables.
+// Compose is what an agent writes: plain text or a template with variables;
+// for email optionally an HTML body and inline images (rules 12, 13).
 type Compose struct {
 	Text     string            `json:"text,omitempty"`
 	Template string            `json:"template,omitempty"`
 	Vars     map[string]string `json:"vars,omitempty"`
+	HTML     string            `json:"html,omitempty"`
+	Images   []Image           `json:"images,omitempty"`
+}
+
+// Image is an inline image an agent attaches to an email.
+type Image struct {
+	Name string `json:"name"` // the file's base name; <img src="NAME"> refers to it
+	Data []byte `json:"data"`
+}
+
+// CustomerMessage is a message a customer sent that arrived through a channel.
+type CustomerMessage struct {
+	Text       string `json:"text"`
+	HTML       string `json:"html,omitempty"`    // sanitised
+	Subject    string `json:"subject,omitempty"` // email
+	ProviderID string `json:"providerId,omitempty"`
 }
 
 // StartRequest opens a conversation (the workflow input of the first run).
@@ -39,6 +57,9 @@ type StartRequest struct {
 	To         string   `json:"to"`
 	Subject    string   `json:"subject,omitempty"`
 	First      *Compose `json:"first,omitempty"`
+	// Inbound opens a conversation the customer started (a message with no
+	// open conversation): it waits in the entry point's queue.
+	Inbound *CustomerMessage `json:"inbound,omitempty"`
 	// ContinueAsNewAfter forces continue-as-new past this many history events
 	// (0: only when the server suggests it). Tests and benchmarks lower it.
 	ContinueAsNewAfter int `json:"continueAsNewAfter,omitempty"`
@@ -154,7 +175,14 @@ type (
 	}
 	ReplyRequest struct {
 		Conversation string `json:"conversation"`
-		Text         string `json:"text"`
+		CustomerMessage
+	}
+	// DeliveryStatusRequest is a provider's news about an outbound message.
+	DeliveryStatusRequest struct {
+		Conversation string `json:"conversation"`
+		MessageID    string `json:"messageId"`
+		Status       string `json:"status"` // sent, delivered or failed
+		Error        string `json:"error,omitempty"`
 	}
 	TransferRequest struct {
 		Conversation string `json:"conversation"`

@@ -34,6 +34,7 @@ const (
 	OpWrapUp     = "wrapup"
 	OpTrigger    = "trigger"
 	OpConference = "conference"
+	OpStatus     = "deliveryStatus"
 )
 
 // Agent operations.
