@@ -25,7 +25,7 @@ func TestRefusedUpdatesLeaveStateUnchanged(t *testing.T) {
 			return model.SendRequest{Conversation: id + "x", Agent: "alice", Compose: model.Compose{Text: "hi"}}
 		}, codes.ConversationClosed},
 		{"reply to another conversation", model.OpReply, func(id string) any {
-			return model.ReplyRequest{Conversation: "conversation/acme/ep-sms/k1/older-run", Text: "hi"}
+			return model.ReplyRequest{Conversation: "conversation/acme/ep-sms/k1/older-run", CustomerMessage: model.CustomerMessage{Text: "hi"}}
 		}, codes.ConversationClosed},
 		{"transfer by another agent", model.OpTransfer, toAgent("bob", "carol"), codes.NotOwner},
 		{"transfer to an unknown queue", model.OpTransfer, toQueue("alice", "nowhere"), codes.UnknownQueue},
@@ -86,7 +86,7 @@ func TestRefusedSignalChangesNothing(t *testing.T) {
 	h.signal(2*time.Minute+2*time.Second, model.OpTransfer, toQueue("alice", "nowhere"))
 	h.signal(2*time.Minute+3*time.Second, model.OpConference, byAgent("alice"))
 	h.signal(2*time.Minute+4*time.Second, model.OpReply, func(string) any {
-		return model.ReplyRequest{Conversation: "conversation/acme/ep-sms/k1/older-run", Text: "wrong thread"}
+		return model.ReplyRequest{Conversation: "conversation/acme/ep-sms/k1/older-run", CustomerMessage: model.CustomerMessage{Text: "wrong thread"}}
 	})
 	after := h.snapshot(3 * time.Minute)
 	h.signal(4*time.Minute, model.OpSend, send("alice", "mine"))
