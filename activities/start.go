@@ -10,6 +10,7 @@ import (
 	"outbound/internal/codes"
 	"outbound/internal/directory"
 	"outbound/internal/model"
+	"outbound/internal/sms"
 	"outbound/internal/templates"
 )
 
@@ -22,7 +23,7 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 		return model.PreparedStart{}, err
 	}
 	ch := directory.Channel(req.Channel)
-	ep, profile, err := dir.CheckEligibility(req.Agent, ch, req.EntryPoint)
+	ep, maxOutbound, err := eligibility(dir, req)
 	if err != nil {
 		return model.PreparedStart{}, err
 	}
@@ -30,7 +31,7 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 	if err != nil {
 		return model.PreparedStart{}, err
 	}
-	if ch == directory.Email && strings.TrimSpace(req.Subject) == "" {
+	if ch == directory.Email && req.Inbound == nil && strings.TrimSpace(req.Subject) == "" {
 		return model.PreparedStart{}, codes.New(codes.SubjectRequired, "an email conversation needs a subject")
 	}
 	key := address.Key(a.IDKey, customer)
@@ -42,7 +43,7 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 		Customer:     customer,
 		CustomerKey:  key,
 		EntryAddress: ep.Address,
-		Agent:        agentConfig(dir, req.Agent, profile.MaxOutbound),
+		Agent:        agentConfig(dir, req.Agent, maxOutbound),
 		Policy:       policy(dir, ep),
 	}
 	if req.First != nil {
@@ -50,9 +51,28 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 		if err != nil {
 			return model.PreparedStart{}, err
 		}
+		if ch == directory.SMS {
+			if err := sms.CheckLength(first.Text); err != nil {
+				return model.PreparedStart{}, err
+			}
+		}
 		prepared.First = &first
 	}
 	return prepared, nil
+}
+
+// eligibility applies rules 1–3 and 5 to an agent's start; a conversation the
+// customer started only needs an entry point of its channel.
+func eligibility(dir *directory.Directory, req model.StartRequest) (directory.EntryPoint, int, error) {
+	if req.Inbound == nil {
+		ep, profile, err := dir.CheckEligibility(req.Agent, directory.Channel(req.Channel), req.EntryPoint)
+		return ep, profile.MaxOutbound, err
+	}
+	ep, ok := dir.EntryPoint(req.EntryPoint)
+	if !ok || string(ep.Channel) != req.Channel {
+		return ep, 0, codes.New(codes.NoEntryPoint, "no %s entry point %q", req.Channel, req.EntryPoint)
+	}
+	return ep, 0, nil
 }
 
 // Render renders an agent's message (run as a local activity: no I/O).

@@ -94,3 +94,9 @@ func agentInUse(t *testing.T, c *conversations.Client, agent string) (state stri
 func listRuns(workflowID string) *workflowservice.ListWorkflowExecutionsRequest {
 	return &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = '%s'", workflowID)}
 }
+
+// entryAddress is a test tenant's entry point address (unique per tenant).
+func entryAddress(c *conversations.Client, entryPoint string) string {
+	ep, _ := env.Directory(c.Tenant).EntryPoint(entryPoint)
+	return ep.Address
+}

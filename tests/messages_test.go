@@ -73,7 +73,7 @@ func TestSMSConversationDeliversAndThreads(t *testing.T) {
 		t.Fatalf("the SMS sink got %d messages for the customer, want 2", len(delivered))
 	}
 	for _, m := range delivered {
-		if m["from"] != "+14155550100" {
+		if m["from"] != entryAddress(c, "ep-sms") {
 			t.Fatalf("sent from %v, want the entry point's number", m["from"])
 		}
 	}

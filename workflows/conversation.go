@@ -45,6 +45,7 @@ func (c *conversation) setup(ctx workflow.Context) {
 	register(ctx, &c.h, model.OpWrapUp, c.validateWrapUp, c.wrapUp)
 	register(ctx, &c.h, model.OpTrigger, c.validateTrigger, c.trigger)
 	register(ctx, &c.h, model.OpConference, c.validateConference, c.conference)
+	register(ctx, &c.h, model.OpStatus, c.validateStatus, c.deliveryStatus)
 }
 
 func (c *conversation) run(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {

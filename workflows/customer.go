@@ -22,6 +22,7 @@ func Customer(ctx workflow.Context, in model.CustomerState) (model.CustomerState
 	query(ctx, func() model.CustomerState { return cu.state })
 	register(ctx, &cu.h, model.OpCustomerOpen, cu.validateOpen, cu.open)
 	register(ctx, &cu.h, model.OpCustomerClosed, always[model.CustomerClosedRequest], cu.closed)
+	register(ctx, &cu.h, model.OpCustomerOptOut, always[model.OptOutRequest], cu.optOut)
 	return cu.state, runEntity(ctx, &cu.h, func() error {
 		return workflow.NewContinueAsNewError(ctx, Customer, cu.state)
 	})
@@ -33,10 +34,13 @@ type customer struct {
 }
 
 func (cu *customer) validateOpen(req model.CustomerOpenRequest) error {
-	if cu.conversation(req.Conversation) >= 0 || req.Subject == "" {
+	if cu.conversation(req.Conversation) >= 0 {
 		return nil
 	}
-	if slices.Contains(cu.state.Subjects, subjectKey(req.Subject)) {
+	if req.RefuseOptedOut && slices.Contains(cu.state.OptedOut, req.EntryPoint) {
+		return codes.New(codes.OptedOut, "the customer opted out of SMS from %s (replied STOP)", req.EntryPoint)
+	}
+	if req.Subject != "" && slices.Contains(cu.state.Subjects, subjectKey(req.Subject)) {
 		return codes.New(codes.SubjectReused, "subject %q was already used with this customer; choose a new one", req.Subject)
 	}
 	return nil
@@ -44,10 +48,10 @@ func (cu *customer) validateOpen(req model.CustomerOpenRequest) error {
 
 // open claims the subject and returns the last closed conversation's history.
 func (cu *customer) open(ctx workflow.Context, req model.CustomerOpenRequest) (model.CustomerContext, error) {
-	var out model.CustomerContext
+	out := model.CustomerContext{OptedOut: slices.Contains(cu.state.OptedOut, req.EntryPoint)}
 	for i := len(cu.state.Conversations) - 1; i >= 0; i-- {
 		if c := cu.state.Conversations[i]; c.ID != req.Conversation && !c.ClosedAt.IsZero() {
-			out = model.CustomerContext{PreviousConversation: c.ID, PreviousMessages: c.LastMessages}
+			out.PreviousConversation, out.PreviousMessages = c.ID, c.LastMessages
 			break
 		}
 	}
@@ -72,6 +76,18 @@ func (cu *customer) closed(ctx workflow.Context, req model.CustomerClosedRequest
 		c.ClosedAt, c.LastMessages = req.ClosedAt, req.LastMessages
 	}
 	return len(cu.state.Conversations), nil
+}
+
+// optOut keeps an SMS opt-out (or lifts it) for one entry point.
+func (cu *customer) optOut(ctx workflow.Context, req model.OptOutRequest) (int, error) {
+	i := slices.Index(cu.state.OptedOut, req.EntryPoint)
+	switch {
+	case req.OptedOut && i < 0:
+		cu.state.OptedOut = append(cu.state.OptedOut, req.EntryPoint)
+	case !req.OptedOut && i >= 0:
+		cu.state.OptedOut = slices.Delete(cu.state.OptedOut, i, i+1)
+	}
+	return len(cu.state.OptedOut), nil
 }
 
 func (cu *customer) conversation(id string) int {

@@ -33,18 +33,19 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 	}
 
 	ch := workflow.GetSignalChannel(ctx, name)
+	// A signal is applied in the goroutine that received it, in arrival order
+	// and before work that arrived after it (a record's "closed" before the
+	// next "open"); signals of one name are thus handled one at a time.
 	onSignal := func(ctx workflow.Context, req Req) {
 		if err := validate(req); err != nil {
 			workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "error", err)
 			return
 		}
-		h.inFlight++ // counted before the goroutine starts, so draining sees it
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer func() { h.inFlight-- }()
-			if _, err := apply(ctx, req); err != nil {
-				workflow.GetLogger(ctx).Warn("signal failed", "signal", name, "error", err)
-			}
-		})
+		h.inFlight++
+		defer func() { h.inFlight-- }()
+		if _, err := apply(ctx, req); err != nil {
+			workflow.GetLogger(ctx).Warn("signal failed", "signal", name, "error", err)
+		}
 	}
 	drain := func(ctx workflow.Context) bool {
 		var req Req

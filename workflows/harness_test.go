@@ -301,7 +301,9 @@ func send(agent, text string) func(string) any {
 }
 
 func reply(text string) func(string) any {
-	return func(id string) any { return model.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}} }
+	return func(id string) any {
+		return model.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}}
+	}
 }
 
 func byAgent(agent string) func(string) any {

@@ -18,7 +18,10 @@ func (c *conversation) validateSend(req model.SendRequest) error {
 	if (req.Text == "") == (req.Template == "") {
 		return badRequest("send needs either text or a template")
 	}
-	return nil
+	if err := c.refuseOptedOut(); err != nil {
+		return err
+	}
+	return refuseTooLong(c.state.Channel, req.Text)
 }
 
 // send renders the agent's message, adds it to the transcript and delivers it;
@@ -32,6 +35,9 @@ func (c *conversation) send(ctx workflow.Context, req model.SendRequest) (model.
 		}
 		// The conversation may have moved on while the template rendered.
 		if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
+			return model.MessageResult{}, err
+		}
+		if err := refuseTooLong(c.state.Channel, rendered.Text); err != nil {
 			return model.MessageResult{}, err
 		}
 	}
@@ -56,21 +62,44 @@ func (c *conversation) validateReply(req model.ReplyRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Text) == "" {
+	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
 		return badRequest("a reply needs text")
 	}
 	return nil
 }
 
 // reply records a customer message; it is accepted in every open status, so a
-// customer is never lost while the conversation is offered or queued.
+// customer is never lost while the conversation is offered or queued. A
+// provider's retry of a message already recorded (same provider id) is
+// answered with the first copy.
 func (c *conversation) reply(ctx workflow.Context, req model.ReplyRequest) (model.MessageResult, error) {
+	if m, ok := c.received(req.ProviderID); ok {
+		return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+	}
+	m := c.addInbound(ctx, req.CustomerMessage)
+	c.applyOptOut(ctx, req.Text)
+	return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+}
+
+func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
 	m := model.Message{
-		ID: c.nextMessageID(), Direction: model.Inbound, Text: req.Text,
-		Status: model.MessageReceived, At: workflow.Now(ctx),
+		ID: c.nextMessageID(), Direction: model.Inbound, Text: in.Text, HTML: in.HTML,
+		Subject: in.Subject, ProviderID: in.ProviderID, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
-	return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+	return m
+}
+
+func (c *conversation) received(providerID string) (model.Message, bool) {
+	if providerID == "" {
+		return model.Message{}, false
+	}
+	for _, m := range c.state.Messages {
+		if m.Direction == model.Inbound && m.ProviderID == providerID {
+			return m, true
+		}
+	}
+	return model.Message{}, false
 }
 
 func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered) int {
@@ -106,13 +135,12 @@ func (c *conversation) deliver(ctx workflow.Context, i int) {
 	summary := fmt.Sprintf("deliver %s #%s", strings.ToUpper(c.state.Channel), strings.TrimPrefix(m.ID, "m"))
 	var out model.Delivered
 	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
-	m = c.state.Messages[i]
 	if err != nil {
-		m.Status, m.Error = model.MessageFailed, failureReason(err)
-	} else {
-		m.Status, m.ProviderID, m.Segments = model.MessageSent, out.ProviderID, out.Segments
+		c.setStatus(i, model.MessageFailed, failureReason(err))
+		return
 	}
-	c.state.Messages[i] = m
+	c.state.Messages[i].ProviderID, c.state.Messages[i].Segments = out.ProviderID, out.Segments
+	c.setStatus(i, model.MessageSent, "")
 }
 
 // failureReason is what the agent sees for a failed message.

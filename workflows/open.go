@@ -30,6 +30,9 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	}
 	c.state.Customer, c.state.CustomerKey = prep.Customer, prep.CustomerKey
 	c.state.EntryAddress, c.state.Policy = prep.EntryAddress, prep.Policy
+	if req.Inbound != nil {
+		return c.openInbound(ctx, req)
+	}
 
 	reserve := model.OfferRequest{Tenant: req.Tenant, Agent: req.Agent, Conversation: c.state.ID, Kind: model.ReserveStart}
 	if err := workflow.ExecuteActivity(quick(ctx, "reserve a slot of "+req.Agent), a.Reserve, reserve).Get(ctx, nil); err != nil {
@@ -40,15 +43,13 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	customer := model.CustomerOpenRequest{
 		Tenant: req.Tenant, Key: prep.CustomerKey, Conversation: c.state.ID,
 		EntryPoint: req.EntryPoint, Subject: c.state.Subject, At: c.state.StartedAt,
+		RefuseOptedOut: req.Channel == "sms",
 	}
 	if err := workflow.ExecuteActivity(quick(ctx, "open the customer record"), a.OpenCustomer, customer).Get(ctx, &past); err != nil {
 		c.release(ctx, req.Agent)
 		return err
 	}
-	if past.PreviousConversation != "" {
-		c.state.PreviousConversation = &past.PreviousConversation
-		c.state.PreviousMessages = past.PreviousMessages
-	}
+	c.inherit(past)
 	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
 	c.opened = true
 	c.event(ctx, "started", req.Agent, "auto-accepted by the starting agent")
@@ -59,6 +60,41 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	return nil
 }
 
+// openInbound opens a conversation the customer started: their message is
+// the first line, and the conversation waits in the entry point's queue, offered
+// to its available agents in turn.
+func (c *conversation) openInbound(ctx workflow.Context, req model.StartRequest) error {
+	var past model.CustomerContext
+	customer := model.CustomerOpenRequest{
+		Tenant: req.Tenant, Key: c.state.CustomerKey, Conversation: c.state.ID,
+		EntryPoint: req.EntryPoint, At: c.state.StartedAt,
+	}
+	if err := workflow.ExecuteActivity(quick(ctx, "open the customer record"), a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+		return err
+	}
+	c.inherit(past)
+	c.state.Subject = req.Inbound.Subject
+	c.opened = true
+	c.addInbound(ctx, *req.Inbound)
+	c.applyOptOut(ctx, req.Inbound.Text)
+	queue := c.state.Policy.EntryQueue
+	c.state.Status, c.state.Queue = model.StatusQueued, queue
+	c.state.PendingTransfer = &model.Transfer{ToQueue: queue}
+	c.event(ctx, "inbound", "", "the customer wrote; routed to queue "+queue)
+	c.publish(ctx)
+	c.startRouting(ctx)
+	return nil
+}
+
+// inherit takes the previous conversation's context and the opt-out.
+func (c *conversation) inherit(past model.CustomerContext) {
+	if past.PreviousConversation != "" {
+		c.state.PreviousConversation = &past.PreviousConversation
+		c.state.PreviousMessages = past.PreviousMessages
+	}
+	c.state.OptedOut = past.OptedOut
+}
+
 // release frees an agent's slot for this conversation (a no-op if not held).
 func (c *conversation) release(ctx workflow.Context, agent string) {
 	c.signalAgent(ctx, agent, model.OpRelease, model.SlotRequest{Conversation: c.state.ID})
@@ -66,6 +102,9 @@ func (c *conversation) release(ctx workflow.Context, agent string) {
 
 // signalAgent tells an agent's workflow something that needs no answer.
 func (c *conversation) signalAgent(ctx workflow.Context, agent, op string, arg any) {
+	if agent == "" { // a conversation the customer started has no transferring agent
+		return
+	}
 	id := model.AgentWorkflowID(c.state.Tenant, agent)
 	if err := workflow.SignalExternalWorkflow(ctx, id, "", op, arg).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("agent not told", "agent", agent, "op", op, "error", err)

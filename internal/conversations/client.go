@@ -57,18 +57,20 @@ func (c *Client) Directory(ctx context.Context) (directory.Directory, error) {
 		}
 		return d, nil
 	}
-	if len(dirs) != 1 {
-		names := make([]string, 0, len(dirs))
-		for n := range dirs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+	names := sortedTenants(dirs)
+	if len(names) != 1 {
 		return directory.Directory{}, BadRequest("the worker serves tenants %v: choose one with --tenant", names)
 	}
-	for _, d := range dirs {
-		return d, nil
+	return dirs[names[0]], nil
+}
+
+func sortedTenants(dirs map[string]directory.Directory) []string {
+	names := make([]string, 0, len(dirs))
+	for n := range dirs {
+		names = append(names, n)
 	}
-	panic("unreachable")
+	sort.Strings(names)
+	return names
 }
 
 // tenant names the tenant without a round trip when it was given.

@@ -4,6 +4,13 @@ import (
 	"context"
 	"errors"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"outbound/internal/address"
+	"outbound/internal/codes"
+	"outbound/internal/directory"
 	"outbound/internal/model"
 )
 
@@ -21,7 +28,38 @@ type InboundMessage struct {
 // point, else a new conversation that waits in the entry point's queue and
 // inherits the previous history (rule 16). It returns the conversation id.
 func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) {
-	return "", errors.New("not implemented yet")
+	if m.Thread != "" {
+		if id, err := c.replyTo(ctx, m.Thread, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
+			return id, err
+		}
+	}
+	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
+	if err != nil {
+		return "", err
+	}
+	from, err := address.Normalize(ep.Channel, m.From)
+	if err != nil {
+		return "", err
+	}
+	workflowID := model.ConversationWorkflowID(tenant, ep.ID, address.Key(c.IDKey, from))
+	// A conversation may close, or another message open one, between the
+	// steps: try again a few times, as the provider would.
+	for range 3 {
+		if id, ok, err := c.openConversation(ctx, workflowID); err != nil {
+			return "", err
+		} else if ok {
+			if id, err := c.replyTo(ctx, id, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
+				return id, err
+			}
+		}
+		id, err := c.startInbound(ctx, workflowID, model.StartRequest{
+			Tenant: tenant, Channel: string(ep.Channel), EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage,
+		})
+		if !codes.Is(err, codes.ActiveConversationExists) {
+			return id, err
+		}
+	}
+	return "", errors.New("the conversation kept changing while the message was routed; retry")
 }
 
 // DeliveryStatus records a provider's status callback for an outbound message.
@@ -29,4 +67,52 @@ func (c *Client) DeliveryStatus(ctx context.Context, conversation, messageID, st
 	return c.do(ctx, Sync, conversation, model.OpStatus, model.DeliveryStatusRequest{
 		Conversation: conversation, MessageID: messageID, Status: status, Error: errText,
 	}, nil)
+}
+
+func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessage) (string, error) {
+	_, err := c.ReplyMessage(ctx, Sync, id, msg)
+	return id, err
+}
+
+// openConversation returns the id of the running conversation of a workflow ID.
+func (c *Client) openConversation(ctx context.Context, workflowID string) (string, bool, error) {
+	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return "", false, nil
+	}
+	return model.ConversationID(workflowID, info.GetFirstRunId()), true, nil
+}
+
+func (c *Client) startInbound(ctx context.Context, workflowID string, req model.StartRequest) (string, error) {
+	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       workflowID,
+		TaskQueue:                model.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:            inboundSummary(req),
+	}, model.ConversationWorkflow, model.ConversationInput{Start: &req})
+	return c.open(ctx, start)
+}
+
+// entryPointOf finds the tenant and entry point that own an address.
+func (c *Client) entryPointOf(ctx context.Context, channel, to string) (string, directory.EntryPoint, error) {
+	dirs, err := c.Directories(ctx)
+	if err != nil {
+		return "", directory.EntryPoint{}, err
+	}
+	for _, name := range sortedTenants(dirs) {
+		d := dirs[name]
+		if ep, ok := d.EntryPointByAddress(directory.Channel(channel), to); ok {
+			return name, ep, nil
+		}
+	}
+	return "", directory.EntryPoint{}, codes.New(codes.NoEntryPoint, "no %s entry point has this address", channel)
 }

@@ -25,10 +25,15 @@ func (c *Client) Send(ctx context.Context, mode Mode, id, agent string, msg mode
 	return out, err
 }
 
-// Reply records a customer message, as the inbound channel delivers it.
+// Reply records a customer's text, as the inbound channel delivers it.
 func (c *Client) Reply(ctx context.Context, mode Mode, id, text string) (model.MessageResult, error) {
+	return c.ReplyMessage(ctx, mode, id, model.CustomerMessage{Text: text})
+}
+
+// ReplyMessage records a customer message into the conversation id.
+func (c *Client) ReplyMessage(ctx context.Context, mode Mode, id string, msg model.CustomerMessage) (model.MessageResult, error) {
 	var out model.MessageResult
-	err := c.do(ctx, mode, id, model.OpReply, model.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}}, &out)
+	err := c.do(ctx, mode, id, model.OpReply, model.ReplyRequest{Conversation: id, CustomerMessage: msg}, &out)
 	return out, err
 }
 

@@ -51,6 +51,11 @@ func (c *Client) Start(ctx context.Context, o StartOptions) (string, error) {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            summary(o, to),
 	}, model.ConversationWorkflow, model.ConversationInput{Start: &req})
+	return c.open(ctx, start)
+}
+
+// open starts a conversation and waits for its start rules to answer.
+func (c *Client) open(ctx context.Context, start client.WithStartWorkflowOperation) (string, error) {
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -73,4 +78,9 @@ func summary(o StartOptions, to string) string {
 		masked = "…@" + to[strings.LastIndex(to, "@")+1:]
 	}
 	return strings.ToUpper(o.Channel) + " · " + o.EntryPoint + " → " + masked + " · " + o.Agent
+}
+
+// inboundSummary is the UI line of a conversation the customer started.
+func inboundSummary(req model.StartRequest) string {
+	return summary(StartOptions{Channel: req.Channel, EntryPoint: req.EntryPoint, Agent: "queue"}, req.To)
 }

@@ -156,6 +156,7 @@ type ConversationState struct {
 	RefusedCode          string    `json:"refusedCode,omitempty"`
 	Policy               Policy    `json:"policy"`
 	NextMessage          int       `json:"nextMessage"`
+	OptedOut             bool      `json:"optedOut,omitempty"` // the customer sent STOP (SMS)
 	ContinueAsNewAfter   int       `json:"continueAsNewAfter,omitempty"`
 }
 

@@ -54,6 +54,7 @@ const (
 const (
 	OpCustomerOpen   = "open"
 	OpCustomerClosed = "closed"
+	OpCustomerOptOut = "optOut"
 )
 
 // Directory operations.

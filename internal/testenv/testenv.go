@@ -69,7 +69,7 @@ func Start(tb TB, opts Options) *Env {
 	env := &Env{Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey), dirs: map[string]*directory.Directory{}}
 	env.startSinks(tb, &opts, log)
 	for i := 1; i <= opts.Tenants; i++ {
-		d := tenant(tb, fmt.Sprintf("t%02d", i), opts)
+		d := tenant(tb, i, opts)
 		env.dirs[d.Tenant], env.tenants = d, append(env.tenants, d.Tenant)
 	}
 	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log)})
@@ -143,10 +143,14 @@ func defaults(o Options) Options {
 	return o
 }
 
-// tenant clones the example directory under a new name and timeouts.
-func tenant(tb TB, name string, o Options) *directory.Directory {
+// tenant clones the example directory under a new name, timeouts and entry
+// point addresses (inbound messages find their tenant by address).
+func tenant(tb TB, i int, o Options) *directory.Directory {
+	name := fmt.Sprintf("t%02d", i)
 	yaml := strings.NewReplacer(
 		"tenant: acme", "tenant: "+name,
+		`"+14155550100"`, fmt.Sprintf(`"+1415555%04d"`, 200+i),
+		"support@acme.example", "support@"+name+".example",
 		"transferOfferTimeout: 30s", "transferOfferTimeout: "+o.TransferOfferTimeout.String(),
 		"wrapUpTimeout: 60s", "wrapUpTimeout: "+o.WrapUpTimeout.String(),
 	).Replace(string(ExampleDirectory(tb)))

@@ -1,0 +1,20 @@
+package sms
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// MaxSegments bounds one message: a longer body reaches the customer as too
+// many parts to read as one.
+const MaxSegments = 10
+
+// CheckLength refuses a body over MaxSegments GSM-7 or UCS-2 segments.
+func CheckLength(body string) error {
+	if n := Segments(body); n > MaxSegments {
+		msg := fmt.Sprintf("the message needs %d SMS segments; at most %d are allowed", n, MaxSegments)
+		return temporal.NewNonRetryableApplicationError(msg, "MESSAGE_TOO_LONG", nil)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package workflows
+
+import (
+	"slices"
+
+	"go.temporal.io/sdk/workflow"
+
+	"outbound/internal/model"
+	"outbound/internal/sms"
+)
+
+// statusRank orders delivery statuses: a late or repeated callback never
+// moves a message back (a "sent" after "delivered", or the activity's own
+// answer after the provider's callback).
+var statusRank = map[string]int{
+	model.MessageQueued:    0,
+	model.MessageSent:      1,
+	model.MessageDelivered: 2,
+	model.MessageFailed:    2,
+}
+
+func (c *conversation) validateStatus(req model.DeliveryStatusRequest) error {
+	if err := c.mine(req.Conversation); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{model.MessageSent, model.MessageDelivered, model.MessageFailed}, req.Status) {
+		return badRequest("a delivery status is sent, delivered or failed")
+	}
+	if i := c.outboundMessage(req.MessageID); i < 0 {
+		return badRequest("no outbound message " + req.MessageID)
+	}
+	return nil
+}
+
+// deliveryStatus records a provider's callback about an outbound message.
+func (c *conversation) deliveryStatus(ctx workflow.Context, req model.DeliveryStatusRequest) (string, error) {
+	i := c.outboundMessage(req.MessageID)
+	c.setStatus(i, req.Status, req.Error)
+	return c.state.Messages[i].Status, nil
+}
+
+// setStatus moves message i forward only.
+func (c *conversation) setStatus(i int, status, errText string) {
+	m := &c.state.Messages[i]
+	if statusRank[status] <= statusRank[m.Status] {
+		return
+	}
+	m.Status, m.Error = status, ""
+	if status == model.MessageFailed {
+		m.Error = errText
+	}
+}
+
+func (c *conversation) outboundMessage(id string) int {
+	return slices.IndexFunc(c.state.Messages, func(m model.Message) bool {
+		return m.ID == id && m.Direction == model.Outbound
+	})
+}
+
+// refuseTooLong refuses an SMS body over sms.MaxSegments.
+func refuseTooLong(channel, text string) error {
+	if channel != "sms" {
+		return nil
+	}
+	return sms.CheckLength(text)
+}
