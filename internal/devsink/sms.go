@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,12 +18,19 @@ import (
 
 // SMSSink is an HTTP server implementing the create-message call of the
 // Twilio Messages API; each accepted message becomes <outbox>/sms/<sid>.json.
+// A message sent with a StatusCallback URL is then reported to that URL as
+// sent, then delivered, in signed callbacks (see SetAuthToken), and its
+// file's status follows.
 type SMSSink struct {
-	srv   *http.Server
-	ln    net.Listener
-	store *smsStore
-	log   *zap.Logger
-	done  chan struct{}
+	srv       *http.Server
+	ln        net.Listener
+	store     *smsStore
+	callbacks *callbacks
+	log       *zap.Logger
+	done      chan struct{}
+
+	mu        sync.Mutex
+	authToken string
 }
 
 // StartSMS listens on addr (e.g. "127.0.0.1:0"), reloads the idempotency
@@ -40,7 +48,7 @@ func StartSMS(addr string, outboxDir string, log *zap.Logger) (*SMSSink, error) 
 	if err != nil {
 		return nil, fmt.Errorf("devsink: sms listen %s: %w", addr, err)
 	}
-	s := &SMSSink{ln: ln, store: store, log: log, done: make(chan struct{})}
+	s := &SMSSink{ln: ln, store: store, callbacks: startCallbacks(store, log), log: log, done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", s.createMessage)
 	s.srv = &http.Server{
@@ -63,12 +71,40 @@ func (s *SMSSink) serve() {
 // URL is the base URL to put in sms.Client.BaseURL.
 func (s *SMSSink) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Close stops the server immediately; stored messages stay on disk.
+// SetAuthToken sets the account auth token the sink signs status callbacks
+// with (sms.Signature, X-Twilio-Signature header); the gateway must validate
+// with the same token. Until it is set, each message's callbacks are signed
+// with the token its sender authenticated with (the basic-auth password),
+// which is the account's token for a real provider too. It may be called at
+// any time; messages accepted afterwards use the new token.
+func (s *SMSSink) SetAuthToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authToken = token
+}
+
+func (s *SMSSink) signingToken(r *http.Request) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.authToken != "" {
+		return s.authToken
+	}
+	_, password, _ := r.BasicAuth()
+	return password
+}
+
+// Close stops the server immediately and abandons pending status callbacks;
+// stored messages stay on disk.
 func (s *SMSSink) Close() error {
 	err := s.srv.Close()
 	<-s.done
+	s.callbacks.stop()
 	return err
 }
+
+// acceptedStatus is the status of every message the sink accepts, and so of
+// every create answer, first or replayed.
+const acceptedStatus = "queued"
 
 // Twilio's limit on a message body, in characters.
 const maxBodyChars = 1600
@@ -96,17 +132,18 @@ func (s *SMSSink) createMessage(w http.ResponseWriter, r *http.Request) {
 		Body:           r.PostFormValue("Body"),
 		IdempotencyKey: r.Header.Get(sms.IdempotencyHeader),
 		ReceivedAt:     time.Now().UTC(),
-		Status:         "queued",
+		Status:         acceptedStatus,
+		StatusCallback: r.PostFormValue("StatusCallback"),
 	}
 	if code, msg := validate(rec); code != 0 {
 		writeTwilioError(w, http.StatusBadRequest, code, msg)
 		return
 	}
 	rec.Segments = sms.Segments(rec.Body)
-	s.respond(w, rec)
+	s.respond(w, rec, s.signingToken(r))
 }
 
-func (s *SMSSink) respond(w http.ResponseWriter, rec smsRecord) {
+func (s *SMSSink) respond(w http.ResponseWriter, rec smsRecord, token string) {
 	stored, created, err := s.store.create(rec)
 	if err != nil {
 		s.log.Error("storing sms failed", zap.Error(err))
@@ -120,7 +157,17 @@ func (s *SMSSink) respond(w http.ResponseWriter, rec smsRecord) {
 	}
 	// Bodies and numbers are customer data: log the sid only.
 	s.log.Info("sms received", zap.String("sid", stored.SID), zap.Int("segments", stored.Segments), zap.Bool("replay", !created))
-	writeJSON(w, http.StatusCreated, resourceFor(stored))
+	answer := stored
+	answer.Status = acceptedStatus // a replay repeats the first answer, not today's status
+	writeJSON(w, http.StatusCreated, resourceFor(answer))
+	// A replay reports nothing new: the first request's callbacks cover it.
+	if created && stored.StatusCallback != "" {
+		if token == "" {
+			s.log.Warn("no auth token to sign status callbacks with; none sent", zap.String("sid", stored.SID))
+			return
+		}
+		s.callbacks.enqueue(callbackJob{rec: stored, token: token})
+	}
 }
 
 // validate returns Twilio's error code and message for a bad request, 0 if ok.
@@ -136,6 +183,8 @@ func validate(rec smsRecord) (int, string) {
 		return 21211, fmt.Sprintf("The 'To' number %s is not a valid phone number.", rec.To)
 	case utf8.RuneCountInString(rec.Body) > maxBodyChars:
 		return 21617, "The concatenated message body exceeds the 1600 character limit."
+	case rec.StatusCallback != "" && !validCallbackURL(rec.StatusCallback):
+		return 21609, "The StatusCallback URL is not a valid URL."
 	}
 	return 0, ""
 }

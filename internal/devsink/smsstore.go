@@ -16,7 +16,8 @@ import (
 
 // smsRecord is what the sink writes to <outbox>/sms/<sid>.json. It holds
 // everything needed to rebuild the API response, so a replayed request — even
-// after a restart — gets byte-for-byte the first answer.
+// after a restart — gets byte-for-byte the first answer (whose status is
+// always acceptedStatus, whatever the message's status is by then).
 type smsRecord struct {
 	SID            string    `json:"sid"`
 	AccountSID     string    `json:"accountSid"`
@@ -26,7 +27,10 @@ type smsRecord struct {
 	IdempotencyKey string    `json:"idempotencyKey"`
 	ReceivedAt     time.Time `json:"receivedAt"`
 	Segments       int       `json:"segments"`
-	Status         string    `json:"status"`
+	// Status is the message's current status at the sink: queued when
+	// accepted, then sent and delivered as the sink reports them.
+	Status         string `json:"status"`
+	StatusCallback string `json:"statusCallback,omitempty"`
 }
 
 // smsStore is the sink's outbox plus its idempotency index. One mutex covers
@@ -106,6 +110,24 @@ func (st *smsStore) create(rec smsRecord) (stored smsRecord, created bool, err e
 		st.byKey[k] = rec
 	}
 	return rec, true, nil
+}
+
+// setStatus records a new status for a stored message, rewriting its file.
+func (st *smsStore) setStatus(rec smsRecord, status string) (smsRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec.Status = status
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return rec, err
+	}
+	if err := writeFileAtomic(filepath.Join(st.dir, rec.SID+".json"), append(data, '\n')); err != nil {
+		return rec, err
+	}
+	if k := indexKey(rec.AccountSID, rec.IdempotencyKey); rec.IdempotencyKey != "" && st.byKey[k].SID == rec.SID {
+		st.byKey[k] = rec
+	}
+	return rec, nil
 }
 
 // newMessageSID returns "SM" + 32 hex digits, the shape of a Twilio message sid.

@@ -45,12 +45,20 @@ var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
 // maxResponse bounds how much of a response we read; Twilio answers are a few KB.
 const maxResponse = 1 << 20
 
-// Send submits one message. idempotencyKey should be stable across retries of
-// the same logical message. Errors are transient unless delivery.IsPermanent;
-// provider errors can be inspected with errors.As(err, **APIError).
-// Neither the auth token nor the body ever appears in a returned error.
+// Send submits one message without a status callback; see SendWithCallback.
 func (c *Client) Send(ctx context.Context, from, to, body, idempotencyKey string) (Sent, error) {
-	req, err := c.newRequest(ctx, from, to, body, idempotencyKey)
+	return c.SendWithCallback(ctx, from, to, body, idempotencyKey, "")
+}
+
+// SendWithCallback submits one message. idempotencyKey should be stable across
+// retries of the same logical message. statusCallbackURL, when not empty, is
+// where the provider posts the message's later statuses (sent, delivered,
+// undelivered, failed), signed with the auth token; see StatusCallbackURL.
+// Errors are transient unless delivery.IsPermanent; provider errors can be
+// inspected with errors.As(err, **APIError). Neither the auth token nor the
+// body ever appears in a returned error.
+func (c *Client) SendWithCallback(ctx context.Context, from, to, body, idempotencyKey, statusCallbackURL string) (Sent, error) {
+	req, err := c.newRequest(ctx, from, to, body, idempotencyKey, statusCallbackURL)
 	if err != nil {
 		return Sent{}, delivery.Permanent(err)
 	}
@@ -78,13 +86,16 @@ func (c *Client) httpClient() *http.Client {
 	return defaultHTTP
 }
 
-func (c *Client) newRequest(ctx context.Context, from, to, body, key string) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, from, to, body, key, statusCallback string) (*http.Request, error) {
 	if c.BaseURL == "" || c.AccountSID == "" {
 		return nil, errors.New("sms: client needs BaseURL and AccountSID")
 	}
 	endpoint := strings.TrimRight(c.BaseURL, "/") +
 		"/2010-04-01/Accounts/" + url.PathEscape(c.AccountSID) + "/Messages.json"
 	form := url.Values{"To": {to}, "From": {from}, "Body": {body}}
+	if statusCallback != "" {
+		form.Set("StatusCallback", statusCallback)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("sms: build request: %w", err)
@@ -96,6 +107,18 @@ func (c *Client) newRequest(ctx context.Context, from, to, body, key string) (*h
 		req.Header.Set(IdempotencyHeader, key)
 	}
 	return req, nil
+}
+
+// StatusCallbackPath is the gateway's route for delivery-status callbacks.
+const StatusCallbackPath = "/webhooks/sms/status"
+
+// StatusCallbackURL is the StatusCallback to send with a message: the
+// gateway's status route under publicURL, naming the conversation and the
+// message the status is for. The gateway reads them back from the query
+// string, which the provider's signature covers.
+func StatusCallbackURL(publicURL, conversation, messageID string) string {
+	q := url.Values{"conversation": {conversation}, "message": {messageID}}
+	return strings.TrimRight(publicURL, "/") + StatusCallbackPath + "?" + q.Encode()
 }
 
 // messageResource is the subset of Twilio's Message resource we use.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,5 +234,43 @@ func TestRequestShape(t *testing.T) {
 	}
 	if form["To"][0] != to || form["From"][0] != from || form["Body"][0] != "body text" {
 		t.Errorf("form = %v", form)
+	}
+}
+
+func TestSendWithCallbackPostsStatusCallback(t *testing.T) {
+	forms := make(chan url.Values, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		forms <- r.PostForm
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"sid":"SMabc","status":"queued","num_segments":"1"}`))
+	}))
+	defer srv.Close()
+	c := clientFor(srv.URL)
+
+	cb := sms.StatusCallbackURL("http://127.0.0.1:8080/", "conv/1 x", "m3")
+	if cb != "http://127.0.0.1:8080/webhooks/sms/status?conversation=conv%2F1+x&message=m3" {
+		t.Fatalf("StatusCallbackURL = %q", cb)
+	}
+	if _, err := c.SendWithCallback(context.Background(), from, to, "hi", "k1", cb); err != nil {
+		t.Fatal(err)
+	}
+	form := <-forms
+	if got := form.Get("StatusCallback"); got != cb {
+		t.Errorf("StatusCallback = %q, want %q", got, cb)
+	}
+	if form.Get("To") != to || form.Get("From") != from || form.Get("Body") != "hi" {
+		t.Errorf("form = %v", form)
+	}
+	u, err := url.Parse(form.Get("StatusCallback"))
+	if err != nil || u.Query().Get("conversation") != "conv/1 x" || u.Query().Get("message") != "m3" {
+		t.Errorf("callback query does not round-trip: %v %v", u, err)
+	}
+
+	if _, err := c.Send(context.Background(), from, to, "hi", "k2"); err != nil {
+		t.Fatal(err)
+	}
+	if form := <-forms; form.Has("StatusCallback") {
+		t.Errorf("Send posted StatusCallback %q", form.Get("StatusCallback"))
 	}
 }

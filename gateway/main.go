@@ -1,0 +1,131 @@
+// Command gateway serves the channel providers' webhooks (inbound SMS and SMS
+// delivery-status callbacks, see internal/gateway) and drives conversations
+// through Temporal.
+//
+//	gateway [--listen :8080] [--public-url https://hooks.example.com]
+//
+// Environment: SMS_AUTH_TOKEN (required; the SMS account's auth token, which
+// signs every webhook), OUTBOUND_ID_KEY (required; the worker's customer-id
+// key), GATEWAY_LISTEN and PUBLIC_URL (defaults for the flags), and the
+// Temporal SDK's TEMPORAL_* variables or config file (address, namespace,
+// TLS, API key).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	"go.uber.org/zap"
+
+	"outbound/internal/address"
+	"outbound/internal/conversations"
+	"outbound/internal/gateway"
+	"outbound/internal/logging"
+)
+
+type config struct {
+	listen    string
+	publicURL string
+	devLog    bool
+	smsToken  string
+	idKey     string
+}
+
+func parseFlags() (config, error) {
+	var cfg config
+	flag.StringVar(&cfg.listen, "listen", envOr("GATEWAY_LISTEN", ":8080"), "address to listen on (env GATEWAY_LISTEN)")
+	flag.StringVar(&cfg.publicURL, "public-url", os.Getenv("PUBLIC_URL"),
+		"scheme://host[:port] the provider calls; webhook signatures are checked against it (env PUBLIC_URL; default http://127.0.0.1:<listen port>)")
+	flag.BoolVar(&cfg.devLog, "dev-log", false, "human-readable logs instead of JSON")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	if cfg.publicURL == "" {
+		cfg.publicURL = gateway.DefaultPublicURL(cfg.listen)
+	}
+	cfg.smsToken = os.Getenv("SMS_AUTH_TOKEN")
+	if cfg.smsToken == "" {
+		return cfg, errors.New("SMS_AUTH_TOKEN is not set: it is the SMS account's auth token that signs webhooks")
+	}
+	cfg.idKey = os.Getenv(address.KeyEnv)
+	if cfg.idKey == "" {
+		return cfg, fmt.Errorf("%s is not set: it must be the worker's customer-id key", address.KeyEnv)
+	}
+	return cfg, nil
+}
+
+func main() {
+	cfg, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(2)
+	}
+	log := logging.New(cfg.devLog)
+	defer func() { _ = log.Sync() }()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("gateway stopped", zap.Error(err))
+		_ = log.Sync()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config, log *zap.Logger) error {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return fmt.Errorf("load the Temporal client configuration: %w", err)
+	}
+	opts.Logger = logging.NewSDK(log)
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	tc, err := client.DialContext(dialCtx, opts)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
+	}
+	defer tc.Close()
+
+	// No tenant: inbound routing finds the tenant from the entry point.
+	convs := &conversations.Client{Temporal: tc, IDKey: []byte(cfg.idKey)}
+	h := gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log)
+	srv := gateway.NewServer(cfg.listen, h, log)
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("gateway listening", zap.String("addr", ln.Addr().String()), zap.String("publicURL", cfg.publicURL))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

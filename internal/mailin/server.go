@@ -1,0 +1,359 @@
+// Package mailin receives customer email over SMTP and routes each message
+// into its conversation. It parses MIME with enmime, threads replies by the
+// Message-IDs the service generated (In-Reply-To, then References), sanitises
+// HTML and drops clearly marked quoted text before handing the message to a
+// Router.
+//
+// It has no authentication: every recipient it accepts must be an entry
+// point, which the Router decides. Limits (size, recipients, connections,
+// timeouts) are set so that it can face the Internet.
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
+
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+)
+
+// Router routes one inbound customer message and returns the conversation id
+// it landed in. *conversations.Client implements it. A refusal (an error
+// carrying a codes.Code, e.g. NO_ENTRY_POINT) is final; any other error is
+// treated as temporary.
+type Router interface {
+	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
+}
+
+// Limits of the receiver.
+const (
+	// MaxMessageBytes is the largest message accepted (552 beyond).
+	MaxMessageBytes = 10 << 20
+	// MaxRecipients is the most RCPT TO per message (452 beyond; the
+	// sending MTA sends the rest in another transaction).
+	MaxRecipients = 10
+	// MaxConnections bounds concurrent SMTP connections.
+	MaxConnections = 100
+
+	readTimeout  = 2 * time.Minute
+	writeTimeout = time.Minute
+	// routeTimeout bounds one Router.Inbound call; past it the sender gets
+	// a 451 and retries.
+	routeTimeout = 30 * time.Second
+)
+
+// Server is a running inbound SMTP receiver.
+type Server struct {
+	smtp   *smtp.Server
+	ln     net.Listener
+	router Router
+	log    *zap.Logger
+	ctx    context.Context // cancelled by Close: aborts routing in flight
+	cancel context.CancelFunc
+	done   chan struct{}
+	seen   *recentSet
+}
+
+// Start listens on addr (e.g. "127.0.0.1:2525", or ":0" for any free port)
+// and serves in the background. Bind errors are returned here.
+func Start(addr string, router Router, log *zap.Logger) (*Server, error) {
+	if router == nil {
+		return nil, errors.New("mailin: nil router")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("mailin: listen %s: %w", addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		ln:     netutil.LimitListener(ln, MaxConnections),
+		router: router,
+		log:    log.Named("smtp-in"),
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		seen:   newRecentSet(recentTTL, recentMax),
+	}
+	s.smtp = s.newSMTPServer()
+	go s.serve()
+	s.log.Info("inbound smtp listening", zap.String("addr", s.Addr()))
+	return s, nil
+}
+
+func (s *Server) newSMTPServer() *smtp.Server {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &session{srv: s}, nil
+	}))
+	srv.Domain = "localhost"
+	if h, err := os.Hostname(); err == nil && h != "" {
+		srv.Domain = h
+	}
+	srv.MaxMessageBytes = MaxMessageBytes
+	srv.MaxRecipients = MaxRecipients
+	srv.MaxLineLength = 2000
+	srv.ReadTimeout = readTimeout
+	srv.WriteTimeout = writeTimeout
+	srv.EnableSMTPUTF8 = true
+	srv.ErrorLog = zap.NewStdLog(s.log)
+	return srv
+}
+
+func (s *Server) serve() {
+	defer close(s.done)
+	if err := s.smtp.Serve(s.ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		s.log.Error("inbound smtp stopped", zap.Error(err))
+	}
+}
+
+// Addr is the actual host:port, useful when started on port 0.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops accepting, drops open connections and aborts routing in
+// flight; a sender whose DATA was not answered retries later.
+func (s *Server) Close() error {
+	s.cancel()
+	err := s.smtp.Close()
+	// go-smtp only learns about the listener once Serve runs; closing it
+	// here too keeps a Close racing a just-started Serve from hanging.
+	_ = s.ln.Close()
+	<-s.done
+	if errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// session is one SMTP transaction state on one connection.
+type session struct {
+	srv   *Server
+	from  string // MAIL FROM; empty for a bounce
+	rcpts []string
+}
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.from = from
+	return nil
+}
+
+// Rcpt refuses recipients that are not addresses at all; whether an address
+// is an entry point is the Router's decision, made once the message is in.
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !plausibleAddress(to) {
+		return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Recipient is not a valid address"}
+	}
+	x.rcpts = append(x.rcpts, to)
+	return nil
+}
+
+func (x *session) Reset() { x.from, x.rcpts = "", nil }
+
+func (x *session) Logout() error { return nil }
+
+func (x *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		var smtpErr *smtp.SMTPError
+		if errors.As(err, &smtpErr) {
+			return smtpErr // 552 message too large
+		}
+		return tempFailure("Reading the message failed")
+	}
+	msg, err := Parse(raw, x.from)
+	if err != nil {
+		x.srv.log.Info("malformed email refused", zap.Int("bytes", len(raw)))
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Malformed message"}
+	}
+	x.srv.log.Info("email received", zap.String("message_id", msg.MessageID),
+		zap.Int("bytes", len(raw)), zap.Int("rcpts", len(x.rcpts)), zap.String("thread", msg.Thread))
+	return x.srv.route(msg, x.rcpts)
+}
+
+// route hands the message to the Router once per recipient and folds the
+// outcomes into one SMTP reply: any temporary failure → 451 (the sender
+// retries; recipients already routed are skipped then), else all refused →
+// 550 with the first refusal's code, else 250. A refusal next to a success
+// cannot be reported after DATA in SMTP; it is logged.
+func (s *Server) route(msg Message, rcpts []string) error {
+	ctx, cancel := context.WithTimeout(s.ctx, routeTimeout)
+	defer cancel()
+	var (
+		accepted  int
+		temporary bool
+		refusal   *smtp.SMTPError
+	)
+	for _, rcpt := range rcpts {
+		key := ""
+		if msg.MessageID != "" {
+			key = msg.MessageID + "\x00" + strings.ToLower(rcpt)
+			if s.seen.has(key) {
+				s.log.Info("email already routed, skipped", zap.String("message_id", msg.MessageID))
+				accepted++
+				continue
+			}
+		}
+		conv, err := s.router.Inbound(ctx, msg.Inbound(rcpt))
+		if err == nil {
+			accepted++
+			if key != "" {
+				s.seen.add(key)
+			}
+			s.log.Info("email routed", zap.String("message_id", msg.MessageID), zap.String("conversation", conv))
+			continue
+		}
+		if code, text, ok := codes.Of(err); ok {
+			// The refusal text may name addresses: it goes to the sender, not the log.
+			s.log.Info("email refused", zap.String("message_id", msg.MessageID), zap.String("code", string(code)))
+			if refusal == nil {
+				refusal = refusalReply(code, text)
+			}
+			continue
+		}
+		temporary = true
+		s.log.Warn("routing email failed, sender will retry", zap.String("message_id", msg.MessageID), zap.Error(err))
+	}
+	switch {
+	case temporary:
+		return tempFailure("Temporary failure routing the message, try again later")
+	case accepted == 0 && refusal != nil:
+		return refusal
+	}
+	return nil
+}
+
+// refusalReply is the permanent 550 for a Router refusal, carrying the code.
+func refusalReply(code codes.Code, text string) *smtp.SMTPError {
+	enh := smtp.EnhancedCode{5, 7, 1} // delivery not authorised
+	switch code {
+	case codes.NoEntryPoint:
+		enh = smtp.EnhancedCode{5, 1, 1} // bad destination mailbox
+	case codes.InvalidAddress:
+		enh = smtp.EnhancedCode{5, 1, 7} // bad sender's mailbox syntax
+	}
+	msg := string(code)
+	if text = oneLine(text); text != "" {
+		msg += ": " + text
+	}
+	return &smtp.SMTPError{Code: 550, EnhancedCode: enh, Message: msg}
+}
+
+// oneLine makes text safe for an SMTP reply line: printable ASCII, bounded.
+func oneLine(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r == '\r' || r == '\n' || r == '\t':
+			b.WriteByte(' ')
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		default:
+			b.WriteByte('?')
+		}
+		if b.Len() >= 200 {
+			break
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// tempFailure is a 451: go-smtp turns any other error into a 554, which the
+// sender would treat as permanent.
+func tempFailure(msg string) error {
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: msg}
+}
+
+// plausibleAddress accepts what parses as a bare RFC 5322 addr-spec.
+func plausibleAddress(a string) bool {
+	if a == "" || len(a) > 254 {
+		return false
+	}
+	addr, err := mail.ParseAddress(a)
+	return err == nil && addr.Name == "" && strings.Contains(addr.Address, "@")
+}
+
+// Message is one parsed inbound email, independent of its recipients.
+type Message struct {
+	From      string // the sender's address: From header, else MAIL FROM
+	Subject   string
+	Text      string // plain text (derived from HTML when there is none), quoted reply removed
+	HTML      string // sanitised; empty when the mail has no HTML part
+	MessageID string // without angle brackets; empty when the mail has none
+	Thread    string // the service conversation named by In-Reply-To / References, if any
+}
+
+// Inbound is the message as it goes to the Router for one recipient.
+func (m Message) Inbound(to string) conversations.InboundMessage {
+	return conversations.InboundMessage{
+		Channel: "email",
+		To:      to,
+		From:    m.From,
+		Thread:  m.Thread,
+		CustomerMessage: model.CustomerMessage{
+			Text:       m.Text,
+			HTML:       m.HTML,
+			Subject:    m.Subject,
+			ProviderID: m.MessageID,
+		},
+	}
+}
+
+// recentSet remembers (Message-ID, recipient) pairs routed lately, so that a
+// sender retrying after a 451 or a lost 250 does not route them twice. It is
+// per process; the Router should also deduplicate on ProviderID.
+type recentSet struct {
+	mu   sync.Mutex
+	ttl  time.Duration
+	max  int
+	keys map[string]time.Time
+}
+
+const (
+	recentTTL = 24 * time.Hour
+	recentMax = 10000
+)
+
+func newRecentSet(ttl time.Duration, max int) *recentSet {
+	return &recentSet{ttl: ttl, max: max, keys: map[string]time.Time{}}
+}
+
+func (r *recentSet) has(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.keys[key]
+	return ok && time.Since(t) < r.ttl
+}
+
+func (r *recentSet) add(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.keys) >= r.max {
+		now := time.Now()
+		for k, t := range r.keys {
+			if now.Sub(t) >= r.ttl {
+				delete(r.keys, k)
+			}
+		}
+		for k := range r.keys { // still full: forget arbitrary entries
+			if len(r.keys) < r.max {
+				break
+			}
+			delete(r.keys, k)
+		}
+	}
+	r.keys[key] = time.Now()
+}
