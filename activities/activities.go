@@ -20,9 +20,10 @@ type EmailSender interface {
 	Send(ctx context.Context, m email.Message) error
 }
 
-// SMSSender delivers one SMS (internal/sms.Client in production).
+// SMSSender delivers one SMS (internal/sms.Client in production); the
+// provider posts delivery status to statusCallback when it is set.
 type SMSSender interface {
-	Send(ctx context.Context, from, to, body, idempotencyKey string) (sms.Sent, error)
+	SendWithCallback(ctx context.Context, from, to, body, idempotencyKey, statusCallback string) (sms.Sent, error)
 }
 
 // Activities are the service's activities with their injected clients.
@@ -32,6 +33,8 @@ type Activities struct {
 	Email       EmailSender
 	SMS         SMSSender
 	IDKey       []byte // keys the customer hash in workflow IDs
+	PublicURL   string // the gateway's public URL, for SMS status callbacks ("" = none)
+	Images      ImageStore
 }
 
 func (a *Activities) directory(tenant string) (*directory.Directory, error) {

@@ -2,19 +2,23 @@ package activities
 
 import (
 	"context"
-	"strings"
 
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/delivery"
 	"outbound/internal/email"
 	"outbound/internal/model"
+	"outbound/internal/sms"
 )
 
 // DeliverSMS sends one SMS. The idempotency key (conversation + message id)
 // makes the provider drop a retried attempt it already accepted.
 func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.Delivered, error) {
-	sent, err := a.SMS.Send(ctx, d.From, d.To, d.Text, d.IdempotencyKey)
+	callback := ""
+	if a.PublicURL != "" {
+		callback = sms.StatusCallbackURL(a.PublicURL, d.Conversation, d.MessageID)
+	}
+	sent, err := a.SMS.SendWithCallback(ctx, d.From, d.To, d.Text, d.IdempotencyKey, callback)
 	if err != nil {
 		return model.Delivered{}, deliveryError(err)
 	}
@@ -24,7 +28,7 @@ func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.De
 // DeliverEmail sends one email. Its Message-ID is derived from the message, so
 // every attempt carries the same one and threading can find the conversation.
 func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.Delivered, error) {
-	id := MessageID(d.Conversation, d.MessageID, d.From)
+	id := email.MessageIDFor(d.Conversation, d.MessageID, d.From)
 	err := a.Email.Send(ctx, email.Message{
 		From:      d.From,
 		To:        d.To,
@@ -38,14 +42,6 @@ func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.
 		return model.Delivered{}, deliveryError(err)
 	}
 	return model.Delivered{ProviderID: id}, nil
-}
-
-// MessageID builds the RFC 5322 Message-ID of an outbound email: the message
-// id and the conversation id, at the entry point's domain.
-func MessageID(conversation, messageID, from string) string {
-	domain := from[strings.LastIndex(from, "@")+1:]
-	local := strings.NewReplacer("/", ".", "@", ".").Replace(conversation)
-	return messageID + "." + local + "@" + domain
 }
 
 // deliveryError stops retries on a permanent refusal (bad number, SMTP 5xx);

@@ -13,12 +13,15 @@ func (a *app) startCmd() *cobra.Command {
 	var o conversations.StartOptions
 	var msg composeFlags
 	cmd := &cobra.Command{
-		Use:   "start --agent A --channel sms|email --to ADDR --from ENTRY_POINT [--subject S] [--text T | --template ID [--var k=v]...]",
+		Use:   "start --agent A --channel sms|email --to ADDR --from ENTRY_POINT [--subject S] [--text T | --template ID [--var k=v]...] [--html FILE] [--image FILE]...",
 		Short: "Start an outbound conversation; prints its id",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := oneOf("channel", o.Channel, "sms", "email"); err != nil {
 				return err
+			}
+			if o.Channel != "email" && msg.email(cmd) {
+				return usagef("--html and --image are for the email channel")
 			}
 			first, err := msg.compose(cmd, false)
 			if err != nil {
@@ -51,7 +54,7 @@ func (a *app) sendCmd() *cobra.Command {
 	var msg composeFlags
 	var async bool
 	cmd := &cobra.Command{
-		Use:   "send --id C --agent A (--text T | --template ID [--var k=v]...)",
+		Use:   "send --id C --agent A (--text T | --template ID [--var k=v]... | --html FILE) [--image FILE]...",
 		Short: "Send an agent's message; prints its id and delivery status",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

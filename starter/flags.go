@@ -2,8 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -41,43 +47,124 @@ func checkFlags(cmd *cobra.Command) error {
 	return err
 }
 
-// composeFlags is a message given as flags: --text, or --template with --var.
+// composeFlags is a message given as flags: --text, or --template with --var;
+// for email also --html FILE and --image FILE (repeatable).
 type composeFlags struct {
 	text     string
 	template string
 	vars     []string
+	html     string   // file
+	images   []string // files
 }
+
+// maxFileBytes bounds what --html and --image read: far above the 15 KB image
+// limit the workflow enforces, far below what a Temporal payload may carry.
+const maxFileBytes = 1 << 20
 
 func (f *composeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.text, "text", "", "message text")
 	cmd.Flags().StringVar(&f.template, "template", "", "template id (instead of --text)")
 	// StringArray, not StringSlice: a value may contain commas.
 	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "template variable `key=value` (repeatable)")
+	cmd.Flags().StringVar(&f.html, "html", "", "email: HTML body from `FILE`; <img src=\"NAME\"> refers to an --image by its file name")
+	cmd.Flags().StringArrayVar(&f.images, "image", nil, "email: inline image `FILE` (PNG, JPEG, GIF or WebP, at most 15 KB; repeatable); unreferenced images follow the body")
+}
+
+// email reports whether the message uses the email-only flags.
+func (f *composeFlags) email(cmd *cobra.Command) bool {
+	return cmd.Flags().Changed("html") || len(f.images) > 0
 }
 
 // compose validates the flags and returns the message, or nil when none was
 // given and none is needed.
+// The --html and --image files are read here, before any network call: an
+// unreadable file is a usage error.
 func (f *composeFlags) compose(cmd *cobra.Command, needed bool) (*model.Compose, error) {
-	text, tmpl := cmd.Flags().Changed("text"), cmd.Flags().Changed("template")
+	text, tmpl, html := cmd.Flags().Changed("text"), cmd.Flags().Changed("template"), cmd.Flags().Changed("html")
 	switch {
 	case text && tmpl:
 		return nil, usagef("--text and --template cannot be used together")
+	case html && tmpl:
+		return nil, usagef("--html and --template cannot be used together")
 	case !tmpl && len(f.vars) > 0:
 		return nil, usagef("--var needs --template")
-	case !text && !tmpl && needed:
-		return nil, usagef("one of --text or --template is required")
-	case !text && !tmpl:
+	case !text && !tmpl && !html && (needed || len(f.images) > 0):
+		return nil, usagef("one of --text or --template is required (or --html for email)")
+	case !text && !tmpl && !html:
 		return nil, nil
 	case text && f.text == "":
 		return nil, usagef("--text must not be empty")
 	case tmpl && f.template == "":
 		return nil, usagef("--template must not be empty")
+	case html && f.html == "":
+		return nil, usagef("--html must not be empty")
 	}
 	vars, err := parseVars(f.vars)
 	if err != nil {
 		return nil, err
 	}
-	return &model.Compose{Text: f.text, Template: f.template, Vars: vars}, nil
+	c := &model.Compose{Text: f.text, Template: f.template, Vars: vars}
+	if html {
+		data, err := readFlagFile("html", f.html)
+		if err != nil {
+			return nil, err
+		}
+		if !utf8.Valid(data) {
+			return nil, usagef("--html %s: not UTF-8 text", f.html)
+		}
+		c.HTML = string(data)
+	}
+	for _, file := range f.images {
+		if file == "" {
+			return nil, usagef("--image must not be empty")
+		}
+		data, err := readFlagFile("image", file)
+		if err != nil {
+			return nil, err
+		}
+		name := filepath.Base(file)
+		for _, prev := range c.Images {
+			if prev.Name == name {
+				return nil, usagef("--image: two files are named %s (an <img src> refers to an image by its file name)", name)
+			}
+		}
+		c.Images = append(c.Images, model.Image{Name: name, Data: data})
+	}
+	return c, nil
+}
+
+// readFlagFile reads the file a flag names: a usage error when it cannot be
+// read, is not a regular file, or is over maxFileBytes.
+func readFlagFile(flag, file string) ([]byte, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, usagef("--%s %s: %v", flag, file, unwrapPathError(err))
+	}
+	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, usagef("--%s %s: %v", flag, file, unwrapPathError(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, usagef("--%s %s: not a regular file", flag, file)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, maxFileBytes+1))
+	if err != nil {
+		return nil, usagef("--%s %s: %v", flag, file, unwrapPathError(err))
+	}
+	if len(data) > maxFileBytes {
+		return nil, usagef("--%s %s: larger than %d bytes", flag, file, maxFileBytes)
+	}
+	return data, nil
+}
+
+// unwrapPathError drops the path an *fs.PathError repeats.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // parseVars reads --var key=value arguments; the value may hold '=' and be empty.

@@ -69,14 +69,20 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 	if out := h.mustStarter("transfer", "--id", id, "--agent", "alice", "--to-agent", "bob"); out != "offered\n" {
 		t.Fatalf("transfer: stdout %q, want %q", out, "offered\n")
 	}
+	// The dev SMS sink posts signed "sent" then "delivered" callbacks to the
+	// gateway, like the provider: wait for them before the crash.
 	before := h.show(id)
+	for deadline := time.Now().Add(10 * time.Second); !binDelivered(before) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		before = h.show(id)
+	}
 	if before.Status != model.StatusOffered || before.PendingTransfer == nil ||
 		before.PendingTransfer.OfferedTo != "bob" || before.PendingTransfer.From != "alice" {
 		t.Fatalf("after transfer: want status offered with an offer to bob from alice, got %s", binDump(before))
 	}
 	wantMessages := []binMsg{
-		{"m1", model.Outbound, "Hello", model.MessageSent},
-		{"m2", model.Outbound, "How can I help?", model.MessageSent},
+		{"m1", model.Outbound, "Hello", model.MessageDelivered},
+		{"m2", model.Outbound, "How can I help?", model.MessageDelivered},
 		{"m3", model.Inbound, "My order is late", model.MessageReceived},
 	}
 	if got := binMessages(before); !binSameMessages(got, wantMessages) {
@@ -181,6 +187,8 @@ type binaryHarness struct {
 	logDir     string
 	devPort    int
 	uiPort     int
+	httpPort   int
+	smtpInPort int
 	env        []string
 
 	mu     sync.Mutex
@@ -204,6 +212,8 @@ func newBinaryHarness(t *testing.T) *binaryHarness {
 		logDir:     t.TempDir(),
 		devPort:    binFreePort(t),
 		uiPort:     binFreePort(t),
+		httpPort:   binFreePort(t),
+		smtpInPort: binFreePort(t),
 		env:        binChildEnv(),
 	}
 	for h.uiPort == h.devPort {
@@ -260,6 +270,7 @@ func (h *binaryHarness) startWorker() {
 	}
 	cmd := exec.Command(h.workerBin, "--dev", "--data-dir", h.dataDir,
 		"--dev-port", strconv.Itoa(h.devPort), "--ui-port", strconv.Itoa(h.uiPort),
+		"--http-port", strconv.Itoa(h.httpPort), "--smtp-in-port", strconv.Itoa(h.smtpInPort),
 		"--directory", h.directory)
 	cmd.Dir = h.root
 	cmd.Env = h.env
@@ -595,4 +606,13 @@ func binChildEnv() []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+func binDelivered(st model.ConversationState) bool {
+	for _, m := range st.Messages {
+		if m.Direction == model.Outbound && m.Status != model.MessageDelivered {
+			return false
+		}
+	}
+	return true
 }

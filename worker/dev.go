@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,30 +13,26 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/conversations"
 	"outbound/internal/devserver"
 	"outbound/internal/devsink"
 	"outbound/internal/directory"
 	"outbound/internal/email"
+	"outbound/internal/gateway"
+	"outbound/internal/mailin"
 	"outbound/internal/model"
 	"outbound/internal/sms"
 )
 
-// Dev SMS credentials: the sink accepts them, nothing real is reachable.
-const (
-	devAccountSID = "ACdev"
-	devAuthToken  = "dev-sms-token"
-)
+// devAccountSID is the dev SMS account: the sink accepts it, nothing real is reachable.
+const devAccountSID = "ACdev"
 
-// devEnvironment starts the embedded Temporal server and Web UI, and real
-// SMTP and SMS API sinks that write every delivered message to the outbox.
+// devEnvironment starts the embedded Temporal server and Web UI and real
+// SMTP and SMS API sinks that write every delivered message to the outbox;
+// once the worker runs, the gateway and the inbound SMTP receiver.
 func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, error) {
-	var closers []func()
-	closeAll := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	fail := func(err error) (*env, error) { closeAll(); return nil, err }
+	var stack closers
+	fail := func(err error) (*env, error) { stack.close(); return nil, err }
 
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return nil, err
@@ -46,44 +44,83 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded Temporal server: %w", err)
 	}
-	closers = append(closers, func() { _ = srv.Stop() })
+	stack.add(srv.Stop)
 
 	outbox := filepath.Join(cfg.dataDir, "outbox")
 	smtpSink, err := devsink.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMTP sink: %w", err))
 	}
-	closers = append(closers, func() { _ = smtpSink.Close() })
+	stack.add(smtpSink.Close)
 	smsSink, err := devsink.StartSMS(fmt.Sprintf("127.0.0.1:%d", cfg.smsPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMS sink: %w", err))
 	}
-	closers = append(closers, func() { _ = smsSink.Close() })
-
+	stack.add(smsSink.Close)
 	host, port, err := splitHostPort(smtpSink.Addr())
 	if err != nil {
 		return fail(err)
 	}
-	key := os.Getenv(address.KeyEnv)
-	if key == "" {
-		key = address.DevKey
+
+	key := envOr(address.KeyEnv, address.DevKey)
+	token := envOr("SMS_AUTH_TOKEN", "dev-sms-token")
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = fmt.Sprintf("http://127.0.0.1:%d", cfg.httpPort)
 	}
+	var gatewayAddr, mailinAddr string
 	return &env{
 		clientOptions: client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()},
 		email:         &email.Sender{Host: host, Port: port},
-		sms:           &sms.Client{BaseURL: smsSink.URL(), AccountSID: devAccountSID, AuthToken: devAuthToken},
+		sms:           &sms.Client{BaseURL: smsSink.URL(), AccountSID: devAccountSID, AuthToken: token},
 		idKey:         []byte(key),
+		publicURL:     publicURL,
+		connected: func(c client.Client) error {
+			convs := &conversations.Client{Temporal: c, IDKey: []byte(key)}
+			gw := gateway.NewServer(fmt.Sprintf("127.0.0.1:%d", cfg.httpPort),
+				gateway.New(gateway.Config{PublicURL: publicURL, SMSAuthToken: token}, convs, log.Named("gateway")), log)
+			errs := make(chan error, 1)
+			go func() { errs <- gw.ListenAndServe() }()
+			stack.add(func() error { return gw.Shutdown(context.Background()) })
+			in, err := mailin.Start(fmt.Sprintf("127.0.0.1:%d", cfg.smtpInPort), convs, log.Named("mailin"))
+			if err != nil {
+				return fmt.Errorf("start the inbound SMTP receiver: %w", err)
+			}
+			stack.add(in.Close)
+			gatewayAddr, mailinAddr = gw.Addr, in.Addr()
+			select {
+			case err := <-errs:
+				if !errors.Is(err, http.ErrServerClosed) {
+					return fmt.Errorf("start the gateway: %w", err)
+				}
+			default:
+			}
+			return nil
+		},
 		announce: func(log *zap.Logger, dirs map[string]*directory.Directory) {
 			log.Info("dev worker ready",
 				zap.String("temporal", srv.FrontendAddress()),
 				zap.String("webUI", srv.UIAddress()),
+				zap.String("gateway", gatewayAddr),
+				zap.String("smtpIn", mailinAddr),
 				zap.String("smtpSink", smtpSink.Addr()),
 				zap.String("smsSink", smsSink.URL()),
 				zap.String("outbox", outbox),
 				zap.Strings("tenants", tenants(dirs)))
 		},
-		close: closeAll,
+		close: stack.close,
 	}, nil
+}
+
+// closers stops what was started, last first.
+type closers []func() error
+
+func (c *closers) add(f func() error) { *c = append(*c, f) }
+
+func (c *closers) close() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		_ = (*c)[i]()
+	}
 }
 
 func tenants(dirs map[string]*directory.Directory) []string {

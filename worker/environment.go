@@ -24,6 +24,8 @@ type env struct {
 	email         activities.EmailSender
 	sms           activities.SMSSender
 	idKey         []byte
+	publicURL     string                      // where the SMS provider posts status callbacks
+	connected     func(c client.Client) error // starts what needs the client (dev: gateway, inbound SMTP)
 	announce      func(log *zap.Logger, dirs map[string]*directory.Directory)
 	close         func()
 }
@@ -61,7 +63,9 @@ func productionEnvironment() (*env, error) {
 			BaseURL: envOr("SMS_API_URL", "https://api.twilio.com"), AccountSID: os.Getenv("SMS_ACCOUNT_SID"),
 			AuthToken: os.Getenv("SMS_AUTH_TOKEN"),
 		},
-		idKey: []byte(key),
+		idKey:     []byte(key),
+		publicURL: os.Getenv("PUBLIC_URL"),
+		connected: func(client.Client) error { return nil },
 		announce: func(log *zap.Logger, dirs map[string]*directory.Directory) {
 			log.Info("worker running", zap.String("temporal", opts.HostPort), zap.Int("tenants", len(dirs)))
 		},

@@ -30,6 +30,9 @@ type config struct {
 	uiPort      int
 	smtpPort    int
 	smsPort     int
+	httpPort    int
+	smtpInPort  int
+	publicURL   string
 	directories []string
 }
 
@@ -41,6 +44,9 @@ func parseFlags() config {
 	flag.IntVar(&cfg.uiPort, "ui-port", 8233, "dev: Temporal Web UI port")
 	flag.IntVar(&cfg.smtpPort, "smtp-sink-port", 0, "dev: SMTP sink port (0: any free port)")
 	flag.IntVar(&cfg.smsPort, "sms-sink-port", 0, "dev: SMS API sink port (0: any free port)")
+	flag.IntVar(&cfg.httpPort, "http-port", 8080, "dev: HTTP gateway port (webhooks)")
+	flag.IntVar(&cfg.smtpInPort, "smtp-in-port", 2525, "dev: inbound SMTP port (customer replies)")
+	flag.StringVar(&cfg.publicURL, "public-url", "", "the gateway's public URL, signed by the SMS provider (dev default: http://127.0.0.1:<http-port>)")
 	flag.Func("directory", "tenant directory YAML (repeatable; dev default: examples/acme.yaml)", func(s string) error {
 		cfg.directories = append(cfg.directories, s)
 		return nil
@@ -82,13 +88,18 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	defer c.Close()
 
-	acts := &activities.Activities{Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey}
+	acts := &activities.Activities{
+		Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey, PublicURL: env.publicURL,
+	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
 		return err
 	}
 	defer w.Stop()
 	if err := service.Publish(ctx, c, dirs); err != nil {
+		return err
+	}
+	if err := env.connected(c); err != nil {
 		return err
 	}
 	env.announce(log, dirs)

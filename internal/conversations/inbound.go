@@ -28,11 +28,6 @@ type InboundMessage struct {
 // point, else a new conversation that waits in the entry point's queue and
 // inherits the previous history (rule 16). It returns the conversation id.
 func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) {
-	if m.Thread != "" {
-		if id, err := c.replyTo(ctx, m.Thread, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
-			return id, err
-		}
-	}
 	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
 	if err != nil {
 		return "", err
@@ -42,6 +37,13 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 		return "", err
 	}
 	workflowID := model.ConversationWorkflowID(tenant, ep.ID, address.Key(c.IDKey, from))
+	// The thread comes from headers the sender controls: it counts only when
+	// it names this customer's conversation on this entry point.
+	if thread, _, ok := model.SplitConversationID(m.Thread); ok && thread == workflowID {
+		if id, err := c.replyTo(ctx, m.Thread, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
+			return id, err
+		}
+	}
 	// A conversation may close, or another message open one, between the
 	// steps: try again a few times, as the provider would.
 	for range 3 {

@@ -7,6 +7,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,7 +26,9 @@ import (
 	"outbound/internal/devsink"
 	"outbound/internal/directory"
 	"outbound/internal/email"
+	"outbound/internal/gateway"
 	"outbound/internal/logging"
+	"outbound/internal/mailin"
 	"outbound/internal/model"
 	"outbound/internal/service"
 	"outbound/internal/sms"
@@ -48,9 +51,13 @@ type Env struct {
 	Server   *devserver.Server
 	SMSURL   string
 	SMTPAddr string
-	mu       sync.Mutex
-	tenants  []string
-	dirs     map[string]*directory.Directory
+	// GatewayURL serves the webhooks (signed with SMSAuthToken); MailinAddr
+	// takes customer emails over SMTP.
+	GatewayURL string
+	MailinAddr string
+	mu         sync.Mutex
+	tenants    []string
+	dirs       map[string]*directory.Directory
 }
 
 // Start runs the service until the test ends.
@@ -79,7 +86,14 @@ func Start(tb TB, opts Options) *Env {
 	tb.Cleanup(c.Close)
 	env.Temporal = c
 
-	acts := &activities.Activities{Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key}
+	gatewayListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("gateway: %v", err)
+	}
+	env.GatewayURL = "http://" + gatewayListener.Addr().String()
+	acts := &activities.Activities{
+		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
+	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
 		tb.Fatalf("worker: %v", err)
@@ -90,8 +104,26 @@ func Start(tb TB, opts Options) *Env {
 	if err := service.Publish(ctx, c, env.dirs); err != nil {
 		tb.Fatalf("publish: %v", err)
 	}
+	env.startInbound(tb, gatewayListener, log)
 	return env
 }
+
+// startInbound runs the HTTP gateway and the inbound SMTP receiver.
+func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
+	convs := &conversations.Client{Temporal: e.Temporal, IDKey: e.Key}
+	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
+	go func() { _ = gw.Serve(l) }()
+	tb.Cleanup(func() { _ = gw.Close() })
+	in, err := mailin.Start("127.0.0.1:0", convs, log)
+	if err != nil {
+		tb.Fatalf("inbound SMTP: %v", err)
+	}
+	tb.Cleanup(func() { _ = in.Close() })
+	e.MailinAddr = in.Addr()
+}
+
+// SMSAuthToken signs the SMS provider's webhooks in tests.
+const SMSAuthToken = "test-token"
 
 // Tenant hands out an unused tenant and a client bound to it.
 func (e *Env) Tenant(tb TB) *conversations.Client {
@@ -122,7 +154,7 @@ func (e *Env) startSinks(tb TB, opts *Options, log *zap.Logger) {
 	tb.Cleanup(func() { _ = smsSink.Close() })
 	e.SMSURL, e.SMTPAddr = smsSink.URL(), smtpSink.Addr()
 	if opts.SMS == nil {
-		opts.SMS = &sms.Client{BaseURL: smsSink.URL(), AccountSID: "ACtest", AuthToken: "test-token"}
+		opts.SMS = &sms.Client{BaseURL: smsSink.URL(), AccountSID: "ACtest", AuthToken: SMSAuthToken}
 	}
 	if opts.Email == nil {
 		host, port := splitAddr(tb, smtpSink.Addr())

@@ -1,0 +1,272 @@
+package imagestore
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
+)
+
+// Credentials the fake accepts (it checks none; the SDK needs some to sign).
+const (
+	FakeAccessKey = "dev"
+	FakeSecretKey = "dev-secret"
+	FakeRegion    = "us-east-1"
+)
+
+// maxLifecycleBody bounds a lifecycle configuration PUT.
+const maxLifecycleBody = 1 << 20
+
+// FakeS3 is an in-process S3-compatible server for worker --dev and tests:
+// gofakes3 with a file backend under a directory (objects in dir/buckets,
+// metadata in dir/metadata, lifecycle configurations in dir/lifecycle), so
+// images survive a restart. On top of gofakes3 it
+//   - implements bucket lifecycle configuration (GET/PUT/DELETE ?lifecycle),
+//     which gofakes3 lacks, stored as the XML the client sent (nothing
+//     expires: the fake only keeps the configuration);
+//   - serves objects publicly: an unsigned GET or HEAD of /bucket/key answers
+//     the object with its Content-Type, so an email's <img src> URL opens; any
+//     other unsigned request is refused (403), so customers cannot list or
+//     write. Signed requests are not verified (any credentials work).
+//
+// It listens on a loopback address only.
+type FakeS3 struct {
+	dir     string
+	backend *s3afero.MultiBucketBackend
+	s3      http.Handler
+	ln      net.Listener
+	srv     *http.Server
+	done    chan error
+	mu      sync.Mutex // lifecycle files
+}
+
+// StartFake starts the fake on addr ("" or "127.0.0.1:0" for any free port;
+// the host must be a loopback address or localhost), storing under dir
+// (created if missing).
+func StartFake(dir, addr string) (*FakeS3, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake S3 address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("fake S3 address %q: the fake checks no credentials, so it listens on a loopback address only", addr)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s3afero.FsPath(abs, s3afero.FsPathCreateAll)
+	if err != nil {
+		return nil, fmt.Errorf("fake S3 directory: %w", err)
+	}
+	backend, err := s3afero.MultiBucket(fs)
+	if err != nil {
+		return nil, fmt.Errorf("fake S3 backend: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(abs, "lifecycle"), 0o700); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake S3: %w", err)
+	}
+	f := &FakeS3{
+		dir:     abs,
+		backend: backend,
+		s3:      gofakes3.New(backend).Server(),
+		ln:      ln,
+		done:    make(chan error, 1),
+	}
+	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	go func() { f.done <- f.srv.Serve(ln) }()
+	return f, nil
+}
+
+// URL is the fake's base URL (http://127.0.0.1:PORT): the S3 endpoint, and
+// with "/bucket" the public base URL of a bucket.
+func (f *FakeS3) URL() string { return "http://" + f.ln.Addr().String() }
+
+// Dir is the directory the fake stores under.
+func (f *FakeS3) Dir() string { return f.dir }
+
+// Config is the Store configuration that uses the fake's bucket.
+func (f *FakeS3) Config(bucket string) Config {
+	return Config{
+		Endpoint:  f.URL(),
+		Region:    FakeRegion,
+		Bucket:    bucket,
+		AccessKey: FakeAccessKey,
+		SecretKey: FakeSecretKey,
+		PathStyle: true,
+	}
+}
+
+// Close stops the server.
+func (f *FakeS3) Close() error {
+	err := f.srv.Close()
+	if serr := <-f.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// ServeHTTP routes a request: lifecycle to the fake's own handler, unsigned
+// requests to the public object reader, the rest to gofakes3.
+func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !signed(r) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.RawQuery != "" {
+			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
+			return
+		}
+		bucket, key := splitPath(r.URL.Path)
+		if bucket == "" || key == "" || strings.HasSuffix(key, "/") {
+			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
+			return
+		}
+		f.s3.ServeHTTP(w, r)
+		return
+	}
+	if _, ok := r.URL.Query()["lifecycle"]; ok {
+		f.lifecycle(w, r)
+		return
+	}
+	f.s3.ServeHTTP(w, r)
+}
+
+// signed reports whether a request carries an AWS signature (header or
+// presigned query); the fake does not verify it.
+func signed(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
+}
+
+func splitPath(p string) (bucket, key string) {
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return bucket, key
+}
+
+// lifecycleConfiguration is what the fake checks in a PUT.
+type lifecycleConfiguration struct {
+	XMLName xml.Name `xml:"LifecycleConfiguration"`
+	Rules   []struct {
+		ID     string `xml:"ID"`
+		Status string `xml:"Status"`
+	} `xml:"Rule"`
+}
+
+func (f *FakeS3) lifecycle(w http.ResponseWriter, r *http.Request) {
+	bucket, key := splitPath(r.URL.Path)
+	if bucket == "" || key != "" {
+		writeError(w, r, http.StatusBadRequest, "InvalidRequest", "lifecycle is a bucket subresource", "")
+		return
+	}
+	if ok, err := f.backend.BucketExists(bucket); err != nil {
+		writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), bucket)
+		return
+	} else if !ok {
+		writeError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist", bucket)
+		return
+	}
+	file := filepath.Join(f.dir, "lifecycle", bucket+".xml")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch r.Method {
+	case http.MethodGet:
+		data, err := os.ReadFile(file)
+		if errors.Is(err, os.ErrNotExist) {
+			writeError(w, r, http.StatusNotFound, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", bucket)
+			return
+		} else if err != nil {
+			writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), bucket)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = w.Write(data)
+	case http.MethodPut:
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxLifecycleBody+1))
+		if err != nil {
+			writeError(w, r, http.StatusBadRequest, "IncompleteBody", err.Error(), bucket)
+			return
+		}
+		var cfg lifecycleConfiguration
+		if len(data) > maxLifecycleBody || xml.Unmarshal(data, &cfg) != nil {
+			writeError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed", bucket)
+			return
+		}
+		if len(cfg.Rules) == 0 || len(cfg.Rules) > 1000 {
+			writeError(w, r, http.StatusBadRequest, "MalformedXML", "a lifecycle configuration has 1 to 1000 rules", bucket)
+			return
+		}
+		ids := map[string]bool{}
+		for _, rule := range cfg.Rules {
+			if len(rule.ID) > 255 || (rule.Status != "Enabled" && rule.Status != "Disabled") {
+				writeError(w, r, http.StatusBadRequest, "MalformedXML", "a rule needs an ID of at most 255 characters and Status Enabled or Disabled", bucket)
+				return
+			}
+			if rule.ID != "" && ids[rule.ID] {
+				writeError(w, r, http.StatusBadRequest, "InvalidArgument", "Rule ID must be unique. Found same ID for more than one rule", bucket)
+				return
+			}
+			ids[rule.ID] = true
+		}
+		if err := writeFileAtomic(file, data); err != nil {
+			writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), bucket)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case http.MethodDelete:
+		if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			writeError(w, r, http.StatusInternalServerError, "InternalError", err.Error(), bucket)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource", bucket)
+	}
+}
+
+func writeFileAtomic(file string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".lifecycle-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// writeError answers an S3 error document.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message, bucket string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	type errorDoc struct {
+		XMLName    xml.Name `xml:"Error"`
+		Code       string
+		Message    string
+		BucketName string `xml:",omitempty"`
+		Resource   string
+	}
+	_, _ = io.WriteString(w, xml.Header)
+	_ = xml.NewEncoder(w).Encode(errorDoc{Code: code, Message: message, BucketName: bucket, Resource: r.URL.Path})
+}
