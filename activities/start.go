@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/address"
 	"outbound/internal/codes"
@@ -56,9 +57,36 @@ func (a *Activities) PrepareStart(ctx context.Context, req model.StartRequest) (
 				return model.PreparedStart{}, err
 			}
 		}
+		if err := a.firstEmailBody(ctx, req, &first); err != nil {
+			return model.PreparedStart{}, err
+		}
 		prepared.First = &first
 	}
 	return prepared, nil
+}
+
+// firstEmailBody hosts the first message's inline images and sanitises its
+// HTML, as a later send does (rules 12, 13).
+func (a *Activities) firstEmailBody(ctx context.Context, req model.StartRequest, first *model.Rendered) error {
+	if req.First.HTML == "" && len(req.First.Images) == 0 {
+		return nil
+	}
+	if req.Channel != string(directory.Email) {
+		return temporal.NewNonRetryableApplicationError("HTML and images are for email conversations", "BAD_REQUEST", nil)
+	}
+	info := activity.GetInfo(ctx).WorkflowExecution
+	html, err := a.PrepareEmailBody(ctx, model.EmailBodyRequest{
+		Tenant: req.Tenant, Conversation: model.ConversationID(info.ID, info.RunID),
+		HTML: req.First.HTML, Images: req.First.Images,
+	})
+	if err != nil {
+		return err
+	}
+	first.HTML = html
+	if first.Text == "" {
+		first.Text = templates.PlainText(html)
+	}
+	return nil
 }
 
 // eligibility applies rules 1–3 and 5 to an agent's start; a conversation the
@@ -116,7 +144,9 @@ func policy(dir *directory.Directory, ep directory.EntryPoint) model.Policy {
 			Reasons:       dir.WrapUpReasons,
 			DefaultReason: dir.DefaultWrapUpReason,
 		},
-		EntryQueue: ep.Queue,
+		EntryQueue:         ep.Queue,
+		PCIEmail:           dir.PCIEmail,
+		InlineImagesExempt: dir.InlineImagesExempt,
 	}
 	for _, q := range dir.Queues {
 		p.Queues = append(p.Queues, q.ID)

@@ -19,13 +19,17 @@ import (
 	"outbound/internal/directory"
 	"outbound/internal/email"
 	"outbound/internal/gateway"
+	"outbound/internal/imagestore"
 	"outbound/internal/mailin"
 	"outbound/internal/model"
 	"outbound/internal/sms"
 )
 
-// devAccountSID is the dev SMS account: the sink accepts it, nothing real is reachable.
-const devAccountSID = "ACdev"
+// The dev SMS account (the sink accepts it) and the dev image bucket.
+const (
+	devAccountSID = "ACdev"
+	devBucket     = "outbound-images"
+)
 
 // devEnvironment starts the embedded Temporal server and Web UI and real
 // SMTP and SMS API sinks that write every delivered message to the outbox;
@@ -61,6 +65,15 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	if err != nil {
 		return fail(err)
 	}
+	fakeS3, err := imagestore.StartFake(filepath.Join(cfg.dataDir, "s3"), fmt.Sprintf("127.0.0.1:%d", cfg.s3Port))
+	if err != nil {
+		return fail(fmt.Errorf("start the S3 server: %w", err))
+	}
+	stack.add(fakeS3.Close)
+	store, err := imagestore.New(ctx, fakeS3.Config(devBucket))
+	if err != nil {
+		return fail(err)
+	}
 
 	key := envOr(address.KeyEnv, address.DevKey)
 	token := envOr("SMS_AUTH_TOKEN", "dev-sms-token")
@@ -75,6 +88,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		sms:           &sms.Client{BaseURL: smsSink.URL(), AccountSID: devAccountSID, AuthToken: token},
 		idKey:         []byte(key),
 		publicURL:     publicURL,
+		images:        store,
 		connected: func(c client.Client) error {
 			convs := &conversations.Client{Temporal: c, IDKey: []byte(key)}
 			gw := gateway.NewServer(fmt.Sprintf("127.0.0.1:%d", cfg.httpPort),
@@ -105,6 +119,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				zap.String("smtpIn", mailinAddr),
 				zap.String("smtpSink", smtpSink.Addr()),
 				zap.String("smsSink", smsSink.URL()),
+				zap.String("s3", fakeS3.URL()),
 				zap.String("outbox", outbox),
 				zap.Strings("tenants", tenants(dirs)))
 		},

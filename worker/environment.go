@@ -14,6 +14,7 @@ import (
 	"outbound/internal/address"
 	"outbound/internal/directory"
 	"outbound/internal/email"
+	"outbound/internal/imagestore"
 	"outbound/internal/sms"
 )
 
@@ -25,6 +26,7 @@ type env struct {
 	sms           activities.SMSSender
 	idKey         []byte
 	publicURL     string                      // where the SMS provider posts status callbacks
+	images        *imagestore.Store           // hosts inline images (nil: none configured)
 	connected     func(c client.Client) error // starts what needs the client (dev: gateway, inbound SMTP)
 	announce      func(log *zap.Logger, dirs map[string]*directory.Directory)
 	close         func()
@@ -52,8 +54,13 @@ func productionEnvironment() (*env, error) {
 	if err != nil {
 		return nil, errors.New("SMTP_PORT must be a number")
 	}
+	store, err := imageStore(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	return &env{
 		clientOptions: opts,
+		images:        store,
 		email: &email.Sender{
 			Host: os.Getenv("SMTP_HOST"), Port: smtpPort,
 			Username: os.Getenv("SMTP_USERNAME"), Password: os.Getenv("SMTP_PASSWORD"),
@@ -71,6 +78,18 @@ func productionEnvironment() (*env, error) {
 		},
 		close: func() {},
 	}, nil
+}
+
+// imageStore reads the S3 settings; without S3_BUCKET emails carry no images.
+func imageStore(ctx context.Context) (*imagestore.Store, error) {
+	if os.Getenv("S3_BUCKET") == "" {
+		return nil, nil
+	}
+	return imagestore.New(ctx, imagestore.Config{
+		Endpoint: os.Getenv("S3_ENDPOINT"), Region: envOr("S3_REGION", "us-east-1"), Bucket: os.Getenv("S3_BUCKET"),
+		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY"),
+		PublicBaseURL: os.Getenv("S3_PUBLIC_URL"), PathStyle: os.Getenv("S3_PATH_STYLE") == "true",
+	})
 }
 
 func envOr(name, fallback string) string {

@@ -19,6 +19,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/directory"
+	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/service"
 )
@@ -32,6 +33,7 @@ type config struct {
 	smsPort     int
 	httpPort    int
 	smtpInPort  int
+	s3Port      int
 	publicURL   string
 	directories []string
 }
@@ -46,6 +48,7 @@ func parseFlags() config {
 	flag.IntVar(&cfg.smsPort, "sms-sink-port", 0, "dev: SMS API sink port (0: any free port)")
 	flag.IntVar(&cfg.httpPort, "http-port", 8080, "dev: HTTP gateway port (webhooks)")
 	flag.IntVar(&cfg.smtpInPort, "smtp-in-port", 2525, "dev: inbound SMTP port (customer replies)")
+	flag.IntVar(&cfg.s3Port, "s3-port", 0, "dev: S3-compatible image server port (0: any free port)")
 	flag.StringVar(&cfg.publicURL, "public-url", "", "the gateway's public URL, signed by the SMS provider (dev default: http://127.0.0.1:<http-port>)")
 	flag.Func("directory", "tenant directory YAML (repeatable; dev default: examples/acme.yaml)", func(s string) error {
 		cfg.directories = append(cfg.directories, s)
@@ -91,6 +94,12 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	acts := &activities.Activities{
 		Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey, PublicURL: env.publicURL,
 	}
+	if env.images != nil {
+		if err := prepareImageStore(ctx, env.images, dirs); err != nil {
+			return err
+		}
+		acts.Images = env.images
+	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
 		return err
@@ -124,6 +133,20 @@ func loadDirectories(paths []string) (map[string]*directory.Directory, error) {
 		dirs[d.Tenant] = d
 	}
 	return dirs, nil
+}
+
+// prepareImageStore creates the bucket and, idempotently, the rule that
+// expires each tenant's images after six months (rule 12).
+func prepareImageStore(ctx context.Context, store *imagestore.Store, dirs map[string]*directory.Directory) error {
+	if err := store.EnsureBucket(ctx); err != nil {
+		return fmt.Errorf("image bucket: %w", err)
+	}
+	for tenant := range dirs {
+		if err := store.EnsureLifecycle(ctx, imagestore.Prefix(tenant), imagestore.RetentionDays); err != nil {
+			return fmt.Errorf("image retention for %s: %w", tenant, err)
+		}
+	}
+	return nil
 }
 
 // defaultClientOptions reads TEMPORAL_* variables and the SDK's config file.

@@ -8,26 +8,58 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/images"
 	"outbound/internal/model"
+	"outbound/internal/templates"
 )
 
 func (c *conversation) validateSend(req model.SendRequest) error {
 	if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
 		return err
 	}
-	if (req.Text == "") == (req.Template == "") {
-		return badRequest("send needs either text or a template")
+	if req.Template != "" && (req.Text != "" || req.HTML != "") || req.Template == "" && req.Text == "" && req.HTML == "" {
+		return badRequest("send needs text (and, for email, HTML) or a template")
 	}
 	if err := c.refuseOptedOut(); err != nil {
 		return err
 	}
+	if err := c.checkEmailContent(req.Compose); err != nil {
+		return err
+	}
 	return refuseTooLong(c.state.Channel, req.Text)
+}
+
+// checkEmailContent applies rules 12 and 13 before anything is stored or sent.
+func (c *conversation) checkEmailContent(m model.Compose) error {
+	if m.HTML == "" && len(m.Images) == 0 {
+		return nil
+	}
+	if c.state.Channel != "email" {
+		return badRequest("HTML and images are for email conversations")
+	}
+	p := c.state.Policy
+	if err := images.CheckAllowed(p.PCIEmail, p.InlineImagesExempt, m.Images); err != nil {
+		return err
+	}
+	if err := images.CheckAll(m.Images); err != nil {
+		return err
+	}
+	return images.CheckHTML(m.HTML)
 }
 
 // send renders the agent's message, adds it to the transcript and delivers it;
 // the answer carries the delivery status (sent, or failed with the reason).
 func (c *conversation) send(ctx workflow.Context, req model.SendRequest) (model.MessageResult, error) {
 	rendered := model.Rendered{Text: req.Text}
+	if req.HTML != "" || len(req.Images) > 0 {
+		body := model.EmailBodyRequest{Tenant: c.state.Tenant, Conversation: c.state.ID, HTML: req.HTML, Images: req.Images}
+		if err := workflow.ExecuteActivity(quick(ctx, "host inline images"), a.PrepareEmailBody, body).Get(ctx, &rendered.HTML); err != nil {
+			return model.MessageResult{}, err
+		}
+		if rendered.Text == "" {
+			rendered.Text = templates.PlainText(rendered.HTML)
+		}
+	}
 	if req.Template != "" {
 		render := model.RenderRequest{Tenant: c.state.Tenant, Channel: c.state.Channel, Compose: req.Compose}
 		if err := workflow.ExecuteLocalActivity(local(ctx), a.Render, render).Get(ctx, &rendered); err != nil {

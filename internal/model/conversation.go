@@ -79,6 +79,10 @@ type Policy struct {
 	EntryQueue           string        `json:"entryQueue"`
 	Queues               []string      `json:"queues"`
 	Flows                []string      `json:"flows"` // flows an agent may trigger (rule 14)
+	// No inline images for tenants on the PCI-restricted email provider or
+	// on the exception list (rule 12).
+	PCIEmail           bool `json:"pciEmail,omitempty"`
+	InlineImagesExempt bool `json:"inlineImagesExempt,omitempty"`
 }
 
 // WrapUpPolicy is the tenant's wrap-up step (rule 20).

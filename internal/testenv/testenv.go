@@ -27,6 +27,7 @@ import (
 	"outbound/internal/directory"
 	"outbound/internal/email"
 	"outbound/internal/gateway"
+	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
 	"outbound/internal/model"
@@ -55,6 +56,7 @@ type Env struct {
 	// takes customer emails over SMTP.
 	GatewayURL string
 	MailinAddr string
+	S3         *imagestore.FakeS3 // hosts inline images
 	mu         sync.Mutex
 	tenants    []string
 	dirs       map[string]*directory.Directory
@@ -76,9 +78,11 @@ func Start(tb TB, opts Options) *Env {
 	env := &Env{Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey), dirs: map[string]*directory.Directory{}}
 	env.startSinks(tb, &opts, log)
 	for i := 1; i <= opts.Tenants; i++ {
-		d := tenant(tb, i, opts)
+		d := tenant(tb, i, opts, false)
 		env.dirs[d.Tenant], env.tenants = d, append(env.tenants, d.Tenant)
 	}
+	pci := tenant(tb, 99, opts, true)
+	env.dirs[PCITenant] = pci
 	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log)})
 	if err != nil {
 		tb.Fatalf("dial: %v", err)
@@ -93,6 +97,7 @@ func Start(tb TB, opts Options) *Env {
 	env.GatewayURL = "http://" + gatewayListener.Addr().String()
 	acts := &activities.Activities{
 		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
+		Images: env.startS3(tb),
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
@@ -120,6 +125,29 @@ func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
 	}
 	tb.Cleanup(func() { _ = in.Close() })
 	e.MailinAddr = in.Addr()
+}
+
+// startS3 runs a file-backed S3-compatible server and the image store on it.
+func (e *Env) startS3(tb TB) *imagestore.Store {
+	fake, err := imagestore.StartFake(tb.TempDir(), "")
+	if err != nil {
+		tb.Fatalf("S3: %v", err)
+	}
+	tb.Cleanup(func() { _ = fake.Close() })
+	e.S3 = fake
+	store, err := imagestore.New(context.Background(), fake.Config("outbound-images"))
+	if err != nil {
+		tb.Fatalf("image store: %v", err)
+	}
+	if err := store.EnsureBucket(context.Background()); err != nil {
+		tb.Fatalf("image bucket: %v", err)
+	}
+	return store
+}
+
+// ClientFor returns a client bound to a named tenant (e.g. PCITenant).
+func (e *Env) ClientFor(tenant string) *conversations.Client {
+	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: tenant}
 }
 
 // SMSAuthToken signs the SMS provider's webhooks in tests.
@@ -175,11 +203,18 @@ func defaults(o Options) Options {
 	return o
 }
 
+// PCITenant is a tenant on the PCI-restricted email provider (no inline images).
+const PCITenant = "pci"
+
 // tenant clones the example directory under a new name, timeouts and entry
 // point addresses (inbound messages find their tenant by address).
-func tenant(tb TB, i int, o Options) *directory.Directory {
+func tenant(tb TB, i int, o Options, pci bool) *directory.Directory {
 	name := fmt.Sprintf("t%02d", i)
+	if pci {
+		name = PCITenant
+	}
 	yaml := strings.NewReplacer(
+		"pciEmail: false", fmt.Sprintf("pciEmail: %v", pci),
 		"tenant: acme", "tenant: "+name,
 		`"+14155550100"`, fmt.Sprintf(`"+1415555%04d"`, 200+i),
 		"support@acme.example", "support@"+name+".example",

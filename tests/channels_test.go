@@ -1,0 +1,228 @@
+package tests
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/smtp"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+	"outbound/internal/sms"
+	"outbound/internal/testenv"
+)
+
+// postSMS posts an inbound SMS webhook to the gateway, signed like the
+// provider unless sign is false.
+func postSMS(t *testing.T, form url.Values, sign bool) int {
+	t.Helper()
+	u := env.GatewayURL + "/webhooks/sms"
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sign {
+		req.Header.Set(sms.SignatureHeader, sms.Signature(testenv.SMSAuthToken, u, form))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A signed webhook lands in the conversation; an unsigned one is refused and
+// changes nothing; a message after close opens a new conversation that names
+// the old one.
+func TestInboundSMSWebhook(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	form := func(body, sid string) url.Values {
+		return url.Values{"From": {to}, "To": {entryAddress(c, "ep-sms")}, "Body": {body}, "MessageSid": {sid}}
+	}
+	if code := postSMS(t, form("forged", "SM"+strings.Repeat("0", 32)), false); code != http.StatusForbidden {
+		t.Fatalf("unsigned webhook: %d, want 403", code)
+	}
+	if code := postSMS(t, form("Where is my parcel?", "SM"+strings.Repeat("1", 32)), true); code != http.StatusOK {
+		t.Fatalf("signed webhook: %d", code)
+	}
+	msgs := show(t, c, id).Messages
+	if len(msgs) != 2 || msgs[1].Text != "Where is my parcel?" || msgs[1].Direction != model.Inbound {
+		t.Fatalf("want the signed reply only, got %+v", msgs)
+	}
+
+	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if code := postSMS(t, form("Sorry, one more thing", "SM"+strings.Repeat("2", 32)), true); code != http.StatusOK {
+		t.Fatalf("webhook after close: %d", code)
+	}
+	var next model.ConversationState
+	eventually(t, 15*time.Second, "the new conversation in the list", func() bool {
+		list, err := c.List(ctx, conversations.ListFilter{Customer: to, Open: true})
+		if err != nil || len(list) != 1 {
+			return false
+		}
+		next = show(t, c, list[0].ID)
+		return true
+	})
+	if next.ID == id || next.PreviousConversation == nil || *next.PreviousConversation != id {
+		t.Fatalf("want a new conversation after %s, got %s with previous %v", id, next.ID, next.PreviousConversation)
+	}
+}
+
+// noisePNG makes a PNG of about the given size (random pixels do not compress).
+func noisePNG(t *testing.T, side int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, side, side))
+	r := rand.New(rand.NewPCG(1, uint64(side)))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(r.IntN(256))
+	}
+	img.Set(0, 0, color.NRGBA{A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func startEmail(t *testing.T, c *conversations.Client, to, subject string) string {
+	t.Helper()
+	id, err := c.Start(testContext(t), conversations.StartOptions{Agent: "alice", Channel: "email", EntryPoint: "ep-email", To: to, Subject: subject})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return id
+}
+
+func countFiles(t *testing.T, dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// Rules 12 and 13: an inline image is hosted on S3 and referenced by URL;
+// oversized, disguised, cid: and PCI-tenant images are refused before
+// anything is uploaded or sent.
+func TestInlineImagesOnS3(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your chart")
+	chart := noisePNG(t, 48)
+	if len(chart) < 9000 || len(chart) > 15360 {
+		t.Fatalf("test image is %d bytes, want about 10 KB", len(chart))
+	}
+	res, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{
+		HTML: `<p>Here is your chart:</p><img src="chart.png"><script>alert(1)</script>`, Images: []model.Image{{Name: "chart.png", Data: chart}},
+	})
+	if err != nil || res.Status != model.MessageSent {
+		t.Fatalf("send: %+v %v", res, err)
+	}
+	html := emailHTML(t, to)
+	src := regexp.MustCompile(`<img src="(http[^"]+)"`).FindStringSubmatch(html)
+	if src == nil || strings.Contains(html, "<script") {
+		t.Fatalf("want a sanitised body with the image URL, got %s", html)
+	}
+	resp, err := http.Get(src[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(served, chart) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("the URL serves %d bytes of %s, want the PNG", len(served), resp.Header.Get("Content-Type"))
+	}
+
+	objects, emails := countFiles(t, env.S3.Dir()), countFiles(t, filepath.Join(env.Outbox, "email"))
+	refused := []struct {
+		name string
+		c    *conversations.Client
+		msg  model.Compose
+		code codes.Code
+	}{
+		{"16 KB image", c, model.Compose{Text: "big", Images: []model.Image{{Name: "big.png", Data: noisePNG(t, 64)}}}, codes.ImageTooLarge},
+		{"text renamed .png", c, model.Compose{Text: "fake", Images: []model.Image{{Name: "notes.png", Data: []byte("just some text, not an image")}}}, codes.UnsupportedImageType},
+		{"cid: reference", c, model.Compose{HTML: `<img src="cid:logo@acme">`}, codes.CIDNotSupported},
+	}
+	for _, r := range refused {
+		_, err := r.c.Send(ctx, conversations.Sync, id, "alice", r.msg)
+		wantCode(t, err, r.code)
+	}
+	pci := env.ClientFor(testenv.PCITenant)
+	pciID := startEmail(t, pci, newEmail(), "PCI tenant")
+	_, err = pci.Send(ctx, conversations.Sync, pciID, "alice", model.Compose{Text: "img", Images: []model.Image{{Name: "chart.png", Data: chart}}})
+	wantCode(t, err, codes.InlineImagesDisabled)
+
+	if n := countFiles(t, env.S3.Dir()); n != objects {
+		t.Fatalf("refused images were uploaded: %d files, want %d", n, objects)
+	}
+	if n := countFiles(t, filepath.Join(env.Outbox, "email")); n != emails {
+		t.Fatalf("refused messages were sent: %d emails, want %d", n, emails)
+	}
+	if n := len(show(t, c, id).Messages); n != 1 {
+		t.Fatalf("refused messages changed the transcript: %d messages", n)
+	}
+}
+
+// emailHTML returns the HTML part of the last email sent to an address.
+func emailHTML(t *testing.T, to string) string {
+	t.Helper()
+	raw := findEmail(t, to)
+	env, err := enmime.ReadEnvelope(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env.HTML
+}
+
+// Rule 10 for email: a reply to the service's Message-ID, delivered over
+// SMTP, threads into the same conversation.
+func TestEmailReplyThreadsOverSMTP(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your refund")
+	if _, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: "Your refund is on its way."}); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := enmime.ReadEnvelope(strings.NewReader(findEmail(t, to)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	messageID := sent.GetHeader("Message-Id")
+	reply := "From: <" + to + ">\r\nTo: <" + entryAddress(c, "ep-email") + ">\r\nSubject: Re: Your refund\r\n" +
+		"Message-ID: <reply1@example.com>\r\nIn-Reply-To: " + messageID + "\r\nReferences: " + messageID + "\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nThank you!\r\n\r\nOn Tue, Acme wrote:\r\n> Your refund is on its way.\r\n"
+	if err := smtp.SendMail(env.MailinAddr, nil, to, []string{entryAddress(c, "ep-email")}, []byte(reply)); err != nil {
+		t.Fatalf("SMTP: %v", err)
+	}
+	msgs := show(t, c, id).Messages
+	last := msgs[len(msgs)-1]
+	if last.Direction != model.Inbound || strings.TrimSpace(last.Text) != "Thank you!" {
+		t.Fatalf("want the reply threaded without its quote, got %+v", last)
+	}
+}
