@@ -52,7 +52,32 @@ func TestReplayHistories(t *testing.T) {
 	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, timedOut, "alice"); return err })
 	histories["conversation-offer-timeout-queued-pickup"] = workflowID(timedOut)
 
-	_, err := c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
+	customer := newPhone()
+	inbound, err := c.Inbound(ctx, inboundSMS(c, customer, "Hello? I have a question", "SMrec1"+customer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "an offer of the customer's conversation", func() bool {
+		p := show(t, c, inbound).PendingTransfer
+		return p != nil && p.OfferedTo != ""
+	})
+	target := show(t, c, inbound).PendingTransfer.OfferedTo
+	mustDo(t, func() error { _, err := c.Decline(ctx, conversations.Sync, inbound, target); return err })
+	eventually(t, 15*time.Second, "the next offer or the queue", func() bool {
+		p := show(t, c, inbound).PendingTransfer
+		return p == nil || (p.OfferedTo != "" && p.OfferedTo != target)
+	})
+	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, inbound, "bob"); return err })
+	mustDo(t, func() error {
+		_, err := c.Send(ctx, conversations.Sync, inbound, "bob", model.Compose{Text: "Bob here, how can I help?"})
+		return err
+	})
+	mustDo(t, func() error { return c.DeliveryStatus(ctx, inbound, "m2", model.MessageDelivered, "") })
+	mustDo(t, func() error { _, err := c.Inbound(ctx, inboundSMS(c, customer, "STOP", "SMrec2"+customer)); return err })
+	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, inbound, "bob"); return err })
+	histories["conversation-inbound-decline-status-optout"] = workflowID(inbound)
+
+	_, err = c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
 	if err == nil {
 		t.Fatal("carol's start must be refused")
 	}
@@ -69,8 +94,7 @@ func TestReplayHistories(t *testing.T) {
 		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, opts); err != nil {
 			t.Fatalf("%s does not replay: %v", name, err)
 		}
-		if *record {
-			save(t, name, h)
+		if *record && save(t, name, h) {
 			ids[name] = id
 		}
 	}
@@ -105,24 +129,42 @@ func history(ctx context.Context, t *testing.T, workflowID string) *historypb.Hi
 	return h
 }
 
-// saveIDs records each history's workflow ID, which the history itself does
-// not hold and the workflow reads (workflows/testdata/workflow-ids.json).
+// saveIDs adds the new histories' workflow IDs, which the histories do not
+// hold and the workflow reads, to workflows/testdata/workflow-ids.json.
 func saveIDs(t *testing.T, ids map[string]string) {
+	path := filepath.Join("..", "workflows", "testdata", "workflow-ids.json")
+	if data, err := os.ReadFile(path); err == nil {
+		var kept map[string]string
+		if err := json.Unmarshal(data, &kept); err != nil {
+			t.Fatal(err)
+		}
+		for name, id := range kept {
+			if _, recorded := ids[name]; !recorded {
+				ids[name] = id
+			}
+		}
+	}
 	data, err := json.MarshalIndent(ids, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", "workflow-ids.json"), append(data, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func save(t *testing.T, name string, h *historypb.History) {
+// save writes a new history; an existing one is kept, since it guards the
+// code that recorded it (delete the file to record it again).
+func save(t *testing.T, name string, h *historypb.History) bool {
+	path := filepath.Join("..", "workflows", "testdata", name+".json")
+	if _, err := os.Stat(path); err == nil {
+		t.Logf("kept %s", path)
+		return false
+	}
 	data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", name+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +172,5 @@ func save(t *testing.T, name string, h *historypb.History) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s (%d events)", path, len(h.Events))
+	return true
 }
