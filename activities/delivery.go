@@ -2,11 +2,15 @@ package activities
 
 import (
 	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/delivery"
 	"outbound/internal/email"
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 	"outbound/internal/sms"
 )
@@ -14,6 +18,7 @@ import (
 // DeliverSMS sends one SMS. The idempotency key (conversation + message id)
 // makes the provider drop a retried attempt it already accepted.
 func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.Delivered, error) {
+	defer recordLatency(ctx, "sms", time.Now())
 	callback := ""
 	if a.PublicURL != "" {
 		callback = sms.StatusCallbackURL(a.PublicURL, d.Conversation, d.MessageID)
@@ -28,6 +33,7 @@ func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.De
 // DeliverEmail sends one email. Its Message-ID is derived from the message, so
 // every attempt carries the same one and threading can find the conversation.
 func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.Delivered, error) {
+	defer recordLatency(ctx, "email", time.Now())
 	id := email.MessageIDFor(d.Conversation, d.MessageID, d.From)
 	err := a.Email.Send(ctx, email.Message{
 		From:      d.From,
@@ -42,6 +48,12 @@ func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.
 		return model.Delivered{}, deliveryError(err)
 	}
 	return model.Delivered{ProviderID: id}, nil
+}
+
+// recordLatency times one provider call, successful or not.
+func recordLatency(ctx context.Context, channel string, start time.Time) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"channel": channel}).
+		Timer(metrics.DeliveryLatency).Record(time.Since(start))
 }
 
 // deliveryError stops retries on a permanent refusal (bad number, SMTP 5xx);

@@ -9,9 +9,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
@@ -21,6 +25,7 @@ import (
 	"outbound/internal/directory"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
+	"outbound/internal/metrics"
 	"outbound/internal/service"
 )
 
@@ -34,6 +39,8 @@ type config struct {
 	httpPort    int
 	smtpInPort  int
 	s3Port      int
+	codecPort   int
+	metricsAddr string
 	publicURL   string
 	directories []string
 }
@@ -49,6 +56,8 @@ func parseFlags() config {
 	flag.IntVar(&cfg.httpPort, "http-port", 8080, "dev: HTTP gateway port (webhooks)")
 	flag.IntVar(&cfg.smtpInPort, "smtp-in-port", 2525, "dev: inbound SMTP port (customer replies)")
 	flag.IntVar(&cfg.s3Port, "s3-port", 0, "dev: S3-compatible image server port (0: any free port)")
+	flag.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("METRICS_ADDR", ":9090"), "where Prometheus scrapes /metrics (dev default: 127.0.0.1:9090)")
+	flag.IntVar(&cfg.codecPort, "codec-port", 0, "dev: codec endpoint port the Web UI decrypts payloads through (0: any free port)")
 	flag.StringVar(&cfg.publicURL, "public-url", "", "the gateway's public URL, signed by the SMS provider (dev default: http://127.0.0.1:<http-port>)")
 	flag.Func("directory", "tenant directory YAML (repeatable; dev default: examples/acme.yaml)", func(s string) error {
 		cfg.directories = append(cfg.directories, s)
@@ -85,6 +94,11 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	defer env.close()
 
 	env.clientOptions.Logger = logging.NewSDK(log)
+	stopMetrics, err := serveMetrics(cfg, &env.clientOptions, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	c, err := client.DialContext(ctx, env.clientOptions)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", env.clientOptions.HostPort, err)
@@ -115,6 +129,29 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	<-ctx.Done()
 	log.Info("shutting down")
 	return nil
+}
+
+// serveMetrics exports the SDK's and the product's metrics for Prometheus.
+func serveMetrics(cfg config, opts *client.Options, log *zap.Logger) (func(), error) {
+	handler, page, err := metrics.New()
+	if err != nil {
+		return nil, err
+	}
+	opts.MetricsHandler = handler
+	addr := cfg.metricsAddr
+	if cfg.dev && strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", page)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics on %s: %w", addr, err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics", zap.String("url", "http://"+ln.Addr().String()+"/metrics"))
+	return func() { _ = srv.Close() }, nil
 }
 
 func loadDirectories(paths []string) (map[string]*directory.Directory, error) {

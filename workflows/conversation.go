@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/internal/codes"
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 )
 
@@ -93,6 +95,7 @@ func (c *conversation) refuse(ctx workflow.Context, err error) (model.Conversati
 		code, msg = codes.TaskCreationFailed, "the conversation could not be created: "+err.Error()
 	}
 	c.openErr = codes.New(code, "%s", msg)
+	count(ctx, metrics.ConversationsRefused, map[string]string{"tenant": c.state.Tenant, "code": string(code)})
 	c.state.Status, c.state.RefusedCode = model.StatusRefused, string(code)
 	_ = c.h.settle(ctx)
 	return c.state, nil
@@ -148,10 +151,8 @@ func (c *conversation) event(ctx workflow.Context, kind, agent, detail string) {
 // publish keeps the search attributes current, so the Web UI and `list` find
 // conversations by status and owner.
 func (c *conversation) publish(ctx workflow.Context) {
-	owner := model.AttrOwnerAgent.ValueSet(c.state.Owner)
-	if c.state.Owner == "" {
-		owner = model.AttrOwnerAgent.ValueUnset()
-	}
+	owner := keyword(model.AttrOwnerAgent, c.state.Owner)
+	target := keyword(model.AttrTransferTarget, c.transferTarget())
 	err := workflow.UpsertTypedSearchAttributes(ctx,
 		model.AttrTenant.ValueSet(c.state.Tenant),
 		model.AttrChannel.ValueSet(c.state.Channel),
@@ -159,9 +160,28 @@ func (c *conversation) publish(ctx workflow.Context) {
 		model.AttrCustomerKey.ValueSet(c.state.CustomerKey),
 		model.AttrConversationID.ValueSet(c.state.ID),
 		model.AttrConversationStatus.ValueSet(c.state.Status),
-		owner,
+		owner, target,
 	)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
 	}
+	c.showDetails(ctx)
+}
+
+// transferTarget is who (or which queue) the conversation waits for.
+func (c *conversation) transferTarget() string {
+	switch t := c.state.PendingTransfer; {
+	case t != nil && t.OfferedTo != "":
+		return t.OfferedTo
+	case c.state.Status == model.StatusQueued:
+		return c.state.Queue
+	}
+	return ""
+}
+
+func keyword(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {
+	if value == "" {
+		return key.ValueUnset()
+	}
+	return key.ValueSet(value)
 }

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/internal/images"
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 	"outbound/internal/templates"
 )
@@ -119,6 +120,7 @@ func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage
 		Subject: in.Subject, ProviderID: in.ProviderID, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
+	c.showDetails(ctx)
 	return m
 }
 
@@ -143,6 +145,7 @@ func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.R
 		ID: c.nextMessageID(), Direction: model.Outbound, Agent: agent, Text: r.Text,
 		HTML: r.HTML, Subject: subject, Template: r.Template, Status: model.MessageQueued, At: workflow.Now(ctx),
 	})
+	c.showDetails(ctx)
 	return len(c.state.Messages) - 1
 }
 
@@ -169,8 +172,10 @@ func (c *conversation) deliver(ctx workflow.Context, i int) {
 	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
 	if err != nil {
 		c.setStatus(i, model.MessageFailed, failureReason(err))
+		c.countMessage(ctx, metrics.MessagesFailed)
 		return
 	}
+	c.countMessage(ctx, metrics.MessagesSent)
 	c.state.Messages[i].ProviderID, c.state.Messages[i].Segments = out.ProviderID, out.Segments
 	c.setStatus(i, model.MessageSent, "")
 }

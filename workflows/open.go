@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 )
 
@@ -53,6 +54,7 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
 	c.opened = true
 	c.event(ctx, "started", req.Agent, "auto-accepted by the starting agent")
+	c.countMessage(ctx, metrics.ConversationsStarted)
 	c.publish(ctx)
 	if prep.First != nil {
 		c.sendAsync(ctx, req.Agent, *prep.First)

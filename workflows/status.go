@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 	"outbound/internal/sms"
 )
@@ -35,20 +36,28 @@ func (c *conversation) validateStatus(req model.DeliveryStatusRequest) error {
 // deliveryStatus records a provider's callback about an outbound message.
 func (c *conversation) deliveryStatus(ctx workflow.Context, req model.DeliveryStatusRequest) (string, error) {
 	i := c.outboundMessage(req.MessageID)
-	c.setStatus(i, req.Status, req.Error)
+	if c.setStatus(i, req.Status, req.Error) {
+		switch req.Status {
+		case model.MessageDelivered:
+			c.countMessage(ctx, metrics.MessagesDelivered)
+		case model.MessageFailed:
+			c.countMessage(ctx, metrics.MessagesFailed)
+		}
+	}
 	return c.state.Messages[i].Status, nil
 }
 
-// setStatus moves message i forward only.
-func (c *conversation) setStatus(i int, status, errText string) {
+// setStatus moves message i forward only and reports whether it moved.
+func (c *conversation) setStatus(i int, status, errText string) bool {
 	m := &c.state.Messages[i]
 	if statusRank[status] <= statusRank[m.Status] {
-		return
+		return false
 	}
 	m.Status, m.Error = status, ""
 	if status == model.MessageFailed {
 		m.Error = errText
 	}
+	return true
 }
 
 func (c *conversation) outboundMessage(id string) int {

@@ -152,6 +152,7 @@ func (c *conversation) awaitAnswer(ctx workflow.Context, t *model.Transfer) offe
 	c.h.inFlight++
 	defer func() { c.h.inFlight-- }()
 	if answer == noAnswer {
+		c.countOffer(ctx, "timed_out")
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
 		c.signalAgent(ctx, target, model.OpNoAnswer, model.SlotRequest{Conversation: c.state.ID})
 	}
@@ -219,6 +220,7 @@ func (c *conversation) accept(ctx workflow.Context, req model.AgentRequest) (str
 	pending := c.state.PendingTransfer
 	if offered {
 		c.answer = accepted
+		c.countOffer(ctx, "accepted")
 	}
 	c.state.PendingTransfer, c.state.Queue = nil, ""
 	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
@@ -266,6 +268,7 @@ func (c *conversation) validateDecline(req model.AgentRequest) error {
 // decline drops the offer; the routing goes on with the next agent.
 func (c *conversation) decline(ctx workflow.Context, req model.AgentRequest) (string, error) {
 	c.answer = declined
+	c.countOffer(ctx, "declined")
 	c.event(ctx, "declined", req.Agent, "")
 	c.publish(ctx)
 	c.release(ctx, req.Agent)

@@ -105,6 +105,7 @@ var (
 	AttrOwnerAgent         = temporal.NewSearchAttributeKeyKeyword("OwnerAgent")
 	AttrConversationStatus = temporal.NewSearchAttributeKeyKeyword("ConversationStatus")
 	AttrConversationID     = temporal.NewSearchAttributeKeyKeyword("ConversationId")
+	AttrTransferTarget     = temporal.NewSearchAttributeKeyKeyword("TransferTarget")
 )
 
 // SearchAttributes lists the attributes to register on the namespace.
@@ -112,7 +113,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	out := map[string]enumspb.IndexedValueType{}
 	for _, key := range []temporal.SearchAttributeKeyKeyword{
 		AttrTenant, AttrChannel, AttrEntryPoint, AttrCustomerKey,
-		AttrOwnerAgent, AttrConversationStatus, AttrConversationID,
+		AttrOwnerAgent, AttrConversationStatus, AttrConversationID, AttrTransferTarget,
 	} {
 		out[key.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}
