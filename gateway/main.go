@@ -6,9 +6,15 @@
 //
 // Environment: SMS_AUTH_TOKEN (required; the SMS account's auth token, which
 // signs every webhook), OUTBOUND_ID_KEY (required; the worker's customer-id
-// key), GATEWAY_LISTEN and PUBLIC_URL (defaults for the flags), and the
-// Temporal SDK's TEMPORAL_* variables or config file (address, namespace,
-// TLS, API key).
+// key), OUTBOUND_CODEC_KEYS or OUTBOUND_CODEC_KEYS_FILE (required; the
+// worker's payload keys, see internal/codec), GATEWAY_LISTEN and PUBLIC_URL
+// (defaults for the flags), and the Temporal SDK's TEMPORAL_* variables or
+// config file (address, namespace, TLS, API key).
+//
+// With --codec-listen (env CODEC_LISTEN) it also serves the codec endpoint
+// the Temporal Web UI decrypts payloads through (POST /encode, /decode), on
+// its own listener so it can stay on an internal network, with CORS for the
+// UI origins in --codec-origin (env CODEC_ORIGIN, comma-separated).
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,17 +35,21 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/gateway"
 	"outbound/internal/logging"
 )
 
 type config struct {
-	listen    string
-	publicURL string
-	devLog    bool
-	smsToken  string
-	idKey     string
+	listen      string
+	publicURL   string
+	devLog      bool
+	smsToken    string
+	idKey       string
+	keys        *codec.Keys
+	codecListen string
+	codecOrigin string
 }
 
 func parseFlags() (config, error) {
@@ -47,6 +58,10 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.publicURL, "public-url", os.Getenv("PUBLIC_URL"),
 		"scheme://host[:port] the provider calls; webhook signatures are checked against it (env PUBLIC_URL; default http://127.0.0.1:<listen port>)")
 	flag.BoolVar(&cfg.devLog, "dev-log", false, "human-readable logs instead of JSON")
+	flag.StringVar(&cfg.codecListen, "codec-listen", os.Getenv("CODEC_LISTEN"),
+		"address of the codec endpoint for the Web UI (env CODEC_LISTEN; default: not served); keep it off the public network")
+	flag.StringVar(&cfg.codecOrigin, "codec-origin", os.Getenv("CODEC_ORIGIN"),
+		"Web UI origins allowed to call the codec endpoint, comma-separated, e.g. http://localhost:8080 (env CODEC_ORIGIN)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -62,6 +77,14 @@ func parseFlags() (config, error) {
 	if cfg.idKey == "" {
 		return cfg, fmt.Errorf("%s is not set: it must be the worker's customer-id key", address.KeyEnv)
 	}
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return cfg, err
+	}
+	if keys.Dev() {
+		return cfg, fmt.Errorf("%s or %s is not set: they must be the worker's payload keys", codec.KeysEnv, codec.KeysFileEnv)
+	}
+	cfg.keys = keys
 	return cfg, nil
 }
 
@@ -88,6 +111,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return fmt.Errorf("load the Temporal client configuration: %w", err)
 	}
 	opts.Logger = logging.NewSDK(log)
+	opts.DataConverter, opts.FailureConverter = codec.DataConverter(cfg.keys), codec.FailureConverter(cfg.keys)
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	tc, err := client.DialContext(dialCtx, opts)
 	cancel()
@@ -105,9 +129,20 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2) // the gateway and the codec endpoint
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("gateway listening", zap.String("addr", ln.Addr().String()), zap.String("publicURL", cfg.publicURL))
+	if cfg.codecListen != "" {
+		codecLn, err := net.Listen("tcp", cfg.codecListen)
+		if err != nil {
+			return fmt.Errorf("codec endpoint: listen on %s: %w", cfg.codecListen, err)
+		}
+		codecSrv := codec.NewServer(cfg.keys, splitList(cfg.codecOrigin)...)
+		go func() { served <- codecSrv.Serve(codecLn) }()
+		defer codecSrv.Close()
+		log.Info("codec endpoint listening", zap.String("addr", codecLn.Addr().String()),
+			zap.String("origins", cfg.codecOrigin), zap.Strings("codecKeys", cfg.keys.IDs()))
+	}
 
 	select {
 	case err := <-served:
@@ -121,6 +156,16 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func envOr(name, fallback string) string {

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/address"
+	"outbound/internal/codec"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 )
@@ -188,6 +189,12 @@ func (a *app) connect(ctx context.Context, cmd *cobra.Command) (*conversations.C
 		opts.Namespace = a.namespace
 	}
 	opts.Logger = log.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	// Payloads are encrypted with the worker's keys (dev key when unset).
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.DataConverter, opts.FailureConverter = codec.DataConverter(keys), codec.FailureConverter(keys)
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)

@@ -9,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
+	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 	"outbound/internal/service"
@@ -86,7 +90,12 @@ func TestReplayHistories(t *testing.T) {
 	histories["customer"] = model.CustomerWorkflowID(c.Tenant, st.CustomerKey)
 
 	ids := map[string]string{}
-	replayer := worker.NewWorkflowReplayer()
+	replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		DataConverter: codec.DataConverter(env.Codec), FailureConverter: codec.FailureConverter(env.Codec),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	service.RegisterWorkflows(replayer)
 	for name, id := range histories {
 		h := history(ctx, t, id)
@@ -161,6 +170,9 @@ func save(t *testing.T, name string, h *historypb.History) bool {
 		t.Logf("kept %s", path)
 		return false
 	}
+	// Committed histories are stored decrypted: workflows/replay_test.go
+	// replays them without keys.
+	h = decrypted(t, h)
 	data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +185,22 @@ func save(t *testing.T, name string, h *historypb.History) bool {
 	}
 	t.Logf("recorded %s (%d events)", path, len(h.Events))
 	return true
+}
+
+// decrypted returns a copy of h with every payload decoded by the codec.
+func decrypted(t *testing.T, h *historypb.History) *historypb.History {
+	c, err := codec.New(env.Codec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = proto.Clone(h).(*historypb.History)
+	err = proxy.VisitPayloads(context.Background(), h, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return c.Decode(ps)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

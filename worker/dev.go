@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/devserver"
 	"outbound/internal/devsink"
@@ -41,14 +43,29 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return nil, err
 	}
+	// The codec endpoint's address must be known before the UI starts.
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	codecListener, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.codecPort))
+	if err != nil {
+		return nil, fmt.Errorf("start the codec endpoint: %w", err)
+	}
+	codecURL := "http://" + codecListener.Addr().String()
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir: cfg.dataDir, Port: cfg.devPort, UIPort: cfg.uiPort,
 		SearchAttributes: model.SearchAttributes(), Logger: log.Named("temporal"),
+		CodecEndpoint: codecURL,
 	})
 	if err != nil {
+		_ = codecListener.Close()
 		return nil, fmt.Errorf("start the embedded Temporal server: %w", err)
 	}
 	stack.add(srv.Stop)
+	codecServer := codec.NewServer(keys, codec.UIOrigins(srv.UIAddress())...)
+	go func() { _ = codecServer.Serve(codecListener) }()
+	stack.add(codecServer.Close)
 
 	outbox := filepath.Join(cfg.dataDir, "outbox")
 	smtpSink, err := devsink.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log)
@@ -82,8 +99,10 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		publicURL = fmt.Sprintf("http://127.0.0.1:%d", cfg.httpPort)
 	}
 	var gatewayAddr, mailinAddr string
+	clientOptions := client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()}
+	withCodec(&clientOptions, keys)
 	return &env{
-		clientOptions: client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()},
+		clientOptions: clientOptions,
 		email:         &email.Sender{Host: host, Port: port},
 		sms:           &sms.Client{BaseURL: smsSink.URL(), AccountSID: devAccountSID, AuthToken: token},
 		idKey:         []byte(key),
@@ -115,6 +134,8 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 			log.Info("dev worker ready",
 				zap.String("temporal", srv.FrontendAddress()),
 				zap.String("webUI", srv.UIAddress()),
+				zap.String("codecEndpoint", codecURL),
+				zap.Strings("codecKeys", keys.IDs()),
 				zap.String("gateway", gatewayAddr),
 				zap.String("smtpIn", mailinAddr),
 				zap.String("smtpSink", smtpSink.Addr()),

@@ -12,6 +12,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/address"
+	"outbound/internal/codec"
 	"outbound/internal/directory"
 	"outbound/internal/email"
 	"outbound/internal/imagestore"
@@ -50,6 +51,14 @@ func productionEnvironment() (*env, error) {
 	if key == "" {
 		return nil, errors.New(address.KeyEnv + " must be set (the secret that turns customer addresses into workflow IDs)")
 	}
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	if keys.Dev() {
+		return nil, errors.New(codec.KeysEnv + " or " + codec.KeysFileEnv + " must be set (the keys that encrypt payloads)")
+	}
+	withCodec(&opts, keys)
 	smtpPort, err := strconv.Atoi(envOr("SMTP_PORT", "587"))
 	if err != nil {
 		return nil, errors.New("SMTP_PORT must be a number")
@@ -74,7 +83,8 @@ func productionEnvironment() (*env, error) {
 		publicURL: os.Getenv("PUBLIC_URL"),
 		connected: func(client.Client) error { return nil },
 		announce: func(log *zap.Logger, dirs map[string]*directory.Directory) {
-			log.Info("worker running", zap.String("temporal", opts.HostPort), zap.Int("tenants", len(dirs)))
+			log.Info("worker running", zap.String("temporal", opts.HostPort), zap.Int("tenants", len(dirs)),
+				zap.Strings("codecKeys", keys.IDs()))
 		},
 		close: func() {},
 	}, nil
@@ -90,6 +100,13 @@ func imageStore(ctx context.Context) (*imagestore.Store, error) {
 		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY"),
 		PublicBaseURL: os.Getenv("S3_PUBLIC_URL"), PathStyle: os.Getenv("S3_PATH_STYLE") == "true",
 	})
+}
+
+// withCodec encrypts payloads and failure messages with the keys; every
+// client of the namespace must use the same keys (internal/codec).
+func withCodec(opts *client.Options, keys *codec.Keys) {
+	opts.DataConverter = codec.DataConverter(keys)
+	opts.FailureConverter = codec.FailureConverter(keys)
 }
 
 func envOr(name, fallback string) string {

@@ -21,6 +21,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/address"
+	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/devserver"
 	"outbound/internal/devsink"
@@ -57,9 +58,14 @@ type Env struct {
 	GatewayURL string
 	MailinAddr string
 	S3         *imagestore.FakeS3 // hosts inline images
-	mu         sync.Mutex
-	tenants    []string
-	dirs       map[string]*directory.Directory
+	// Codec holds the payload keys every client here uses (the dev keys
+	// unless OUTBOUND_CODEC_KEYS or _FILE is set); CodecURL serves the codec
+	// endpoint as worker --dev does for the Web UI (POST /encode, /decode).
+	Codec    *codec.Keys
+	CodecURL string
+	mu       sync.Mutex
+	tenants  []string
+	dirs     map[string]*directory.Directory
 }
 
 // Start runs the service until the test ends.
@@ -83,7 +89,11 @@ func Start(tb TB, opts Options) *Env {
 	}
 	pci := tenant(tb, 99, opts, true)
 	env.dirs[PCITenant] = pci
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log)})
+	env.startCodec(tb)
+	c, err := client.Dial(client.Options{
+		HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log),
+		DataConverter: codec.DataConverter(env.Codec), FailureConverter: codec.FailureConverter(env.Codec),
+	})
 	if err != nil {
 		tb.Fatalf("dial: %v", err)
 	}
@@ -125,6 +135,22 @@ func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
 	}
 	tb.Cleanup(func() { _ = in.Close() })
 	e.MailinAddr = in.Addr()
+}
+
+// startCodec loads the payload keys and serves the codec endpoint.
+func (e *Env) startCodec(tb TB) {
+	keys, err := codec.FromEnv()
+	if err != nil {
+		tb.Fatalf("codec keys: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("codec endpoint: %v", err)
+	}
+	srv := codec.NewServer(keys)
+	go func() { _ = srv.Serve(l) }()
+	tb.Cleanup(func() { _ = srv.Close() })
+	e.Codec, e.CodecURL = keys, "http://"+l.Addr().String()
 }
 
 // startS3 runs a file-backed S3-compatible server and the image store on it.
