@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/contrib/opentelemetry"
 )
 
-// Product metric names (Prometheus adds _total to counters).
+// Product metric names; the timer is exported as a histogram in seconds.
 const (
 	ConversationsStarted = "outbound_conversations_started"
 	ConversationsRefused = "outbound_conversations_refused" // tag code
@@ -33,7 +33,11 @@ func New() (client.MetricsHandler, http.Handler, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	// Latencies are recorded in seconds: buckets from 10 ms to a minute.
+	seconds := sdkmetric.NewView(sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram}, sdkmetric.Stream{
+		Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}},
+	})
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithView(seconds))
 	handler := opentelemetry.NewMetricsHandler(opentelemetry.MetricsHandlerOptions{
 		Meter:   provider.Meter("outbound"),
 		OnError: func(error) {}, // a metric must never take the worker down

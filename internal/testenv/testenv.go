@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,6 +32,7 @@ import (
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
+	"outbound/internal/metrics"
 	"outbound/internal/model"
 	"outbound/internal/service"
 	"outbound/internal/sms"
@@ -66,6 +68,7 @@ type Env struct {
 	mu       sync.Mutex
 	tenants  []string
 	dirs     map[string]*directory.Directory
+	Metrics  http.Handler // the worker's /metrics page
 }
 
 // Start runs the service until the test ends.
@@ -90,9 +93,15 @@ func Start(tb TB, opts Options) *Env {
 	pci := tenant(tb, 99, opts, true)
 	env.dirs[PCITenant] = pci
 	env.startCodec(tb)
+	metricsHandler, metricsPage, err := metrics.New()
+	if err != nil {
+		tb.Fatalf("metrics: %v", err)
+	}
+	env.Metrics = metricsPage
 	c, err := client.Dial(client.Options{
 		HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log),
 		DataConverter: codec.DataConverter(env.Codec), FailureConverter: codec.FailureConverter(env.Codec),
+		MetricsHandler: metricsHandler,
 	})
 	if err != nil {
 		tb.Fatalf("dial: %v", err)
