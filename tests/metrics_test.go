@@ -70,4 +70,3 @@ func TestProductMetrics(t *testing.T) {
 		t.Fatalf("want 2 SMS sent for this tenant, the metric says %v", got)
 	}
 }
-
