@@ -1,13 +1,22 @@
-# The worker and the starter in one small image.
-FROM golang:1.26 AS build
+# The worker, the gateway and the starter in one small image. Each compose
+# service picks its binary with `command` (default: the worker serving the
+# example directory); the starter runs in any of them:
+#   docker compose exec worker starter agents
+FROM golang:1.26.8 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -o /out/worker ./worker && CGO_ENABLED=0 go build -o /out/starter ./starter
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -o /out/ ./worker ./gateway ./starter
 
 FROM gcr.io/distroless/static-debian12:nonroot
+ENV PATH=/usr/local/bin:/usr/bin:/bin
 COPY --from=build /out/ /usr/local/bin/
-COPY examples/ /etc/outbound/
-ENTRYPOINT ["/usr/local/bin/worker"]
-CMD ["--directory", "/etc/outbound/acme.yaml"]
+# Tenant directories and the walk-through's files, at the paths the README
+# uses (run from /etc/outbound: examples/acme.yaml, examples/followup.html).
+COPY examples/ /etc/outbound/examples/
+WORKDIR /etc/outbound
+# 8080: gateway (webhooks, /codec); 9090: metrics.
+EXPOSE 8080 9090
+CMD ["/usr/local/bin/worker", "--directory", "/etc/outbound/examples/acme.yaml"]
