@@ -129,7 +129,10 @@ type longResult struct {
 	Runs              int
 	MaxRun            int
 	Events            int
-	FailedTasks       int // workflow tasks the server refused (e.g. a continue-as-new racing new work)
+	FailedTasks       int    // workflow tasks that failed
+	FailCauses        string // and why
+	CarryBytes        int    // the largest state handed to the next run
+	CarryMessages     int    // transcript lines in it
 	Elapsed           time.Duration
 	Lost              string // "" when every message is there, in order, delivered
 }
@@ -143,17 +146,22 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 	if err != nil {
 		return nil, err
 	}
-	defer func() { p <- slot }()
 	start := time.Now()
 	o, err := w.open(ctx, slot, "sms", -2, canAfter, nil)
 	if err != nil {
+		p <- slot
 		return nil, err
 	}
+	workflowID, runID, _ := model.SplitConversationID(o.id)
 	capped := start.Add(w.cfg.Duration / 2)
-	out.Messages = 0
 	for n := 1; n <= k && time.Now().Before(capped); n++ {
-		if _, err := o.send(ctx, fmt.Sprintf("Long conversation, message %d", n)); err != nil {
-			return nil, fmt.Errorf("message %d: %w", n, err)
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := o.send(sctx, fmt.Sprintf("Long conversation, message %d", n))
+		cancel()
+		if err != nil {
+			out.Lost = fmt.Sprintf("stuck at agent message %d (%d messages in the transcript): %v%s",
+				n, out.Messages+out.Replies, err, w.taskFailure(ctx, workflowID))
+			break
 		}
 		out.Messages++
 		if w.cfg.ReplyEvery > 0 && n%w.cfg.ReplyEvery == 0 {
@@ -162,24 +170,20 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 			}
 			out.Replies++
 		}
+		if k >= 2000 && n%1000 == 0 {
+			fmt.Fprintf(w.out, "    (b) %d agent messages, %.1f msg/s\n", n, float64(n)/time.Since(start).Seconds())
+		}
 	}
-	// The replies are signals: wait until the last one is in the transcript.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st, err := o.c.Show(ctx, o.id)
-		if err != nil {
+	if out.Lost != "" {
+		// The conversation holds its agent's slot for good: keep it out of later phases.
+		w.dropSlot(slot)
+	} else {
+		defer func() { p <- slot }()
+		if err := w.closeLong(ctx, o, out, slot); err != nil {
 			return nil, err
 		}
-		if len(st.Messages) >= out.Messages+out.Replies || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := o.finish(ctx, w.wrapUpReason(slot.Tenant), nil); err != nil {
-		return nil, err
 	}
 	out.Elapsed = time.Since(start)
-	workflowID, runID, _ := model.SplitConversationID(o.id)
 	t := newTally()
 	ch, err := readChain(ctx, w.temporal, workflowID, runID, t)
 	if err != nil {
@@ -187,11 +191,75 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 	}
 	out.Runs, out.MaxRun, out.Events = ch.Runs, ch.MaxRun, ch.Events
 	out.FailedTasks = t.types["WORKFLOW_TASK_FAILED"] + t.types["WorkflowTaskFailed"]
+	out.FailCauses = top(t.causes, 1, "run chain", 0)
+	out.CarryBytes = ch.CarryBytes
+	var in model.ConversationInput
+	if ch.Carry != nil && w.dc != nil && w.dc.FromPayloads(ch.Carry, &in) == nil && in.State != nil {
+		out.CarryMessages = len(in.State.Messages)
+	}
+	return out, nil
+}
+
+// closeLong waits for the replies (signals) to be in the transcript, closes
+// the conversation and checks that nothing was lost.
+func (w *world) closeLong(ctx context.Context, o opened, out *longResult, slot agentSlot) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		st, err := o.c.Show(qctx, o.id)
+		cancel()
+		if err != nil {
+			out.Lost = fmt.Sprintf("show: %v", err)
+			return nil
+		}
+		if len(st.Messages) >= out.Messages+out.Replies || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := o.finish(ctx, w.wrapUpReason(slot.Tenant), nil); err != nil {
+		return err
+	}
 	ref := workflowRef{ID: o.id, Tenant: slot.Tenant, Messages: out.Messages, Replies: out.Replies}
 	if err := w.checkTranscript(ctx, ref); err != nil {
 		out.Lost = err.Error()
 	}
-	return out, nil
+	return nil
+}
+
+// taskFailure names why the current run's workflow tasks fail, if they do.
+func (w *world) taskFailure(ctx context.Context, workflowID string) string {
+	it := w.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	cause, failures := "", 0
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			break
+		}
+		if a := e.GetWorkflowTaskFailedEventAttributes(); a != nil {
+			cause = a.GetCause().String()
+			failures++
+		}
+	}
+	if cause == "" {
+		return ""
+	}
+	size := ""
+	if d, err := w.temporal.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
+		info := d.GetWorkflowExecutionInfo()
+		size = fmt.Sprintf(", at %d events / %.1f MiB of history", info.GetHistoryLength(), float64(info.GetHistorySizeBytes())/(1<<20))
+	}
+	return fmt.Sprintf("; the workflow task fails (%d times so far, cause %s%s)", failures, cause, size)
+}
+
+// dropSlot forgets one unit of an agent's capacity.
+func (w *world) dropSlot(s agentSlot) {
+	for i, x := range w.slots {
+		if x == s {
+			w.slots = append(w.slots[:i:i], w.slots[i+1:]...)
+			return
+		}
+	}
 }
 
 // stickyCacheSize is the SDK's default workflow cache (worker.SetStickyWorkflowCacheSize):

@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"outbound/internal/address"
@@ -34,6 +35,7 @@ type world struct {
 	cfg       Config
 	out       io.Writer
 	temporal  client.Client
+	dc        converter.DataConverter // decodes payloads read from histories
 	key       []byte
 	env       *testenv.Env // nil with --address
 	inProcess bool
@@ -68,6 +70,7 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		start := time.Now()
 		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants})
 		w.temporal, w.key, w.inProcess, w.cleanup = w.env.Temporal, w.env.Key, true, tb.Close
+		w.dc = codec.DataConverter(w.env.Codec)
 		fmt.Fprintf(out, "in-process Temporal (in-memory SQLite), worker, SMTP and SMS sinks, gateway: %d tenants, up in %s\n",
 			tenants, time.Since(start).Round(100*time.Millisecond))
 	}
@@ -92,6 +95,7 @@ func (w *world) dial(ctx context.Context) error {
 		return err
 	}
 	opts.DataConverter, opts.FailureConverter = codec.DataConverter(keys), codec.FailureConverter(keys)
+	w.dc = opts.DataConverter
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", w.cfg.Address, err)

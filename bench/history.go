@@ -8,8 +8,10 @@ import (
 	"sync"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 )
 
 // chain is what the histories of one workflow's runs hold, first run to last
@@ -19,6 +21,10 @@ type chain struct {
 	Events    int // all runs
 	MaxRun    int // the longest run
 	RunEvents []int
+	// Carry is the largest continue-as-new input (the state a run hands to
+	// the next), and CarryBytes its size.
+	Carry      *commonpb.Payloads
+	CarryBytes int
 }
 
 // tally adds up the event types and activities of many histories, and
@@ -30,6 +36,7 @@ type tally struct {
 	types      map[string]int
 	activities map[string]int
 	timing     map[string]*span
+	causes     map[string]int // why workflow tasks failed
 	workflows  int
 }
 
@@ -40,7 +47,7 @@ type span struct {
 }
 
 func newTally() *tally {
-	return &tally{types: map[string]int{}, activities: map[string]int{}, timing: map[string]*span{}}
+	return &tally{types: map[string]int{}, activities: map[string]int{}, timing: map[string]*span{}, causes: map[string]int{}}
 }
 
 // readChain reads every run of a workflow from runID on and counts its events.
@@ -49,7 +56,7 @@ func readChain(ctx context.Context, c client.Client, workflowID, runID string, t
 	for runID != "" {
 		it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		n, next := 0, ""
-		types, acts := map[string]int{}, map[string]int{}
+		types, acts, causes := map[string]int{}, map[string]int{}, map[string]int{}
 		timing := map[string]*span{}
 		at := map[int64]time.Time{}      // event id → time
 		kind := map[int64]string{}       // scheduled event id → activity type
@@ -84,6 +91,9 @@ func readChain(ctx context.Context, c client.Client, workflowID, runID string, t
 				s, st := at[a.GetScheduledEventId()], started[a.GetScheduledEventId()]
 				add("activity "+kind[a.GetScheduledEventId()], st.Sub(s), t.Sub(st))
 			}
+			if a := e.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				causes[strings.TrimPrefix(a.GetCause().String(), "WORKFLOW_TASK_FAILED_CAUSE_")]++
+			}
 			if a := e.GetWorkflowTaskStartedEventAttributes(); a != nil {
 				started[a.GetScheduledEventId()] = t
 			}
@@ -96,6 +106,9 @@ func readChain(ctx context.Context, c client.Client, workflowID, runID string, t
 			}
 			if can := e.GetWorkflowExecutionContinuedAsNewEventAttributes(); can != nil {
 				next = can.GetNewExecutionRunId()
+				if size := proto.Size(can.GetInput()); size > out.CarryBytes {
+					out.Carry, out.CarryBytes = can.GetInput(), size
+				}
 			}
 		}
 		out.Runs++
@@ -110,6 +123,9 @@ func readChain(ctx context.Context, c client.Client, workflowID, runID string, t
 			}
 			for k, v := range acts {
 				t.activities[k] += v
+			}
+			for k, v := range causes {
+				t.causes[k] += v
 			}
 			for k, v := range timing {
 				s := t.timing[k]

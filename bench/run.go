@@ -22,6 +22,7 @@ const (
 	targetRunEvents       = 10240
 	targetIdleBytes       = 1 << 30 // for targetIdleConvs
 	targetIdleConvs       = 10000
+	payloadLimit          = 2 << 20 // the server's limit.blobSize.error default
 )
 
 // Results is what a run measured.
@@ -255,14 +256,19 @@ func printLong(out io.Writer, l *longResult) {
 		lost = "LOST: " + l.Lost
 	}
 	cut := ""
-	if l.Messages < l.Wanted {
+	if l.Messages < l.Wanted && l.Lost == "" {
 		cut = fmt.Sprintf(" (of %d: --duration reached)", l.Wanted)
 	}
 	fmt.Fprintf(out, "\n(b) long conversation: %d agent messages%s + %d replies (signals), %s: %d runs, longest %d events (target < %d: %s), %.1f events per agent message; %s; %.1f msg/s\n",
 		l.Messages, cut, l.Replies, can, l.Runs, l.MaxRun, targetRunEvents, verdict(l.MaxRun < targetRunEvents && l.Lost == ""),
 		float64(l.Events)/float64(max(l.Messages, 1)), lost, float64(l.Messages)/l.Elapsed.Seconds())
+	if l.CarryBytes > 0 {
+		perLine := float64(l.CarryBytes) / float64(max(l.CarryMessages, 1))
+		fmt.Fprintf(out, "    continue-as-new carries the whole state: %.0f KiB for %d transcript messages (%.0f bytes each): the server's 2 MiB payload limit is reached at ≈ %.0f messages\n",
+			float64(l.CarryBytes)/1024, l.CarryMessages, perLine, float64(payloadLimit)/perLine)
+	}
 	if l.FailedTasks > 0 {
-		fmt.Fprintf(out, "    %d workflow tasks failed on the way (the server refuses a continue-as-new while new updates or signals wait; the SDK retries the task and the updates' callers get an error to retry)\n", l.FailedTasks)
+		fmt.Fprintf(out, "    %d workflow tasks failed: %s\n", l.FailedTasks, l.FailCauses)
 	}
 }
 
