@@ -35,6 +35,7 @@ type Activities struct {
 	IDKey       []byte // keys the customer hash in workflow IDs
 	PublicURL   string // the gateway's public URL, for SMS status callbacks ("" = none)
 	Images      ImageStore
+	Archive     TranscriptArchive // older transcript pages (nil: ArchiveMessages fails, the workflow keeps them)
 }
 
 func (a *Activities) directory(tenant string) (*directory.Directory, error) {

@@ -195,6 +195,10 @@ func (a *app) connect(ctx context.Context, cmd *cobra.Command) (*conversations.C
 		return nil, nil, err
 	}
 	opts.DataConverter, opts.FailureConverter = codec.DataConverter(keys), codec.FailureConverter(keys)
+	reader, err := archiveReader(ctx, opts.HostPort, keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transcript archive: %w", err)
+	}
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
@@ -203,7 +207,7 @@ func (a *app) connect(ctx context.Context, cmd *cobra.Command) (*conversations.C
 	if key == "" {
 		key = address.DevKey
 	}
-	return &conversations.Client{Temporal: tc, IDKey: []byte(key), Tenant: a.tenant}, tc.Close, nil
+	return &conversations.Client{Temporal: tc, IDKey: []byte(key), Tenant: a.tenant, Archive: reader}, tc.Close, nil
 }
 
 func envOr(name, fallback string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func (a *app) wrapUpCmd() *cobra.Command {
 				}
 				// WrapUp answers nothing: the status is the conversation's.
 				state, err := c.Show(ctx, id)
-				if err != nil {
+				if err != nil && !errors.Is(err, conversations.ErrArchiveUnavailable) { // the status is known
 					fmt.Fprintf(a.stderr, "warning: wrap-up done, but the conversation status is unavailable: %v\n", err)
 					return nil
 				}

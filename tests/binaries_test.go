@@ -271,7 +271,7 @@ func (h *binaryHarness) startWorker() {
 	cmd := exec.Command(h.workerBin, "--dev", "--data-dir", h.dataDir,
 		"--dev-port", strconv.Itoa(h.devPort), "--ui-port", strconv.Itoa(h.uiPort),
 		"--http-port", strconv.Itoa(h.httpPort), "--smtp-in-port", strconv.Itoa(h.smtpInPort),
-		"--metrics-addr", "127.0.0.1:0", "--codec-port", "0",
+		"--metrics-addr", "127.0.0.1:0", "--codec-port", "0", "--s3-port", "0",
 		"--directory", h.directory)
 	cmd.Dir = h.root
 	cmd.Env = h.env

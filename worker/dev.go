@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/devserver"
@@ -27,11 +28,8 @@ import (
 	"outbound/internal/sms"
 )
 
-// The dev SMS account (the sink accepts it) and the dev image bucket.
-const (
-	devAccountSID = "ACdev"
-	devBucket     = "outbound-images"
-)
+// The dev SMS account (the sink accepts it).
+const devAccountSID = "ACdev"
 
 // devEnvironment starts the embedded Temporal server and Web UI and real
 // SMTP and SMS API sinks that write every delivered message to the outbox;
@@ -87,7 +85,11 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		return fail(fmt.Errorf("start the S3 server: %w", err))
 	}
 	stack.add(fakeS3.Close)
-	store, err := imagestore.New(ctx, fakeS3.Config(devBucket))
+	store, err := imagestore.New(ctx, fakeS3.Config(imagestore.DevBucket))
+	if err != nil {
+		return fail(err)
+	}
+	arch, err := archive.New(store, keys)
 	if err != nil {
 		return fail(err)
 	}
@@ -108,6 +110,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		idKey:         []byte(key),
 		publicURL:     publicURL,
 		images:        store,
+		archive:       arch,
 		connected: func(c client.Client) error {
 			convs := &conversations.Client{Temporal: c, IDKey: []byte(key)}
 			gw := gateway.NewServer(fmt.Sprintf("127.0.0.1:%d", cfg.httpPort),

@@ -12,6 +12,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/address"
+	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/directory"
 	"outbound/internal/email"
@@ -28,6 +29,7 @@ type env struct {
 	idKey         []byte
 	publicURL     string                      // where the SMS provider posts status callbacks
 	images        *imagestore.Store           // hosts inline images (nil: none configured)
+	archive       *archive.Store              // older transcript pages, in the image bucket (nil: none)
 	connected     func(c client.Client) error // starts what needs the client (dev: gateway, inbound SMTP)
 	announce      func(log *zap.Logger, dirs map[string]*directory.Directory)
 	close         func()
@@ -67,9 +69,16 @@ func productionEnvironment() (*env, error) {
 	if err != nil {
 		return nil, err
 	}
+	var arch *archive.Store
+	if store != nil {
+		if arch, err = archive.New(store, keys); err != nil {
+			return nil, err
+		}
+	}
 	return &env{
 		clientOptions: opts,
 		images:        store,
+		archive:       arch,
 		email: &email.Sender{
 			Host: os.Getenv("SMTP_HOST"), Port: smtpPort,
 			Username: os.Getenv("SMTP_USERNAME"), Password: os.Getenv("SMTP_PASSWORD"),
@@ -90,16 +99,14 @@ func productionEnvironment() (*env, error) {
 	}, nil
 }
 
-// imageStore reads the S3 settings; without S3_BUCKET emails carry no images.
+// imageStore reads the S3 settings; without S3_BUCKET emails carry no images
+// and long conversations keep their whole transcript in their state.
 func imageStore(ctx context.Context) (*imagestore.Store, error) {
 	if os.Getenv("S3_BUCKET") == "" {
 		return nil, nil
 	}
-	return imagestore.New(ctx, imagestore.Config{
-		Endpoint: os.Getenv("S3_ENDPOINT"), Region: envOr("S3_REGION", "us-east-1"), Bucket: os.Getenv("S3_BUCKET"),
-		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY"),
-		PublicBaseURL: os.Getenv("S3_PUBLIC_URL"), PathStyle: os.Getenv("S3_PATH_STYLE") == "true",
-	})
+	cfg, _ := imagestore.ConfigFromEnv() // the other S3_* settings
+	return imagestore.New(ctx, cfg)
 }
 
 // withCodec encrypts payloads and failure messages with the keys; every

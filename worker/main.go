@@ -55,7 +55,7 @@ func parseFlags() config {
 	flag.IntVar(&cfg.smsPort, "sms-sink-port", 0, "dev: SMS API sink port (0: any free port)")
 	flag.IntVar(&cfg.httpPort, "http-port", 8080, "dev: HTTP gateway port (webhooks)")
 	flag.IntVar(&cfg.smtpInPort, "smtp-in-port", 2525, "dev: inbound SMTP port (customer replies)")
-	flag.IntVar(&cfg.s3Port, "s3-port", 0, "dev: S3-compatible image server port (0: any free port)")
+	flag.IntVar(&cfg.s3Port, "s3-port", imagestore.DevPort, fmt.Sprintf("dev: S3-compatible server port: images and archived transcripts (0: any free port; the starter reads archived transcripts on %d unless S3_* is set)", imagestore.DevPort))
 	flag.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("METRICS_ADDR", ":9090"), "where Prometheus scrapes /metrics (dev default: 127.0.0.1:9090)")
 	flag.IntVar(&cfg.codecPort, "codec-port", 0, "dev: codec endpoint port the Web UI decrypts payloads through (0: any free port)")
 	flag.StringVar(&cfg.publicURL, "public-url", "", "the gateway's public URL, signed by the SMS provider (dev default: http://127.0.0.1:<http-port>)")
@@ -113,6 +113,9 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 			return err
 		}
 		acts.Images = env.images
+	}
+	if env.archive != nil { // not a typed nil in the interface
+		acts.Archive = env.archive
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {

@@ -2,9 +2,12 @@
 # minio-setup (one-shot, once MinIO is healthy): the inline-image bucket and
 # the worker's own credentials.
 #
-# - The bucket allows anonymous GetObject only: customers' mail clients fetch
-#   the images by URL (S3_PUBLIC_URL/<key>), while listing the bucket stays
-#   private, so nobody can enumerate the images.
+# - The bucket allows anonymous GetObject of image files only (keys ending in
+#   .png, .jpg, .gif, .webp: tenant/conversation/sha256.ext): customers' mail
+#   clients fetch the images by URL (S3_PUBLIC_URL/<key>), while listing the
+#   bucket stays private, so nobody can enumerate the images. Every other
+#   object stays private, the archived transcripts (transcripts/..., encrypted,
+#   no extension) first of all.
 # - The worker gets a user limited to this bucket: objects, and the lifecycle
 #   rule it keeps (images expire after six months); no admin rights.
 #
@@ -21,7 +24,8 @@ mc mb --ignore-existing "local/$bucket"
 cat >/tmp/anonymous.json <<JSON
 {"Version": "2012-10-17", "Statement": [
   {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"],
-   "Resource": ["arn:aws:s3:::$bucket/*"]}
+   "Resource": ["arn:aws:s3:::$bucket/*.png", "arn:aws:s3:::$bucket/*.jpg",
+                "arn:aws:s3:::$bucket/*.gif", "arn:aws:s3:::$bucket/*.webp"]}
 ]}
 JSON
 mc anonymous set-json /tmp/anonymous.json "local/$bucket"
@@ -43,4 +47,4 @@ if ! out=$(mc admin policy attach local outbound-worker --user "$S3_ACCESS_KEY" 
 	*) echo "$out" >&2; exit 1 ;;
 	esac
 fi
-echo "minio-setup: bucket $bucket ready (anonymous read of objects), user $S3_ACCESS_KEY attached to outbound-worker"
+echo "minio-setup: bucket $bucket ready (anonymous read of images), user $S3_ACCESS_KEY attached to outbound-worker"

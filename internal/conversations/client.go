@@ -23,6 +23,15 @@ type Client struct {
 	Temporal client.Client
 	IDKey    []byte // must equal the worker's: customer addresses hash to workflow IDs with it
 	Tenant   string // "" when the worker serves a single tenant
+	// Archive reads the transcript pages a long conversation moved out of its
+	// state (internal/archive.Store, on the worker's bucket and codec keys);
+	// nil: Show refuses such a conversation.
+	Archive ArchiveReader
+}
+
+// ArchiveReader reads one archived transcript page back.
+type ArchiveReader interface {
+	Load(ctx context.Context, page model.ArchivePage) ([]model.Message, error)
 }
 
 // BadRequest is malformed input no SPEC code describes (a usage error).

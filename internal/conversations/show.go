@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -11,9 +12,17 @@ import (
 	"outbound/internal/model"
 )
 
+// ErrArchiveUnavailable: the conversation's older messages are archived and
+// this client has no archive reader. Show still answers the rest of the state.
+var ErrArchiveUnavailable = errors.New("the transcript is partly archived in the S3 bucket, and this client has no archive configured: " +
+	"set S3_BUCKET (with S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY, S3_PATH_STYLE as the worker has them) and the worker's OUTBOUND_CODEC_KEYS")
+
 // Show returns a conversation: the live state while it runs, its final state
 // once closed (following continue-as-new), with the wrap-up outcome from the
-// agent who holds it.
+// agent who holds it and the whole transcript: archived pages first, then
+// the messages the state carries (Archived stays set, so callers see it was
+// paged). Without an archive reader, an archived conversation answers its
+// state with the carried messages only and ErrArchiveUnavailable.
 func (c *Client) Show(ctx context.Context, id string) (model.ConversationState, error) {
 	workflowID, firstRunID, err := split(id)
 	if err != nil {
@@ -24,7 +33,30 @@ func (c *Client) Show(ctx context.Context, id string) (model.ConversationState, 
 		return state, err
 	}
 	c.fillWrapUp(ctx, &state)
+	if err := c.unarchive(ctx, &state); err != nil {
+		return state, err
+	}
 	return state, nil
+}
+
+// unarchive puts the archived pages before the carried messages.
+func (c *Client) unarchive(ctx context.Context, state *model.ConversationState) error {
+	if len(state.Archived) == 0 {
+		return nil
+	}
+	if c.Archive == nil {
+		return ErrArchiveUnavailable
+	}
+	var all []model.Message
+	for i, p := range state.Archived {
+		msgs, err := c.Archive.Load(ctx, p)
+		if err != nil {
+			return fmt.Errorf("read archived transcript page %d of %d: %w", i+1, len(state.Archived), err)
+		}
+		all = append(all, msgs...)
+	}
+	state.Messages = append(all, state.Messages...)
+	return nil
 }
 
 func (c *Client) current(ctx context.Context, workflowID, firstRunID string) (model.ConversationState, error) {

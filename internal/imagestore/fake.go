@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +25,20 @@ const (
 	FakeRegion    = "us-east-1"
 )
 
+// Where worker --dev serves its fake by default (--s3-port) and the bucket it
+// uses: the starter reads archived transcripts there when it talks to the dev
+// server and no S3_* variable is set. 8234 is clear of the other dev ports
+// (7233, 8233, 8080, 2525, 9090) and of MinIO's 9000.
+const (
+	DevPort   = 8234
+	DevBucket = "outbound-images"
+)
+
+// DevConfig is the Store configuration of worker --dev's fake on DevPort.
+func DevConfig() Config {
+	return fakeConfig(fmt.Sprintf("http://127.0.0.1:%d", DevPort), DevBucket)
+}
+
 // maxLifecycleBody bounds a lifecycle configuration PUT.
 const maxLifecycleBody = 1 << 20
 
@@ -35,7 +50,8 @@ const maxLifecycleBody = 1 << 20
 //     which gofakes3 lacks, stored as the XML the client sent (nothing
 //     expires: the fake only keeps the configuration);
 //   - serves objects publicly: an unsigned GET or HEAD of /bucket/key answers
-//     the object with its Content-Type, so an email's <img src> URL opens; any
+//     the object with its Content-Type, so an email's <img src> URL opens,
+//     except under PrivatePrefix (the encrypted transcript archive); any
 //     other unsigned request is refused (403), so customers cannot list or
 //     write. Signed requests are not verified (any credentials work).
 //
@@ -103,9 +119,11 @@ func (f *FakeS3) URL() string { return "http://" + f.ln.Addr().String() }
 func (f *FakeS3) Dir() string { return f.dir }
 
 // Config is the Store configuration that uses the fake's bucket.
-func (f *FakeS3) Config(bucket string) Config {
+func (f *FakeS3) Config(bucket string) Config { return fakeConfig(f.URL(), bucket) }
+
+func fakeConfig(endpoint, bucket string) Config {
 	return Config{
-		Endpoint:  f.URL(),
+		Endpoint:  endpoint,
 		Region:    FakeRegion,
 		Bucket:    bucket,
 		AccessKey: FakeAccessKey,
@@ -132,7 +150,7 @@ func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		bucket, key := splitPath(r.URL.Path)
-		if bucket == "" || key == "" || strings.HasSuffix(key, "/") {
+		if bucket == "" || key == "" || strings.HasSuffix(key, "/") || private(key) {
 			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
 			return
 		}
@@ -150,6 +168,14 @@ func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // presigned query); the fake does not verify it.
 func signed(r *http.Request) bool {
 	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
+}
+
+// private reports whether key is under PrivatePrefix, also when spelled so
+// that the file backend or a case-insensitive disk would resolve it there
+// ("./transcripts/…", "a/../transcripts/…", "Transcripts/…", "transcripts\…").
+func private(key string) bool {
+	clean := strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(key, `\`, "/")), "/") + "/"
+	return len(clean) >= len(PrivatePrefix) && strings.EqualFold(clean[:len(PrivatePrefix)], PrivatePrefix)
 }
 
 func splitPath(p string) (bucket, key string) {

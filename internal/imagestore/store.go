@@ -15,7 +15,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -126,9 +128,23 @@ func New(ctx context.Context, c Config) (*Store, error) {
 	return &Store{Client: client, Bucket: c.Bucket, PublicBaseURL: public, Region: c.Region, LifecycleOptional: c.LifecycleOptional}, nil
 }
 
+// ConfigFromEnv reads S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY,
+// S3_SECRET_KEY, S3_PUBLIC_URL and S3_PATH_STYLE ("true"); ok is false when
+// S3_BUCKET is unset (no bucket configured).
+func ConfigFromEnv() (c Config, ok bool) {
+	if os.Getenv("S3_BUCKET") == "" {
+		return Config{}, false
+	}
+	return Config{
+		Endpoint: os.Getenv("S3_ENDPOINT"), Region: os.Getenv("S3_REGION"), Bucket: os.Getenv("S3_BUCKET"),
+		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY"),
+		PublicBaseURL: os.Getenv("S3_PUBLIC_URL"), PathStyle: os.Getenv("S3_PATH_STYLE") == "true",
+	}, true
+}
+
 // Prefix is the key prefix of a tenant's images ("acme/"): what the lifecycle
 // rule expires.
-func Prefix(tenant string) string { return segment(tenant) + "/" }
+func Prefix(tenant string) string { return Segment(tenant) + "/" }
 
 // Key is the content-addressed key of an image:
 // tenant/conversation/sha256hex.ext, where the conversation id's "/" (and any
@@ -140,11 +156,12 @@ func Key(tenant, conversation string, data []byte, contentType string) string {
 	if ext == "" {
 		ext = "bin"
 	}
-	return Prefix(tenant) + segment(conversation) + "/" + hex.EncodeToString(sum[:]) + "." + ext
+	return Prefix(tenant) + Segment(conversation) + "/" + hex.EncodeToString(sum[:]) + "." + ext
 }
 
-// segment makes s one safe key segment.
-func segment(s string) string {
+// Segment makes s one safe key segment: characters outside [A-Za-z0-9._-]
+// become "_", and "", "." and ".." become "_".
+func Segment(s string) string {
 	if s == "" {
 		return "_"
 	}
@@ -185,6 +202,59 @@ func (s *Store) Put(ctx context.Context, key, contentType string, data []byte) (
 		return "", fmt.Errorf("store image %s in bucket %s: %w", key, s.Bucket, err)
 	}
 	return s.URL(key), nil
+}
+
+// PrivatePrefix holds the objects that must never be served publicly (the
+// encrypted transcript archive, internal/archive): the dev fake refuses
+// anonymous reads under it, and the MinIO setup (deploy/minio) lets anonymous
+// clients read image files only.
+const PrivatePrefix = "transcripts/"
+
+// maxObjectBytes bounds what Get reads into memory.
+const maxObjectBytes = 64 << 20
+
+// PutPrivate stores an object under PrivatePrefix (any other key is refused,
+// so a private object cannot land where images are public), with no public
+// cache header. Putting the same key again replaces the object.
+func (s *Store) PutPrivate(ctx context.Context, key, contentType string, data []byte) error {
+	if !strings.HasPrefix(key, PrivatePrefix) {
+		return fmt.Errorf("imagestore: private key %q is not under %s", key, PrivatePrefix)
+	}
+	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.Bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String(contentType),
+		CacheControl:  aws.String("private, no-store"),
+	})
+	if err != nil {
+		return fmt.Errorf("store %s in bucket %s: %w", key, s.Bucket, err)
+	}
+	return nil
+}
+
+// ErrNotFound is what Get answers for a missing object.
+var ErrNotFound = errors.New("no such object")
+
+// Get reads an object with the store's credentials.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
+	if err != nil {
+		if isCode(err, "NoSuchKey", "NotFound") {
+			return nil, fmt.Errorf("read %s from bucket %s: %w", key, s.Bucket, ErrNotFound)
+		}
+		return nil, fmt.Errorf("read %s from bucket %s: %w", key, s.Bucket, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxObjectBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s from bucket %s: %w", key, s.Bucket, err)
+	}
+	if len(data) > maxObjectBytes {
+		return nil, fmt.Errorf("read %s from bucket %s: larger than %d bytes", key, s.Bucket, maxObjectBytes)
+	}
+	return data, nil
 }
 
 // EnsureBucket creates the bucket if it does not exist.

@@ -137,31 +137,53 @@ type Event struct {
 // ConversationState is the whole conversation: the `state` query answer, the
 // workflow result and the continue-as-new carry-over.
 type ConversationState struct {
-	ID                   string    `json:"id"`
-	WorkflowID           string    `json:"workflowId"`
-	Tenant               string    `json:"tenant"`
-	Status               string    `json:"status"`
-	Channel              string    `json:"channel"`
-	Customer             string    `json:"customer"`
-	CustomerKey          string    `json:"customerKey"`
-	EntryPoint           string    `json:"entryPoint"`
-	EntryAddress         string    `json:"entryAddress"`
-	Subject              string    `json:"subject,omitempty"`
-	Owner                string    `json:"owner"`
-	Queue                string    `json:"queue,omitempty"`
-	Messages             []Message `json:"messages"`
-	PendingTransfer      *Transfer `json:"pendingTransfer"`
-	PreviousConversation *string   `json:"previousConversation"`
-	PreviousMessages     []Message `json:"previousMessages,omitempty"`
-	WrapUp               *WrapUp   `json:"wrapUp"`
-	Events               []Event   `json:"events,omitempty"`
-	StartedAt            time.Time `json:"startedAt"`
-	ClosedAt             time.Time `json:"closedAt,omitempty"`
-	RefusedCode          string    `json:"refusedCode,omitempty"`
-	Policy               Policy    `json:"policy"`
-	NextMessage          int       `json:"nextMessage"`
-	OptedOut             bool      `json:"optedOut,omitempty"` // the customer sent STOP (SMS)
-	ContinueAsNewAfter   int       `json:"continueAsNewAfter,omitempty"`
+	ID           string    `json:"id"`
+	WorkflowID   string    `json:"workflowId"`
+	Tenant       string    `json:"tenant"`
+	Status       string    `json:"status"`
+	Channel      string    `json:"channel"`
+	Customer     string    `json:"customer"`
+	CustomerKey  string    `json:"customerKey"`
+	EntryPoint   string    `json:"entryPoint"`
+	EntryAddress string    `json:"entryAddress"`
+	Subject      string    `json:"subject,omitempty"`
+	Owner        string    `json:"owner"`
+	Queue        string    `json:"queue,omitempty"`
+	Messages     []Message `json:"messages"`
+	// Archived are the older messages moved out of the state at
+	// continue-as-new (encrypted in S3, see internal/archive), oldest page
+	// first; Messages holds what follows them. A state carried whole past
+	// ~11,500 messages would exceed Temporal's 2 MiB payload limit.
+	Archived             []ArchivePage `json:"archived,omitempty"`
+	PendingTransfer      *Transfer     `json:"pendingTransfer"`
+	PreviousConversation *string       `json:"previousConversation"`
+	PreviousMessages     []Message     `json:"previousMessages,omitempty"`
+	WrapUp               *WrapUp       `json:"wrapUp"`
+	Events               []Event       `json:"events,omitempty"`
+	StartedAt            time.Time     `json:"startedAt"`
+	ClosedAt             time.Time     `json:"closedAt,omitempty"`
+	RefusedCode          string        `json:"refusedCode,omitempty"`
+	Policy               Policy        `json:"policy"`
+	NextMessage          int           `json:"nextMessage"`
+	OptedOut             bool          `json:"optedOut,omitempty"` // the customer sent STOP (SMS)
+	ContinueAsNewAfter   int           `json:"continueAsNewAfter,omitempty"`
+}
+
+// ArchivePage is one archived slice of a transcript, in order: the object
+// key it is stored under and how many messages it holds.
+type ArchivePage struct {
+	Key      string `json:"key"`
+	Messages int    `json:"messages"`
+}
+
+// ArchiveRequest asks the ArchiveMessages activity to store one page of a
+// conversation's transcript. The same request always writes the same key, so
+// a retry overwrites the page with the same messages.
+type ArchiveRequest struct {
+	Tenant       string    `json:"tenant"`
+	Conversation string    `json:"conversation"` // the conversation id
+	Page         int       `json:"page"`         // 0 to 999999, in transcript order
+	Messages     []Message `json:"messages"`
 }
 
 // Open reports whether the conversation still takes messages.

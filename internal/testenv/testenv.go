@@ -22,6 +22,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/address"
+	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/devserver"
@@ -59,7 +60,10 @@ type Env struct {
 	// takes customer emails over SMTP.
 	GatewayURL string
 	MailinAddr string
-	S3         *imagestore.FakeS3 // hosts inline images
+	S3         *imagestore.FakeS3 // hosts inline images and the transcript archive
+	// Archive holds the transcript pages long conversations move out of
+	// their state; the worker writes them and every client here reads them.
+	Archive *archive.Store
 	// Codec holds the payload keys every client here uses (the dev keys
 	// unless OUTBOUND_CODEC_KEYS or _FILE is set); CodecURL serves the codec
 	// endpoint as worker --dev does for the Web UI (POST /encode, /decode).
@@ -114,9 +118,10 @@ func Start(tb TB, opts Options) *Env {
 		tb.Fatalf("gateway: %v", err)
 	}
 	env.GatewayURL = "http://" + gatewayListener.Addr().String()
+	images := env.startS3(tb)
 	acts := &activities.Activities{
 		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
-		Images: env.startS3(tb),
+		Images: images, Archive: env.Archive,
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
@@ -134,7 +139,7 @@ func Start(tb TB, opts Options) *Env {
 
 // startInbound runs the HTTP gateway and the inbound SMTP receiver.
 func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
-	convs := &conversations.Client{Temporal: e.Temporal, IDKey: e.Key}
+	convs := e.ClientFor("")
 	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
 	go func() { _ = gw.Serve(l) }()
 	tb.Cleanup(func() { _ = gw.Close() })
@@ -162,7 +167,8 @@ func (e *Env) startCodec(tb TB) {
 	e.Codec, e.CodecURL = keys, "http://"+l.Addr().String()
 }
 
-// startS3 runs a file-backed S3-compatible server and the image store on it.
+// startS3 runs a file-backed S3-compatible server, the image store on it and
+// the transcript archive in the same bucket (after startCodec: its keys).
 func (e *Env) startS3(tb TB) *imagestore.Store {
 	fake, err := imagestore.StartFake(tb.TempDir(), "")
 	if err != nil {
@@ -177,12 +183,16 @@ func (e *Env) startS3(tb TB) *imagestore.Store {
 	if err := store.EnsureBucket(context.Background()); err != nil {
 		tb.Fatalf("image bucket: %v", err)
 	}
+	if e.Archive, err = archive.New(store, e.Codec); err != nil {
+		tb.Fatalf("transcript archive: %v", err)
+	}
 	return store
 }
 
-// ClientFor returns a client bound to a named tenant (e.g. PCITenant).
+// ClientFor returns a client bound to a named tenant (e.g. PCITenant; "":
+// the one tenant the worker serves) that reads archived transcripts.
 func (e *Env) ClientFor(tenant string) *conversations.Client {
-	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: tenant}
+	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: tenant, Archive: e.Archive}
 }
 
 // SMSAuthToken signs the SMS provider's webhooks in tests.
@@ -198,7 +208,7 @@ func (e *Env) Tenant(tb TB) *conversations.Client {
 	}
 	name := e.tenants[0]
 	e.tenants = e.tenants[1:]
-	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: name}
+	return e.ClientFor(name)
 }
 
 // Directory returns a tenant's directory.

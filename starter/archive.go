@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"strings"
+
+	"outbound/internal/archive"
+	"outbound/internal/codec"
+	"outbound/internal/conversations"
+	"outbound/internal/imagestore"
+)
+
+// devTemporalPort is worker --dev's default frontend port (--dev-port).
+const devTemporalPort = "7233"
+
+// archiveReader reads a long conversation's archived transcript pages, from
+// the bucket the S3_* variables name (the worker's settings). With no S3_*
+// variable set and the dev server's default address, it reads worker --dev's
+// S3 fake on its default port, so the walk-through needs no settings. nil:
+// no archive (show then says what to set when a transcript is archived).
+func archiveReader(ctx context.Context, hostPort string, keys *codec.Keys) (conversations.ArchiveReader, error) {
+	cfg, ok := imagestore.ConfigFromEnv()
+	if !ok {
+		if s3EnvSet() || !devAddress(hostPort) {
+			return nil, nil
+		}
+		cfg = imagestore.DevConfig()
+	}
+	store, err := imagestore.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	arch, err := archive.New(store, keys)
+	if err != nil {
+		return nil, err
+	}
+	return arch, nil
+}
+
+func s3EnvSet() bool {
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "S3_") {
+			return true
+		}
+	}
+	return false
+}
+
+// devAddress reports whether hostPort is the dev server's default frontend
+// on this machine.
+func devAddress(hostPort string) bool {
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil || port != devTemporalPort {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
