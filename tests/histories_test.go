@@ -76,7 +76,9 @@ func TestReplayHistories(t *testing.T) {
 		_, err := c.Send(ctx, conversations.Sync, inbound, "bob", model.Compose{Text: "Bob here, how can I help?"})
 		return err
 	})
-	mustDo(t, func() error { return c.DeliveryStatus(ctx, inbound, "m2", model.MessageDelivered, "") })
+	mustDo(t, func() error {
+		return c.DeliveryStatus(ctx, conversations.Async, inbound, "m2", model.MessageDelivered, "")
+	})
 	mustDo(t, func() error { _, err := c.Inbound(ctx, inboundSMS(c, customer, "STOP", "SMrec2"+customer)); return err })
 	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, inbound, "bob"); return err })
 	histories["conversation-inbound-decline-status-optout"] = workflowID(inbound)

@@ -121,16 +121,16 @@ func TestDeliveryStatusAndSegmentLimit(t *testing.T) {
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
 	eventually(t, 10*time.Second, "the first message sent", func() bool { return show(t, c, id).Messages[0].Status == model.MessageSent })
-	if err := c.DeliveryStatus(ctx, id, "m1", model.MessageDelivered, ""); err != nil {
+	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m1", model.MessageDelivered, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeliveryStatus(ctx, id, "m1", model.MessageSent, ""); err != nil {
+	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m1", model.MessageSent, ""); err != nil {
 		t.Fatal(err)
 	}
 	if m := show(t, c, id).Messages[0]; m.Status != model.MessageDelivered {
 		t.Fatalf("want delivered (a late 'sent' does not move it back), got %s", m.Status)
 	}
-	if err := c.DeliveryStatus(ctx, id, "m9", model.MessageDelivered, ""); err == nil {
+	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m9", model.MessageDelivered, ""); err == nil {
 		t.Fatal("a status for an unknown message is refused")
 	}
 	_, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: strings.Repeat("a", 153*10+1)})

@@ -65,8 +65,10 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 }
 
 // DeliveryStatus records a provider's status callback for an outbound message.
-func (c *Client) DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error {
-	return c.do(ctx, Sync, conversation, model.OpStatus, model.DeliveryStatusRequest{
+// The gateway sends it Async: the provider needs only a 200, and a signal costs
+// the conversation one history event and no wait.
+func (c *Client) DeliveryStatus(ctx context.Context, mode Mode, conversation, messageID, status, errText string) error {
+	return c.do(ctx, mode, conversation, model.OpStatus, model.DeliveryStatusRequest{
 		Conversation: conversation, MessageID: messageID, Status: status, Error: errText,
 	}, nil)
 }

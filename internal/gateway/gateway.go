@@ -38,7 +38,7 @@ import (
 // Conversations is the part of *conversations.Client the gateway uses.
 type Conversations interface {
 	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
-	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error
+	DeliveryStatus(ctx context.Context, mode conversations.Mode, conversation, messageID, status, errText string) error
 }
 
 var _ Conversations = (*conversations.Client)(nil)
@@ -232,7 +232,7 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
 	defer cancel()
-	err := h.convs.DeliveryStatus(ctx, conversation, messageID, status, errText)
+	err := h.convs.DeliveryStatus(ctx, conversations.Async, conversation, messageID, status, errText)
 	if codes.Is(err, codes.ConversationClosed) {
 		log.Info("sms status for a closed conversation ignored")
 		w.WriteHeader(http.StatusOK)
@@ -247,14 +247,12 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusFor maps a provider MessageStatus to the message status to record;
-// "" means nothing to record (the message is already queued when sent), and
-// known=false an unknown status.
+// "" means nothing to record (the message is queued until the delivery
+// activity's own answer records "sent"), and known=false an unknown status.
 func statusFor(providerStatus string) (status string, known bool) {
 	switch providerStatus {
-	case "accepted", "scheduled", "queued", "sending":
+	case "accepted", "scheduled", "queued", "sending", "sent":
 		return "", true
-	case "sent":
-		return model.MessageSent, true
 	case "delivered", "read":
 		return model.MessageDelivered, true
 	case "undelivered", "failed", "canceled":
