@@ -17,9 +17,11 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"outbound/internal/address"
+	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/directory"
+	"outbound/internal/imagestore"
 	"outbound/internal/testenv"
 )
 
@@ -37,7 +39,8 @@ type world struct {
 	temporal  client.Client
 	dc        converter.DataConverter // decodes payloads read from histories
 	key       []byte
-	env       *testenv.Env // nil with --address
+	archive   conversations.ArchiveReader // a long conversation's older messages
+	env       *testenv.Env                // nil with --address
 	inProcess bool
 	dirs      map[string]directory.Directory
 	slots     []agentSlot // every usable slot, spread over tenants and agents
@@ -70,7 +73,7 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		start := time.Now()
 		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants})
 		w.temporal, w.key, w.inProcess, w.cleanup = w.env.Temporal, w.env.Key, true, tb.Close
-		w.dc = codec.DataConverter(w.env.Codec)
+		w.dc, w.archive = codec.DataConverter(w.env.Codec), w.env.Archive
 		fmt.Fprintf(out, "in-process Temporal (in-memory SQLite), worker, SMTP and SMS sinks, gateway: %d tenants, up in %s\n",
 			tenants, time.Since(start).Round(100*time.Millisecond))
 	}
@@ -101,12 +104,31 @@ func (w *world) dial(ctx context.Context) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", w.cfg.Address, err)
 	}
 	w.temporal, w.cleanup = c, c.Close
+	if err := w.dialArchive(ctx, keys); err != nil {
+		c.Close()
+		return err
+	}
 	w.key = []byte(address.DevKey)
 	if k := os.Getenv(address.KeyEnv); k != "" {
 		w.key = []byte(k)
 	}
 	fmt.Fprintf(w.out, "Temporal at %s (namespace %s), served by a running worker\n", w.cfg.Address, w.cfg.Namespace)
 	return nil
+}
+
+// dialArchive reads archived transcripts from the S3_* bucket, or from
+// worker --dev's S3 fake without them.
+func (w *world) dialArchive(ctx context.Context, keys *codec.Keys) error {
+	cfg, ok := imagestore.ConfigFromEnv()
+	if !ok {
+		cfg = imagestore.DevConfig()
+	}
+	store, err := imagestore.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	w.archive, err = archive.New(store, keys)
+	return err
 }
 
 func (w *world) close() {
@@ -117,7 +139,7 @@ func (w *world) close() {
 
 // client returns the product's client for a tenant.
 func (w *world) client(tenant string) *conversations.Client {
-	return &conversations.Client{Temporal: w.temporal, IDKey: w.key, Tenant: tenant}
+	return &conversations.Client{Temporal: w.temporal, IDKey: w.key, Tenant: tenant, Archive: w.archive}
 }
 
 // loadSlots reads the published directories and lists every agent that may

@@ -43,7 +43,16 @@ func deliveryOptions(ctx workflow.Context, summary string) workflow.Context {
 	})
 }
 
-// local is for rendering: no I/O, so no task round trip.
+// firstAttempt is one try at the provider inside the workflow task; the
+// caller retries a transient failure with deliveryOptions.
+func firstAttempt(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+}
+
+// local is for rendering and the start rules: no I/O, so no task round trip.
 func local(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 5 * time.Second,

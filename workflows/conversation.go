@@ -13,7 +13,7 @@ import (
 // offers and audit trail. The workflow ID is unique per (tenant, entry point,
 // customer), so Temporal refuses a second open conversation (rule 6).
 func Conversation(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
-	c := &conversation{}
+	c := &conversation{inTask: workflow.GetVersion(ctx, versionInTask, workflow.DefaultVersion, 1) == 1}
 	if in.State != nil {
 		// Before setup: updates buffered for a new run are validated as soon
 		// as their handler is registered.
@@ -24,13 +24,21 @@ func Conversation(ctx workflow.Context, in model.ConversationInput) (model.Conve
 }
 
 type conversation struct {
-	state   model.ConversationState
-	h       handlers
-	opened  bool
-	openErr error
-	busy    bool        // a transfer, close or pickup is between its activities
-	answer  offerAnswer // set by accept/decline for the running offer
+	state    model.ConversationState
+	h        handlers
+	opened   bool
+	openErr  error
+	busy     bool        // a transfer, close or pickup is between its activities
+	answer   offerAnswer // set by accept/decline for the running offer
+	inTask   bool        // versionInTask: quick I/O runs inside the workflow task
+	archived bool        // this run has archived (or tried to)
 }
+
+// versionInTask marks the runs that make a message's first delivery attempt
+// and check the start rules as local activities, and tell the agent and the
+// customer record of a close at once: one workflow task per message instead
+// of two. Older runs replay their histories the old way.
+const versionInTask = "work-in-workflow-task"
 
 func (c *conversation) setup(ctx workflow.Context) {
 	query(ctx, func() model.ConversationState { return c.state })
@@ -70,6 +78,9 @@ func (c *conversation) run(ctx workflow.Context, in model.ConversationInput) (mo
 			return c.state, nil
 		}
 		if c.h.idle(ctx) && !c.busy {
+			if c.archiveOlder(ctx) {
+				continue // settle what arrived while the archive was written
+			}
 			return c.state, workflow.NewContinueAsNewError(ctx, Conversation, model.ConversationInput{State: &c.state})
 		}
 	}

@@ -13,7 +13,21 @@ import (
 type handlers struct {
 	inFlight int
 	drains   []func(ctx workflow.Context) bool
+	queues   []*signalQueue // versionDispatcher runs: served by one dispatcher
 }
+
+// signalQueue is one signal name's channel; busy while a goroutine drains it.
+type signalQueue struct {
+	ch    workflow.ReceiveChannel
+	drain func(ctx workflow.Context) bool
+	busy  bool
+}
+
+// versionDispatcher marks the runs where one dispatcher goroutine watches
+// every signal channel and starts a drainer only while a name has signals,
+// instead of one goroutine per signal name for the workflow's whole life: an
+// idle conversation holds 2 goroutines (≈ 8 KiB of stack each), not 11.
+const versionDispatcher = "one-signal-dispatcher"
 
 // register binds name as an update with validate as its validator, and as a
 // signal whose payloads are validated the same way; refused signals change
@@ -55,6 +69,15 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 		onSignal(ctx, req)
 		return true
 	}
+	h.drains = append(h.drains, drain)
+	if len(h.drains) == 1 && workflow.GetVersion(ctx, versionDispatcher, workflow.DefaultVersion, 1) == 1 {
+		h.queues = []*signalQueue{}
+		workflow.Go(ctx, h.dispatch)
+	}
+	if h.queues != nil {
+		h.queues = append(h.queues, &signalQueue{ch: ch, drain: drain})
+		return
+	}
 	// Wait for buffered signals instead of blocking in Receive: a signal handed
 	// to a blocked Receive is held by this goroutine until it next runs, where
 	// settle cannot see it, and a continue-as-new in that task would drop it.
@@ -64,7 +87,34 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 			}
 		}
 	})
-	h.drains = append(h.drains, drain)
+}
+
+// dispatch starts a drainer for each signal name that has signals and none
+// running; a name's signals stay one at a time, in arrival order.
+func (h *handlers) dispatch(ctx workflow.Context) {
+	for workflow.Await(ctx, h.waiting) == nil {
+		for _, q := range h.queues {
+			if q.busy || q.ch.Len() == 0 {
+				continue
+			}
+			q.busy = true
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				for q.drain(ctx) {
+				}
+				q.busy = false
+			})
+		}
+	}
+}
+
+// waiting reports whether a signal name has signals and no drainer.
+func (h *handlers) waiting() bool {
+	for _, q := range h.queues {
+		if !q.busy && q.ch.Len() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // idle reports whether no handler or signal is running.

@@ -25,13 +25,27 @@ func (c *conversation) close(ctx workflow.Context, req model.AgentRequest) (stri
 	c.state.WrapUp = &model.WrapUp{Agent: req.Agent, Due: now.Add(c.state.Policy.WrapUp.Timeout)}
 	c.event(ctx, "closed", req.Agent, "")
 	c.publish(ctx)
-	c.signalAgent(ctx, req.Agent, model.OpLeave, model.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp})
+	leave := model.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
 	closed := model.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: tail(c.state.Messages, lastMessages)}
 	customer := model.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey)
-	if err := workflow.SignalExternalWorkflow(ctx, customer, "", model.OpCustomerClosed, closed).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("customer record not told of the close", "error", err)
+	if !c.inTask {
+		c.signalAgent(ctx, req.Agent, model.OpLeave, leave)
+		logFailure(ctx, "customer record not told of the close", workflow.SignalExternalWorkflow(ctx, customer, "", model.OpCustomerClosed, closed))
+		return model.StatusClosed, nil
 	}
+	// Both at once: one workflow task, not two.
+	toldAgent := workflow.SignalExternalWorkflow(ctx, model.AgentWorkflowID(c.state.Tenant, req.Agent), "", model.OpLeave, leave)
+	toldCustomer := workflow.SignalExternalWorkflow(ctx, customer, "", model.OpCustomerClosed, closed)
+	logFailure(ctx, "agent not told of the close", toldAgent)
+	logFailure(ctx, "customer record not told of the close", toldCustomer)
 	return model.StatusClosed, nil
+}
+
+// logFailure waits for f and logs its failure: nobody waits for the answer.
+func logFailure(ctx workflow.Context, msg string, f workflow.Future) {
+	if err := f.Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error(msg, "error", err)
+	}
 }
 
 func (c *conversation) validateWrapUp(req model.WrapUpRequest) error {

@@ -74,20 +74,18 @@ func (c *conversation) send(ctx workflow.Context, req model.SendRequest) (model.
 			return model.MessageResult{}, err
 		}
 	}
-	i := c.addOutbound(ctx, req.Agent, rendered)
-	c.deliver(ctx, i)
-	m := c.state.Messages[i]
+	m := c.deliver(ctx, c.addOutbound(ctx, req.Agent, rendered))
 	return model.MessageResult{MessageID: m.ID, Status: m.Status, Error: m.Error}, nil
 }
 
 // sendAsync adds a message and delivers it in the background (the start's
 // first message: the conversation exists before the provider answers).
 func (c *conversation) sendAsync(ctx workflow.Context, agent string, r model.Rendered) {
-	i := c.addOutbound(ctx, agent, r)
+	id := c.addOutbound(ctx, agent, r)
 	c.h.inFlight++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.h.inFlight-- }()
-		c.deliver(ctx, i)
+		c.deliver(ctx, id)
 	})
 }
 
@@ -136,7 +134,7 @@ func (c *conversation) received(providerID string) (model.Message, bool) {
 	return model.Message{}, false
 }
 
-func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered) int {
+func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered) string {
 	subject := c.state.Subject
 	if r.Subject != "" && subject == "" {
 		subject = r.Subject
@@ -146,7 +144,7 @@ func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.R
 		HTML: r.HTML, Subject: subject, Template: r.Template, Status: model.MessageQueued, At: workflow.Now(ctx),
 	})
 	c.showDetails(ctx)
-	return len(c.state.Messages) - 1
+	return c.state.Messages[len(c.state.Messages)-1].ID
 }
 
 func (c *conversation) nextMessageID() string {
@@ -154,10 +152,12 @@ func (c *conversation) nextMessageID() string {
 	return fmt.Sprintf("m%d", c.state.NextMessage)
 }
 
-// deliver runs the channel activity for message i and records the outcome.
-// The idempotency key (conversation + message) keeps retries from sending twice.
-func (c *conversation) deliver(ctx workflow.Context, i int) {
-	m := c.state.Messages[i]
+// deliver runs the channel activity for message id, records the outcome and
+// returns the message. The idempotency key (conversation + message) keeps
+// retries from sending twice. The message is found again by id after the
+// activity: the transcript may have been archived meanwhile.
+func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
+	m := c.state.Messages[c.outboundMessage(id)]
 	d := model.Delivery{
 		Tenant: c.state.Tenant, Conversation: c.state.ID, MessageID: m.ID,
 		From: c.state.EntryAddress, To: c.state.Customer, Subject: m.Subject,
@@ -168,16 +168,37 @@ func (c *conversation) deliver(ctx workflow.Context, i int) {
 		activity = a.DeliverEmail
 	}
 	summary := fmt.Sprintf("deliver %s #%s", strings.ToUpper(c.state.Channel), strings.TrimPrefix(m.ID, "m"))
-	var out model.Delivered
-	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
+	out, err := c.runDelivery(ctx, activity, d, summary)
+	i := c.outboundMessage(id)
 	if err != nil {
 		c.setStatus(i, model.MessageFailed, failureReason(err))
 		c.countMessage(ctx, metrics.MessagesFailed)
-		return
+		return c.state.Messages[i]
 	}
 	c.countMessage(ctx, metrics.MessagesSent)
 	c.state.Messages[i].ProviderID, c.state.Messages[i].Segments = out.ProviderID, out.Segments
 	c.setStatus(i, model.MessageSent, "")
+	return c.state.Messages[i]
+}
+
+// runDelivery makes the first attempt inside the workflow task (a local
+// activity: no task round trip when the provider answers at once) and falls
+// back to the retried activity only when that attempt fails transiently.
+func (c *conversation) runDelivery(ctx workflow.Context, activity any, d model.Delivery, summary string) (model.Delivered, error) {
+	var out model.Delivered
+	if c.inTask {
+		err := workflow.ExecuteLocalActivity(firstAttempt(ctx), activity, d).Get(ctx, &out)
+		if err == nil || permanent(err) {
+			return out, err
+		}
+	}
+	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
+	return out, err
+}
+
+func permanent(err error) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.NonRetryable()
 }
 
 // failureReason is what the agent sees for a failed message.

@@ -25,8 +25,8 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 		StartedAt:          workflow.Now(ctx),
 		ContinueAsNewAfter: req.ContinueAsNewAfter,
 	}
-	var prep model.PreparedStart
-	if err := workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep); err != nil {
+	prep, err := c.prepareStart(ctx, req)
+	if err != nil {
 		return err
 	}
 	c.state.Customer, c.state.CustomerKey = prep.Customer, prep.CustomerKey
@@ -60,6 +60,16 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 		c.sendAsync(ctx, req.Agent, *prep.First)
 	}
 	return nil
+}
+
+// prepareStart checks the start rules against the tenant's directory, which
+// the worker holds in memory.
+func (c *conversation) prepareStart(ctx workflow.Context, req model.StartRequest) (model.PreparedStart, error) {
+	var prep model.PreparedStart
+	if c.inTask {
+		return prep, workflow.ExecuteLocalActivity(local(ctx), a.PrepareStart, req).Get(ctx, &prep)
+	}
+	return prep, workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep)
 }
 
 // openInbound opens a conversation the customer started: their message is
