@@ -10,6 +10,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"outbound/internal/service"
 )
 
 // The baseline is the floor Temporal itself imposes on a conversation: one
@@ -81,10 +83,11 @@ func (n *noOp) wait(m baselineMsg) chan time.Time {
 }
 
 // startBaselineWorker runs the baseline on its own task queue, with the same
-// (default) worker options as the product's worker.
+// worker options as the product's worker (service.WorkerOptions), so the
+// ratio measures the workflows, not the poller count.
 func startBaselineWorker(c client.Client) (*noOp, func(), error) {
 	acts := &noOp{}
-	w := worker.New(c, baselineQueue, worker.Options{})
+	w := worker.New(c, baselineQueue, service.WorkerOptions())
 	w.RegisterWorkflowWithOptions(Baseline, workflow.RegisterOptions{Name: baselineWorkflow})
 	w.RegisterActivityWithOptions(acts.run, activity.RegisterOptions{Name: baselineActivity})
 	if err := w.Start(); err != nil {
