@@ -2,7 +2,11 @@ package conversations
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"outbound/internal/model"
@@ -100,16 +104,40 @@ func (c *Client) call(ctx context.Context, mode Mode, workflowID, op string, req
 	if mode == Async {
 		return translate(c.Temporal.SignalWorkflow(ctx, workflowID, "", op, req))
 	}
-	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	opts := client.UpdateWorkflowOptions{
+		UpdateID:     uuid.NewString(), // the same on a retry: the server runs it once
 		WorkflowID:   workflowID,
 		UpdateName:   op,
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return translate(err)
 	}
-	return translate(handle.Get(ctx, out))
+	for attempt := 1; ; attempt++ {
+		err := c.update(ctx, opts, out)
+		// The workflow task that would have taken the update failed (e.g. the
+		// run was continuing as new as it arrived): it was never accepted, so
+		// the next task can take it.
+		var notReady *serviceerror.WorkflowNotReady
+		if !errors.As(err, &notReady) || attempt == updateAttempts {
+			return translate(err)
+		}
+		select {
+		case <-ctx.Done():
+			return translate(err)
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
+}
+
+// updateAttempts bounds the retries of an update that found no workflow task
+// to take it.
+const updateAttempts = 5
+
+func (c *Client) update(ctx context.Context, opts client.UpdateWorkflowOptions, out any) error {
+	handle, err := c.Temporal.UpdateWorkflow(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return handle.Get(ctx, out)
 }
 
 func split(id string) (workflowID, firstRunID string, err error) {
