@@ -133,6 +133,7 @@ type longResult struct {
 	FailCauses        string // and why
 	CarryBytes        int    // the largest state handed to the next run
 	CarryMessages     int    // transcript lines in it
+	CarryArchived     int    // messages it names in archived pages
 	Elapsed           time.Duration
 	Lost              string // "" when every message is there, in order, delivered
 }
@@ -196,6 +197,9 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 	var in model.ConversationInput
 	if ch.Carry != nil && w.dc != nil && w.dc.FromPayloads(ch.Carry, &in) == nil && in.State != nil {
 		out.CarryMessages = len(in.State.Messages)
+		for _, p := range in.State.Archived {
+			out.CarryArchived += p.Messages
+		}
 	}
 	return out, nil
 }

@@ -263,9 +263,8 @@ func printLong(out io.Writer, l *longResult) {
 		l.Messages, cut, l.Replies, can, l.Runs, l.MaxRun, targetRunEvents, verdict(l.MaxRun < targetRunEvents && l.Lost == ""),
 		float64(l.Events)/float64(max(l.Messages, 1)), lost, float64(l.Messages)/l.Elapsed.Seconds())
 	if l.CarryBytes > 0 {
-		perLine := float64(l.CarryBytes) / float64(max(l.CarryMessages, 1))
-		fmt.Fprintf(out, "    continue-as-new carries the whole state: %.0f KiB for %d transcript messages (%.0f bytes each): the server's 2 MiB payload limit is reached at ≈ %.0f messages\n",
-			float64(l.CarryBytes)/1024, l.CarryMessages, perLine, float64(payloadLimit)/perLine)
+		fmt.Fprintf(out, "    largest continue-as-new carry: %.0f KiB (%.1f%% of the server's 2 MiB payload limit), %d transcript messages in it, %d older ones in archived pages\n",
+			float64(l.CarryBytes)/1024, 100*float64(l.CarryBytes)/payloadLimit, l.CarryMessages, l.CarryArchived)
 	}
 	if l.FailedTasks > 0 {
 		fmt.Fprintf(out, "    %d workflow tasks failed: %s\n", l.FailedTasks, l.FailCauses)
@@ -282,9 +281,18 @@ func printIdle(out io.Writer, m *idleResult) {
 			mib(m.RSSBefore), mib(m.RSSAfter), m.PerConvRSS/1024, m.PerConvHeap/1024, m.PerConvStack/1024, m.PerConvGs)
 		printOwners(out, m)
 	}
-	projected := m.PerConvRSS * targetIdleConvs
-	fmt.Fprintf(out, "    %d conversations ≈ %.0f MiB at this rate, server and SQLite included (target < 1 GiB: %s); worker cache holds %d workflows",
-		targetIdleConvs, projected/(1<<20), verdict(projected < targetIdleBytes), m.CacheSize)
+	projected, what := m.PerConvRSS*targetIdleConvs, "the worker process's RSS"
+	if m.HeapShare != nil {
+		// In-process the RSS also holds the server and its in-memory SQLite;
+		// the worker's part is what the SDK and the rest of the client side
+		// allocated, and the workflows' goroutine stacks.
+		worker := m.HeapShare["sdk"] + m.HeapShare["other"] + m.PerConvStack
+		fmt.Fprintf(out, "    worker share (sdk + other heap + goroutine stacks): %.1f KiB per conversation (server and SQLite: %.1f KiB more)\n",
+			worker/1024, (m.PerConvRSS-worker)/1024)
+		projected, what = worker*targetIdleConvs, "the worker's share"
+	}
+	fmt.Fprintf(out, "    %d conversations ≈ %.0f MiB at this rate, %s (target < 1 GiB: %s); worker cache holds %d workflows",
+		targetIdleConvs, projected/(1<<20), what, verdict(projected < targetIdleBytes), m.CacheSize)
 	if m.RaisedTo > 0 {
 		fmt.Fprintf(out, "; agents' maxOutbound raised to %d for this phase", m.RaisedTo)
 	}
