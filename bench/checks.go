@@ -295,6 +295,14 @@ func (w *world) idleMemory(ctx context.Context, k int) (*idleResult, error) {
 	out := &idleResult{Conversations: k, CacheSize: stickyCacheSize}
 	slots, raised := w.idleSlots(k)
 	out.RaisedTo = raised
+	if w.cfg.IdleProcess && w.inProcess {
+		p, err := startWorkerProcess(ctx, w.env, raised, w.out)
+		if err != nil {
+			return nil, err
+		}
+		defer p.stop()
+		w.cfg.WorkerPID = p.pid()
+	}
 	k = len(slots) // a remote worker's agents may hold fewer
 	if w.cfg.WorkerPID == 0 {
 		runtime.MemProfileRate = 4096 // finer heap samples for the owners split

@@ -67,6 +67,11 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		// Another run against the same server used the low numbers.
 		w.phoneBase = time.Now().UnixNano() % 60000
 	} else {
+		if cfg.IdleProcess {
+			if err := useFreshCodecKey(); err != nil {
+				return nil, err
+			}
+		}
 		need := max(cfg.Concurrency, 2)
 		tenants := min((need+slotsPerTenant-1)/slotsPerTenant, maxTenants)
 		tb := &testenv.Main{}

@@ -38,8 +38,9 @@ type Config struct {
 	LongCANAfter    int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
 	Idle            int // (c) open idle conversations for the memory figure (0: skip)
 
-	CPUProfile string // write a CPU profile of the product load here
-	WorkerPID  int    // (c) with --address: the worker process whose RSS to read
+	CPUProfile  string // write a CPU profile of the product load here
+	WorkerPID   int    // (c) with --address: the worker process whose RSS to read
+	IdleProcess bool   // (c) in-process: run the production worker as a child process and read its RSS
 }
 
 // DefaultConfig finishes in well under two minutes on two cores.
@@ -73,6 +74,7 @@ func main() {
 	flag.IntVar(&cfg.Long, "long", cfg.Long, "(b) agent messages in the long conversation (0: skip; 20000 for the target)")
 	flag.IntVar(&cfg.LongCANAfter, "long-can-after", cfg.LongCANAfter, "(b) continue as new past this many events (0: when the server suggests it)")
 	flag.IntVar(&cfg.Idle, "idle", cfg.Idle, "(c) open idle conversations for the memory figure (0: skip; 10000 for the target; with --address needs --worker-pid)")
+	flag.BoolVar(&cfg.IdleProcess, "idle-process", false, "(c) run the production worker binary as a child process for this phase and read its resident memory alone")
 	flag.IntVar(&cfg.WorkerPID, "worker-pid", 0, "(c) with --address: read the resident memory of this process (the worker, on this machine)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the product load to this file")
 	flag.Parse()

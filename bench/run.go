@@ -281,18 +281,20 @@ func printIdle(out io.Writer, m *idleResult) {
 			mib(m.RSSBefore), mib(m.RSSAfter), m.PerConvRSS/1024, m.PerConvHeap/1024, m.PerConvStack/1024, m.PerConvGs)
 		printOwners(out, m)
 	}
-	projected, what := m.PerConvRSS*targetIdleConvs, "the worker process's RSS"
 	if m.HeapShare != nil {
 		// In-process the RSS also holds the server and its in-memory SQLite;
-		// the worker's part is what the SDK and the rest of the client side
-		// allocated, and the workflows' goroutine stacks.
+		// the worker's part is at least what the SDK and the rest of the
+		// client side keep live, and the workflows' goroutine stacks.
 		worker := m.HeapShare["sdk"] + m.HeapShare["other"] + m.PerConvStack
-		fmt.Fprintf(out, "    worker share (sdk + other heap + goroutine stacks): %.1f KiB per conversation (server and SQLite: %.1f KiB more)\n",
-			worker/1024, (m.PerConvRSS-worker)/1024)
-		projected, what = worker*targetIdleConvs, "the worker's share"
+		fmt.Fprintf(out, "    worker share, live objects and stacks only: %.1f KiB per conversation (a worker's RSS is more: GC headroom; --idle-process measures one)",
+			worker/1024)
+	} else {
+		// Its RSS before the phase plus the growth per conversation (K = 10000
+		// measures the target itself).
+		projected := float64(m.RSSBefore) + m.PerConvRSS*targetIdleConvs
+		fmt.Fprintf(out, "    %d conversations ≈ %.0f MiB worker process RSS (target < 1 GiB: %s); worker cache holds %d workflows",
+			targetIdleConvs, projected/(1<<20), verdict(projected < targetIdleBytes), m.CacheSize)
 	}
-	fmt.Fprintf(out, "    %d conversations ≈ %.0f MiB at this rate, %s (target < 1 GiB: %s); worker cache holds %d workflows",
-		targetIdleConvs, projected/(1<<20), what, verdict(projected < targetIdleBytes), m.CacheSize)
 	if m.RaisedTo > 0 {
 		fmt.Fprintf(out, "; agents' maxOutbound raised to %d for this phase", m.RaisedTo)
 	}

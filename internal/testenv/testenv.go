@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -72,7 +73,9 @@ type Env struct {
 	mu       sync.Mutex
 	tenants  []string
 	dirs     map[string]*directory.Directory
-	Metrics  http.Handler // the worker's /metrics page
+	yamls    map[string][]byte
+	Metrics  http.Handler  // the worker's /metrics page
+	Worker   worker.Worker // the in-process worker (the benchmark stops it to measure another)
 }
 
 // Start runs the service until the test ends.
@@ -88,14 +91,16 @@ func Start(tb TB, opts Options) *Env {
 	}
 	tb.Cleanup(func() { _ = srv.Stop() })
 
-	env := &Env{Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey), dirs: map[string]*directory.Directory{}}
+	env := &Env{
+		Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey),
+		dirs: map[string]*directory.Directory{}, yamls: map[string][]byte{},
+	}
 	env.startSinks(tb, &opts, log)
 	for i := 1; i <= opts.Tenants; i++ {
-		d := tenant(tb, i, opts, false)
-		env.dirs[d.Tenant], env.tenants = d, append(env.tenants, d.Tenant)
+		d := env.addTenant(tb, i, opts, false)
+		env.tenants = append(env.tenants, d.Tenant)
 	}
-	pci := tenant(tb, 99, opts, true)
-	env.dirs[PCITenant] = pci
+	env.addTenant(tb, 99, opts, true)
 	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
 	if err != nil {
@@ -127,6 +132,7 @@ func Start(tb TB, opts Options) *Env {
 	if err := w.Start(); err != nil {
 		tb.Fatalf("worker: %v", err)
 	}
+	env.Worker = w
 	tb.Cleanup(w.Stop)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -253,7 +259,11 @@ const PCITenant = "pci"
 
 // tenant clones the example directory under a new name, timeouts and entry
 // point addresses (inbound messages find their tenant by address).
-func tenant(tb TB, i int, o Options, pci bool) *directory.Directory {
+// DirectoryYAML is every tenant's directory as the worker's --directory
+// files hold it, by tenant.
+func (e *Env) DirectoryYAML() map[string][]byte { return e.yamls }
+
+func (e *Env) addTenant(tb TB, i int, o Options, pci bool) *directory.Directory {
 	name := fmt.Sprintf("t%02d", i)
 	if pci {
 		name = PCITenant
@@ -270,6 +280,7 @@ func tenant(tb TB, i int, o Options, pci bool) *directory.Directory {
 	if err != nil {
 		tb.Fatalf("tenant %s: %v", name, err)
 	}
+	e.dirs[name], e.yamls[name] = d, []byte(yaml)
 	return d
 }
 
