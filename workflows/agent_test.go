@@ -290,3 +290,24 @@ func TestAgentContinueAsNewKeepsReleaseSignal(t *testing.T) {
 	require.Empty(t, in.State.Slots, "the released slot was carried over: capacity leak")
 	require.Equal(t, agentConfig(3), in.Config)
 }
+
+// A close tells the agent by signal and the agent's client wraps up at once:
+// the wrap-up update can reach the agent in the same workflow task as the
+// "leave" signal, and runs after it instead of being refused.
+func TestAgentWrapUpInTheTaskOfItsLeaveSignal(t *testing.T) {
+	h := newHarness(t)
+	h.agentOp(time.Minute, model.OpReserve, reserveReq("c1", model.ReserveStart, 3))
+	done, notMine := &updateResult{}, &updateResult{}
+	h.at(2*time.Minute, func() {
+		h.env.SignalWorkflowSkippingWorkflowTask(model.OpLeave, leaveReq("c1"))
+		h.sendUpdate(notMine, model.OpWrapUp, model.AgentWrapUpRequest{Conversation: "c9", Reason: "resolved"})
+		h.sendUpdate(done, model.OpWrapUp, model.AgentWrapUpRequest{Conversation: "c1", Reason: "resolved"})
+	})
+	st := h.agentAt(3 * time.Minute)
+	h.endAt(time.Hour)
+	h.startAgent(3)
+
+	requireDone(t, done)
+	requireFailed(t, notMine, codes.NotOwner) // validated after the signal: still refused
+	require.Empty(t, st.Slots)
+}

@@ -38,10 +38,30 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 	run := func(ctx workflow.Context, req Req) (Res, error) {
 		h.inFlight++
 		defer func() { h.inFlight-- }()
+		if h.queues != nil && h.waiting() {
+			// Signals recorded before this update (a close's "leave" before
+			// the agent's wrap-up) are applied first; then it is validated.
+			if err := workflow.Await(ctx, func() bool { return !h.waiting() }); err != nil {
+				var zero Res
+				return zero, err
+			}
+			if err := validate(req); err != nil {
+				var zero Res
+				return zero, err
+			}
+		}
 		return apply(ctx, req)
 	}
+	// An update runs before the signals buffered in its workflow task: while
+	// some wait, the validator leaves the decision to run, which sees them.
+	validator := func(req Req) error {
+		if h.queues != nil && h.waiting() {
+			return nil
+		}
+		return validate(req)
+	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, name, run,
-		workflow.UpdateHandlerOptions{Validator: validate})
+		workflow.UpdateHandlerOptions{Validator: validator})
 	if err != nil {
 		panic(err) // only on a duplicate name: a programming error
 	}
