@@ -11,7 +11,6 @@ import (
 
 	"outbound/internal/archive"
 	"outbound/internal/codec"
-	"outbound/internal/imagestore"
 	"outbound/internal/model"
 )
 
@@ -64,18 +63,7 @@ func TestArchiveMessagesFailures(t *testing.T) {
 }
 
 func TestArchiveMessagesOnFakeS3(t *testing.T) {
-	fake, err := imagestore.StartFake(t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	store, err := imagestore.New(context.Background(), fake.Config("images"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	_, store := fakeS3(t)
 	arch, err := archive.New(store, codec.DevKeys())
 	if err != nil {
 		t.Fatal(err)

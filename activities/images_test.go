@@ -133,14 +133,14 @@ func TestPrepareEmailBodyUploadFailureRetries(t *testing.T) {
 	}
 }
 
-// TestPrepareEmailBodyOnFakeS3 runs the activity against the dev S3 fake: the
-// body's <img src> serves the PNG.
-func TestPrepareEmailBodyOnFakeS3(t *testing.T) {
+// fakeS3 runs the dev S3 fake until the test ends, with its "images" bucket.
+func fakeS3(t *testing.T) (*imagestore.FakeS3, *imagestore.Store) {
+	t.Helper()
 	fake, err := imagestore.StartFake(t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fake.Close()
+	t.Cleanup(func() { fake.Close() })
 	store, err := imagestore.New(context.Background(), fake.Config("images"))
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +148,13 @@ func TestPrepareEmailBodyOnFakeS3(t *testing.T) {
 	if err := store.EnsureBucket(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return fake, store
+}
+
+// TestPrepareEmailBodyOnFakeS3 runs the activity against the dev S3 fake: the
+// body's <img src> serves the PNG.
+func TestPrepareEmailBodyOnFakeS3(t *testing.T) {
+	fake, store := fakeS3(t)
 	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: store}
 	body, err := a.PrepareEmailBody(context.Background(), model.EmailBodyRequest{
 		Tenant: "acme", Conversation: conv, HTML: `<p><img src="logo.png"></p>`,

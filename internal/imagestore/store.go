@@ -190,18 +190,22 @@ func (s *Store) URL(key string) string {
 // URL. A key names its bytes, so putting it again (an activity retry) stores
 // the same object: idempotent by construction.
 func (s *Store) Put(ctx context.Context, key, contentType string, data []byte) (string, error) {
+	if err := s.put(ctx, key, contentType, CacheControl, data); err != nil {
+		return "", fmt.Errorf("store image %s in bucket %s: %w", key, s.Bucket, err)
+	}
+	return s.URL(key), nil
+}
+
+func (s *Store) put(ctx context.Context, key, contentType, cacheControl string, data []byte) error {
 	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(s.Bucket),
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 		ContentType:   aws.String(contentType),
-		CacheControl:  aws.String(CacheControl),
+		CacheControl:  aws.String(cacheControl),
 	})
-	if err != nil {
-		return "", fmt.Errorf("store image %s in bucket %s: %w", key, s.Bucket, err)
-	}
-	return s.URL(key), nil
+	return err
 }
 
 // PrivatePrefix holds the objects that must never be served publicly (the
@@ -220,15 +224,7 @@ func (s *Store) PutPrivate(ctx context.Context, key, contentType string, data []
 	if !strings.HasPrefix(key, PrivatePrefix) {
 		return fmt.Errorf("imagestore: private key %q is not under %s", key, PrivatePrefix)
 	}
-	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(s.Bucket),
-		Key:           aws.String(key),
-		Body:          bytes.NewReader(data),
-		ContentLength: aws.Int64(int64(len(data))),
-		ContentType:   aws.String(contentType),
-		CacheControl:  aws.String("private, no-store"),
-	})
-	if err != nil {
+	if err := s.put(ctx, key, contentType, "private, no-store", data); err != nil {
 		return fmt.Errorf("store %s in bucket %s: %w", key, s.Bucket, err)
 	}
 	return nil
