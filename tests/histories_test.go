@@ -30,10 +30,12 @@ import (
 //	go test ./tests -run TestReplayHistories -record
 var record = flag.Bool("record", false, "rewrite workflows/testdata from fresh runs")
 
-// recording names this generation of histories: the code they guard added
-// work-in-workflow-task, one-signal-dispatcher and archive-transcript. The
-// earlier generation (no suffix) stays committed and keeps replaying.
-const recording = "-v2"
+// recording names this generation of histories, which guards the code as it
+// is now. Earlier generations stay committed and keep replaying: no suffix
+// (before the GetVersion changes), -v2 (work-in-workflow-task 1,
+// one-signal-dispatcher, archive-transcript), -v3 (work-in-workflow-task 2;
+// the conversation scenarios only: the others' code did not change).
+const recording = "-v3"
 
 // TestReplayHistories runs real conversations that touch every handler and
 // timer, then replays their histories against the current workflow code. With

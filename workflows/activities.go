@@ -52,6 +52,19 @@ func firstAttempt(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// entityLocal is quick's budget and retries for a local activity.
+func entityLocal(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: 20 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    2 * time.Second,
+		},
+	})
+}
+
 // local is for rendering and the start rules: no I/O, so no task round trip.
 func local(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{

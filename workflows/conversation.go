@@ -13,7 +13,8 @@ import (
 // offers and audit trail. The workflow ID is unique per (tenant, entry point,
 // customer), so Temporal refuses a second open conversation (rule 6).
 func Conversation(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
-	c := &conversation{inTask: workflow.GetVersion(ctx, versionInTask, workflow.DefaultVersion, 1) == 1}
+	v := workflow.GetVersion(ctx, versionInTask, workflow.DefaultVersion, 2)
+	c := &conversation{inTask: v >= 1, entitiesInTask: v >= 2}
 	if in.State != nil {
 		// Before setup: updates buffered for a new run are validated as soon
 		// as their handler is registered.
@@ -24,20 +25,23 @@ func Conversation(ctx workflow.Context, in model.ConversationInput) (model.Conve
 }
 
 type conversation struct {
-	state    model.ConversationState
-	h        handlers
-	opened   bool
-	openErr  error
-	busy     bool        // a transfer, close or pickup is between its activities
-	answer   offerAnswer // set by accept/decline for the running offer
-	inTask   bool        // versionInTask: quick I/O runs inside the workflow task
-	archived bool        // this run has archived (or tried to)
+	state          model.ConversationState
+	h              handlers
+	opened         bool
+	openErr        error
+	busy           bool        // a transfer, close or pickup is between its activities
+	answer         offerAnswer // set by accept/decline for the running offer
+	inTask         bool        // versionInTask 1: quick I/O runs inside the workflow task
+	entitiesInTask bool        // versionInTask 2: so do the start's agent and customer updates
+	archived       bool        // this run has archived (or tried to)
 }
 
 // versionInTask marks the runs that make a message's first delivery attempt
 // and check the start rules as local activities, and tell the agent and the
 // customer record of a close at once: one workflow task per message instead
-// of two. Older runs replay their histories the old way.
+// of two. Version 2 also reserves the agent's slot and opens the customer
+// record from local activities (both idempotent per conversation). Older runs
+// replay their histories the old way.
 const versionInTask = "work-in-workflow-task"
 
 func (c *conversation) setup(ctx workflow.Context) {

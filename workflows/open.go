@@ -36,7 +36,7 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	}
 
 	reserve := model.OfferRequest{Tenant: req.Tenant, Agent: req.Agent, Conversation: c.state.ID, Kind: model.ReserveStart}
-	if err := workflow.ExecuteActivity(quick(ctx, "reserve a slot of "+req.Agent), a.Reserve, reserve).Get(ctx, nil); err != nil {
+	if err := c.updateEntity(ctx, "reserve a slot of "+req.Agent, a.Reserve, reserve).Get(ctx, nil); err != nil {
 		c.release(ctx, req.Agent) // the update may have landed before the activity failed
 		return err
 	}
@@ -46,7 +46,7 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 		EntryPoint: req.EntryPoint, Subject: c.state.Subject, At: c.state.StartedAt,
 		RefuseOptedOut: req.Channel == "sms",
 	}
-	if err := workflow.ExecuteActivity(quick(ctx, "open the customer record"), a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+	if err := c.updateEntity(ctx, "open the customer record", a.OpenCustomer, customer).Get(ctx, &past); err != nil {
 		c.release(ctx, req.Agent)
 		return err
 	}
@@ -72,6 +72,16 @@ func (c *conversation) prepareStart(ctx workflow.Context, req model.StartRequest
 	return prep, workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep)
 }
 
+// updateEntity runs an activity that updates the agent's or the customer's
+// workflow; such an update is idempotent per conversation, so in version 2
+// runs it may run as a local activity (which a timed-out task can repeat).
+func (c *conversation) updateEntity(ctx workflow.Context, summary string, activity, arg any) workflow.Future {
+	if c.entitiesInTask {
+		return workflow.ExecuteLocalActivity(entityLocal(ctx), activity, arg)
+	}
+	return workflow.ExecuteActivity(quick(ctx, summary), activity, arg)
+}
+
 // openInbound opens a conversation the customer started: their message is
 // the first line, and the conversation waits in the entry point's queue, offered
 // to its available agents in turn.
@@ -81,7 +91,7 @@ func (c *conversation) openInbound(ctx workflow.Context, req model.StartRequest)
 		Tenant: req.Tenant, Key: c.state.CustomerKey, Conversation: c.state.ID,
 		EntryPoint: req.EntryPoint, At: c.state.StartedAt,
 	}
-	if err := workflow.ExecuteActivity(quick(ctx, "open the customer record"), a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+	if err := c.updateEntity(ctx, "open the customer record", a.OpenCustomer, customer).Get(ctx, &past); err != nil {
 		return err
 	}
 	c.inherit(past)
