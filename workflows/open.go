@@ -65,11 +65,15 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 // prepareStart checks the start rules against the tenant's directory, which
 // the worker holds in memory.
 func (c *conversation) prepareStart(ctx workflow.Context, req model.StartRequest) (model.PreparedStart, error) {
-	var prep model.PreparedStart
+	var f workflow.Future
 	if c.inTask {
-		return prep, workflow.ExecuteLocalActivity(local(ctx), a.PrepareStart, req).Get(ctx, &prep)
+		f = workflow.ExecuteLocalActivity(local(ctx), a.PrepareStart, req)
+	} else {
+		f = workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req)
 	}
-	return prep, workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req).Get(ctx, &prep)
+	var prep model.PreparedStart
+	err := f.Get(ctx, &prep)
+	return prep, err
 }
 
 // updateEntity runs an activity that updates the agent's or the customer's

@@ -67,7 +67,8 @@ func (c *Client) open(ctx context.Context, start client.WithStartWorkflowOperati
 		return "", translate(err)
 	}
 	var id string
-	return id, translate(handle.Get(ctx, &id))
+	err = handle.Get(ctx, &id) // before id is read: Go leaves "return id, f(&id)" unordered
+	return id, translate(err)
 }
 
 // summary is the one line the Web UI shows for the workflow; the customer
