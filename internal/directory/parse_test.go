@@ -50,6 +50,7 @@ func TestParseBroken(t *testing.T) {
 		{"missing duration", "wrapUpTimeout: 60s\n", "", "wrapUpTimeout: must be a positive duration"},
 		{"empty tenant", "tenant: t1", `tenant: ""`, "tenant: required"},
 		{"unsafe tenant", "tenant: t1", "tenant: Acme Corp", `tenant: "Acme Corp" is not a safe id`},
+		{"archive tenant", "tenant: t1", "tenant: transcripts", `tenant: "transcripts" is reserved for the transcript archive`},
 		{"default reason not listed", "defaultWrapUpReason: done", "defaultWrapUpReason: other", `defaultWrapUpReason: "other" is not one of wrapUpReasons`},
 		{"reason listed twice", "[done]", "[done, done]", `wrapUpReasons[1]: "done" is listed twice`},
 		{"unsafe id", "id: a1,", "id: A1,", `agents[0].id: "A1" is not a safe id`},

@@ -56,8 +56,16 @@ func (d *Directory) validate(file string) error {
 	return errors.Join(p.errs...)
 }
 
+// archiveTenant is the first key segment of the transcript archive
+// (imagestore.PrivatePrefix): a tenant of that name would put its public
+// images where objects are never served.
+const archiveTenant = "transcripts"
+
 func (d *Directory) validateTenant(p *problems) {
 	p.checkID("tenant", d.Tenant, map[string]string{})
+	if d.Tenant == archiveTenant {
+		p.add("tenant", "%q is reserved for the transcript archive", d.Tenant)
+	}
 }
 
 func (d *Directory) validateTimers(p *problems) {
