@@ -128,12 +128,12 @@ func (w *world) dialArchive(ctx context.Context, keys *codec.Keys) error {
 	if !ok {
 		cfg = imagestore.DevConfig()
 	}
-	store, err := imagestore.New(ctx, cfg)
+	arch, err := archive.Open(ctx, cfg, keys)
 	if err != nil {
 		return err
 	}
-	w.archive, err = archive.New(store, keys)
-	return err
+	w.archive = arch
+	return nil
 }
 
 func (w *world) close() {

@@ -28,11 +28,7 @@ func archiveReader(ctx context.Context, hostPort string, keys *codec.Keys) (conv
 		}
 		cfg = imagestore.DevConfig()
 	}
-	store, err := imagestore.New(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	arch, err := archive.New(store, keys)
+	arch, err := archive.Open(ctx, cfg, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -102,10 +102,10 @@ func productionEnvironment() (*env, error) {
 // imageStore reads the S3 settings; without S3_BUCKET emails carry no images
 // and long conversations keep their whole transcript in their state.
 func imageStore(ctx context.Context) (*imagestore.Store, error) {
-	if os.Getenv("S3_BUCKET") == "" {
+	cfg, ok := imagestore.ConfigFromEnv()
+	if !ok {
 		return nil, nil
 	}
-	cfg, _ := imagestore.ConfigFromEnv() // the other S3_* settings
 	return imagestore.New(ctx, cfg)
 }
 

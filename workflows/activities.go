@@ -20,12 +20,12 @@ func quick(ctx workflow.Context, summary string) workflow.Context {
 		StartToCloseTimeout:    5 * time.Second,
 		ScheduleToCloseTimeout: 20 * time.Second,
 		Summary:                summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    2 * time.Second,
-		},
+		RetryPolicy:            quickRetry(),
 	})
+}
+
+func quickRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 2 * time.Second}
 }
 
 // deliveryOptions retries a transient channel failure with backoff for up to
@@ -57,11 +57,7 @@ func entityLocal(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    5 * time.Second,
 		ScheduleToCloseTimeout: 20 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    2 * time.Second,
-		},
+		RetryPolicy:            quickRetry(),
 	})
 }
 

@@ -56,6 +56,15 @@ func New(objects *imagestore.Store, keys *codec.Keys) (*Store, error) {
 	return &Store{objects: objects, codec: c}, nil
 }
 
+// Open connects to the bucket cfg names: for readers that need no image store.
+func Open(ctx context.Context, cfg imagestore.Config, keys *codec.Keys) (*Store, error) {
+	objects, err := imagestore.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(objects, keys)
+}
+
 // Key is where a page is stored:
 // transcripts/<tenant>/<first 32 hex of sha256(conversation id)>/<page, 6 digits>.
 // The same request always gives the same key, so a retried Save overwrites
