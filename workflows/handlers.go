@@ -11,9 +11,9 @@ import (
 // callers), with one implementation behind both. It counts the work in flight
 // so the workflow can wait for it before continue-as-new or completion.
 type handlers struct {
-	inFlight int
-	drains   []func(ctx workflow.Context) bool
-	queues   []*signalQueue // versionDispatcher runs: served by one dispatcher
+	inFlight    int
+	queues      []*signalQueue // one per signal name, in registration order
+	dispatching bool           // versionDispatcher: one dispatcher serves the queues
 }
 
 // signalQueue is one signal name's channel; busy while a goroutine drains it.
@@ -38,7 +38,7 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 	run := func(ctx workflow.Context, req Req) (Res, error) {
 		h.inFlight++
 		defer func() { h.inFlight-- }()
-		if h.queues != nil && h.waiting() {
+		if h.dispatching && h.waiting() {
 			// Signals recorded before this update (a close's "leave" before
 			// the agent's wrap-up) are applied first; then it is validated.
 			if err := workflow.Await(ctx, func() bool { return !h.waiting() }); err != nil {
@@ -55,7 +55,7 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 	// An update runs before the signals buffered in its workflow task: while
 	// some wait, the validator leaves the decision to run, which sees them.
 	validator := func(req Req) error {
-		if h.queues != nil && h.waiting() {
+		if h.dispatching && h.waiting() {
 			return nil
 		}
 		return validate(req)
@@ -89,13 +89,12 @@ func register[Req, Res any](ctx workflow.Context, h *handlers, name string,
 		onSignal(ctx, req)
 		return true
 	}
-	h.drains = append(h.drains, drain)
-	if len(h.drains) == 1 && workflow.GetVersion(ctx, versionDispatcher, workflow.DefaultVersion, 1) == 1 {
-		h.queues = []*signalQueue{}
+	h.queues = append(h.queues, &signalQueue{ch: ch, drain: drain})
+	if len(h.queues) == 1 && workflow.GetVersion(ctx, versionDispatcher, workflow.DefaultVersion, 1) == 1 {
+		h.dispatching = true
 		workflow.Go(ctx, h.dispatch)
 	}
-	if h.queues != nil {
-		h.queues = append(h.queues, &signalQueue{ch: ch, drain: drain})
+	if h.dispatching {
 		return
 	}
 	// Wait for buffered signals instead of blocking in Receive: a signal handed
@@ -152,8 +151,8 @@ func (h *handlers) settle(ctx workflow.Context) error {
 		// Drain in the same task the work was seen finished: a signal that
 		// arrived with it is taken now instead of being left behind.
 		drained := false
-		for _, drain := range h.drains {
-			for drain(ctx) {
+		for _, q := range h.queues {
+			for q.drain(ctx) {
 				drained = true
 			}
 		}
