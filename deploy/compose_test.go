@@ -383,10 +383,10 @@ func checkEnv(t *testing.T, s types.ServiceConfig, names, mayBeEmpty []string) {
 func TestWorkerEnvironment(t *testing.T) {
 	p := loadProject(t)
 	worker := service(t, p, svcWorker)
-	scanned := envReadIn(t, "worker/environment.go", "worker/main.go")
+	scanned := envReadIn(t, "worker/environment.go", "worker/main.go", "internal/imagestore/store.go") // S3_*: imagestore.ConfigFromEnv
 	for _, name := range []string{"SMTP_HOST", "S3_BUCKET", "PUBLIC_URL"} {
 		if !slices.Contains(scanned, name) {
-			t.Fatalf("the scan of worker/environment.go found %v, not %s: update envReadIn", scanned, name)
+			t.Fatalf("the scan of the worker's environment readers found %v, not %s: update envReadIn", scanned, name)
 		}
 	}
 	checkEnv(t, worker, append(slices.Clone(workerEnv), scanned...), workerMayBeEmpty)
