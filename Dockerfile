@@ -2,7 +2,7 @@
 # service picks its binary with `command` (default: the worker serving the
 # example directory); the starter runs in any of them:
 #   docker compose exec worker starter agents
-FROM golang:1.26.8 AS build
+FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
