@@ -1,7 +1,8 @@
 // Package activities holds every side effect of the service: directory checks,
-// rendering, the entity updates that need an answer, and channel delivery. An
-// Activities value carries its clients; workflows refer to its methods through
-// a nil pointer (see workflows/activities.go).
+// composing messages, the entity updates that need an answer, channel
+// delivery and the transcript archive. An Activities value carries its
+// clients; workflows refer to its methods through a nil pointer (see
+// workflows/activities.go). Every exported method is an activity.
 package activities
 
 import (

@@ -18,7 +18,7 @@ import (
 // DeliverSMS sends one SMS. The idempotency key (conversation + message id)
 // makes the provider drop a retried attempt it already accepted.
 func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.Delivered, error) {
-	defer recordLatency(ctx, "sms", time.Now())
+	defer recordLatency(ctx, model.SMS, time.Now())
 	callback := ""
 	if a.PublicURL != "" {
 		callback = sms.StatusCallbackURL(a.PublicURL, d.Conversation, d.MessageID)
@@ -33,7 +33,7 @@ func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.De
 // DeliverEmail sends one email. Its Message-ID is derived from the message, so
 // every attempt carries the same one and threading can find the conversation.
 func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.Delivered, error) {
-	defer recordLatency(ctx, "email", time.Now())
+	defer recordLatency(ctx, model.Email, time.Now())
 	id := email.MessageIDFor(d.Conversation, d.MessageID, d.From)
 	err := a.Email.Send(ctx, email.Message{
 		From:      d.From,
@@ -51,8 +51,8 @@ func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.
 }
 
 // recordLatency times one provider call, successful or not.
-func recordLatency(ctx context.Context, channel string, start time.Time) {
-	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"channel": channel}).
+func recordLatency(ctx context.Context, channel model.Channel, start time.Time) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"channel": string(channel)}).
 		Timer(metrics.DeliveryLatency).Record(time.Since(start))
 }
 

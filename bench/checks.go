@@ -16,6 +16,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -45,7 +46,7 @@ func (w *world) historyCheck(ctx context.Context, p pool, ch string, m int) (his
 	if err != nil {
 		return out, err
 	}
-	workflowID, runID, _ := model.SplitConversationID(o.id)
+	workflowID, runID, _ := api.SplitConversationID(o.id)
 	l0, err := w.settledLength(ctx, workflowID)
 	if err != nil {
 		return out, err
@@ -153,7 +154,7 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 		p <- slot
 		return nil, err
 	}
-	workflowID, runID, _ := model.SplitConversationID(o.id)
+	workflowID, runID, _ := api.SplitConversationID(o.id)
 	capped := start.Add(w.cfg.Duration / 2)
 	for n := 1; n <= k && time.Now().Before(capped); n++ {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -194,7 +195,7 @@ func (w *world) longConversation(ctx context.Context, p pool, k, canAfter int) (
 	out.FailedTasks = t.types["WORKFLOW_TASK_FAILED"] + t.types["WorkflowTaskFailed"]
 	out.FailCauses = top(t.causes, 1, "run chain", 0)
 	out.CarryBytes = ch.CarryBytes
-	var in model.ConversationInput
+	var in api.ConversationInput
 	if ch.Carry != nil && w.dc != nil && w.dc.FromPayloads(ch.Carry, &in) == nil && in.State != nil {
 		out.CarryMessages = len(in.State.Messages)
 		for _, p := range in.State.Archived {

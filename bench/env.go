@@ -22,6 +22,7 @@ import (
 	"outbound/internal/conversations"
 	"outbound/internal/directory"
 	"outbound/internal/imagestore"
+	"outbound/internal/model"
 	"outbound/internal/testenv"
 )
 
@@ -200,7 +201,7 @@ func (w *world) loadSlots(ctx context.Context) error {
 // eligible is an agent that may start conversations on both channels.
 func eligible(d *directory.Directory, agent string) (directory.Profile, bool) {
 	var profile directory.Profile
-	for _, ch := range []directory.Channel{"sms", "email"} {
+	for _, ch := range []model.Channel{model.SMS, model.Email} {
 		ep, ok := entryPoint(d, ch)
 		if !ok {
 			return profile, false
@@ -214,7 +215,7 @@ func eligible(d *directory.Directory, agent string) (directory.Profile, bool) {
 	return profile, true
 }
 
-func entryPoint(d *directory.Directory, ch directory.Channel) (string, bool) {
+func entryPoint(d *directory.Directory, ch model.Channel) (string, bool) {
 	i := slices.IndexFunc(d.EntryPoints, func(e directory.EntryPoint) bool { return e.Channel == ch })
 	if i < 0 {
 		return "", false

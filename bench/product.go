@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"outbound/internal/address"
-	"outbound/internal/channel"
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -54,9 +54,9 @@ type opened struct {
 func (w *world) open(ctx context.Context, slot agentSlot, ch string, i int, canAfter int, r *loadResult) (opened, error) {
 	c := w.client(slot.Tenant)
 	d := w.dirs[slot.Tenant]
-	ep, _ := entryPoint(&d, channel.Channel(ch))
+	ep, _ := entryPoint(&d, model.Channel(ch))
 	to := w.newCustomer(ch)
-	o := conversations.StartOptions{Agent: slot.Agent, Channel: ch, To: to, EntryPoint: ep, ContinueAsNewAfter: canAfter}
+	o := conversations.StartOptions{Agent: slot.Agent, Channel: model.Channel(ch), To: to, EntryPoint: ep, ContinueAsNewAfter: canAfter}
 	if ch == "email" {
 		o.Subject = fmt.Sprintf("Your request %s-%d", w.runTag, i)
 	}
@@ -68,11 +68,11 @@ func (w *world) open(ctx context.Context, slot agentSlot, ch string, i int, canA
 	if r != nil {
 		r.op("start").add(time.Since(t0))
 	}
-	norm, err := address.Normalize(channel.Channel(ch), to)
+	norm, err := address.Normalize(model.Channel(ch), to)
 	if err != nil {
 		return opened{}, err
 	}
-	customer := model.CustomerWorkflowID(slot.Tenant, address.Key(w.key, norm))
+	customer := api.CustomerWorkflowID(slot.Tenant, address.Key(w.key, norm))
 	return opened{c: c, slot: slot, id: id, channel: ch, customer: customer}, nil
 }
 
@@ -94,11 +94,11 @@ func (o opened) send(ctx context.Context, text string) (time.Duration, error) {
 // finish closes the conversation and ends the agent's wrap-up, which frees the slot.
 func (o opened) finish(ctx context.Context, reason string, r *loadResult) error {
 	t0 := time.Now()
-	if _, err := o.c.Close(ctx, conversations.Sync, o.id, o.slot.Agent); err != nil {
+	if _, err := o.c.Close(ctx, o.id, o.slot.Agent); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
 	t1 := time.Now()
-	if err := o.c.WrapUp(ctx, conversations.Sync, o.id, o.slot.Agent, reason); err != nil {
+	if err := o.c.WrapUp(ctx, o.id, o.slot.Agent, reason); err != nil {
 		return fmt.Errorf("wrap-up: %w", err)
 	}
 	if r != nil {
@@ -129,7 +129,7 @@ func (w *world) productConversation(ctx context.Context, p pool, i int, r *loadR
 		return err
 	}
 	ref := workflowRef{ID: o.id, Tenant: slot.Tenant, Channel: o.channel, Customer: o.customer}
-	ref.WorkflowID, ref.RunID, _ = model.SplitConversationID(o.id)
+	ref.WorkflowID, ref.RunID, _ = api.SplitConversationID(o.id)
 	err = func() error {
 		for n := 1; n <= w.cfg.Messages; n++ {
 			d, err := o.send(ctx, fmt.Sprintf("Message %d of %d: your parcel is on its way.", n, w.cfg.Messages))
@@ -198,7 +198,7 @@ func (w *world) checkTranscript(ctx context.Context, ref workflowRef) error {
 	if err != nil {
 		return fmt.Errorf("show %s: %w", ref.ID, err)
 	}
-	if st.Status != model.StatusClosed {
+	if st.Status != api.StatusClosed {
 		return fmt.Errorf("%s is %s, not closed", ref.ID, st.Status)
 	}
 	if len(st.Messages) != ref.Messages+ref.Replies {

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"outbound/internal/model"
+	"outbound/internal/api"
 )
 
 // Targets of issue 5.
@@ -133,7 +133,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 func (w *world) agentLengths(ctx context.Context) map[string]agentLen {
 	out := map[string]agentLen{}
 	for _, s := range w.slots {
-		id := model.AgentWorkflowID(s.Tenant, s.Agent)
+		id := api.AgentWorkflowID(s.Tenant, s.Agent)
 		if _, ok := out[id]; ok {
 			continue
 		}

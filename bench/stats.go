@@ -18,12 +18,6 @@ func (l *latencies) add(d time.Duration) {
 	l.mu.Unlock()
 }
 
-func (l *latencies) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.d)
-}
-
 // percentile is the nearest-rank percentile (p in 0..100); 0 with no samples.
 func (l *latencies) percentile(p float64) time.Duration {
 	l.mu.Lock()
@@ -38,16 +32,3 @@ func (l *latencies) percentile(p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// median of a few floats (the RESULTS figures are medians of runs).
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}

@@ -26,12 +26,12 @@ import (
 	"strings"
 	"testing"
 
+	"outbound/internal/api"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	enumspb "go.temporal.io/api/enums/v1"
 	"gopkg.in/yaml.v3"
-
-	"outbound/internal/model"
 )
 
 const composeFile = "docker-compose.yml"
@@ -505,7 +505,7 @@ var cliTypes = map[enumspb.IndexedValueType]string{
 }
 
 // TestSetupRegistersSearchAttributes: temporal-setup registers exactly the
-// attributes of model.SearchAttributes(), with their types, through its
+// attributes of api.SearchAttributes(), with their types, through its
 // script.
 func TestSetupRegistersSearchAttributes(t *testing.T) {
 	p := loadProject(t)
@@ -518,7 +518,7 @@ func TestSetupRegistersSearchAttributes(t *testing.T) {
 		}
 		got[name] = typ
 	}
-	want := model.SearchAttributes()
+	want := api.SearchAttributes()
 	for name, typ := range want {
 		cli, ok := cliTypes[typ]
 		if !ok {
@@ -533,7 +533,7 @@ func TestSetupRegistersSearchAttributes(t *testing.T) {
 	}
 	for name := range got {
 		if _, ok := want[name]; !ok {
-			t.Errorf("temporal-setup registers %s, which model.SearchAttributes() does not list", name)
+			t.Errorf("temporal-setup registers %s, which api.SearchAttributes() does not list", name)
 		}
 	}
 

@@ -7,20 +7,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"outbound/internal/conversations"
+	"outbound/internal/model"
 )
 
 func (a *app) startCmd() *cobra.Command {
 	var o conversations.StartOptions
+	var channel string
 	var msg composeFlags
 	cmd := &cobra.Command{
 		Use:   "start --agent A --channel sms|email --to ADDR --from ENTRY_POINT [--subject S] [--text T | --template ID [--var k=v]...] [--html FILE] [--image FILE]...",
 		Short: "Start an outbound conversation; prints its id",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := oneOf("channel", o.Channel, "sms", "email"); err != nil {
+			if err := oneOf("channel", channel, string(model.SMS), string(model.Email)); err != nil {
 				return err
 			}
-			if o.Channel != "email" && msg.email(cmd) {
+			o.Channel = model.Channel(channel)
+			if o.Channel != model.Email && msg.email(cmd) {
 				return usagef("--html and --image are for the email channel")
 			}
 			first, err := msg.compose(cmd, false)
@@ -40,7 +43,7 @@ func (a *app) startCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Agent, "agent", "", "the starting agent")
-	f.StringVar(&o.Channel, "channel", "", "sms or email")
+	f.StringVar(&channel, "channel", "", "sms or email")
 	f.StringVar(&o.To, "to", "", "customer: E.164 mobile number (sms) or email address")
 	f.StringVar(&o.EntryPoint, "from", "", "entry point id of the channel")
 	f.StringVar(&o.Subject, "subject", "", "email subject (not used in this customer's earlier conversations)")
@@ -115,18 +118,17 @@ func (a *app) conferenceCmd() *cobra.Command {
 
 func (a *app) triggerCmd() *cobra.Command {
 	var id, agent, flow string
-	var async bool
 	cmd := &cobra.Command{
 		Use:   "trigger --id C --agent A --flow F",
 		Short: "Trigger a configured business flow from the conversation",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
-				status, err := c.Trigger(ctx, mode(async), id, agent, flow)
+				status, err := c.Trigger(ctx, id, agent, flow)
 				if err != nil {
 					return err
 				}
-				a.printStatus(async, status)
+				fmt.Fprintln(a.stdout, status)
 				return nil
 			})
 		},
@@ -134,7 +136,6 @@ func (a *app) triggerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "conversation id (as printed by start)")
 	cmd.Flags().StringVar(&agent, "agent", "", "the owner")
 	cmd.Flags().StringVar(&flow, "flow", "", "flow id from the tenant directory")
-	addAsync(cmd, &async)
 	required(cmd, "id", "agent", "flow")
 	return cmd
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
-	"outbound/internal/model"
 )
 
 func (a *app) agentsCmd() *cobra.Command {
@@ -86,7 +86,7 @@ func (a *app) agentStateCmd() *cobra.Command {
 		Short: "Set an agent's state; prints it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := oneOf("state", state, model.AgentAvailable, model.AgentIdle, model.AgentRONA); err != nil {
+			if err := oneOf("state", state, api.AgentAvailable, api.AgentIdle, api.AgentRONA); err != nil {
 				return err
 			}
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {

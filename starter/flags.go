@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -39,9 +41,9 @@ func checkFlags(cmd *cobra.Command) error {
 		}
 	})
 	if id := cmd.Flags().Lookup("id"); err == nil && id != nil {
-		if _, _, ok := model.SplitConversationID(id.Value.String()); !ok {
+		if _, _, ok := api.SplitConversationID(id.Value.String()); !ok {
 			// the very refusal the client would answer, without the round trip
-			err = conversations.BadRequest("%q is not a conversation id (as printed by start)", id.Value.String())
+			err = codes.New(codes.BadRequest, "%q is not a conversation id (as printed by start)", id.Value.String())
 		}
 	}
 	return err
@@ -208,7 +210,7 @@ func addAsync(cmd *cobra.Command, async *bool) {
 }
 
 // printMessage prints a send or reply result: "m2 sent", "m2 failed: reason".
-func (a *app) printMessage(async bool, r model.MessageResult) {
+func (a *app) printMessage(async bool, r api.MessageResult) {
 	switch {
 	case async:
 		fmt.Fprintln(a.stdout, "sent")
@@ -219,39 +221,29 @@ func (a *app) printMessage(async bool, r model.MessageResult) {
 	}
 }
 
-// printStatus prints the conversation status an operation left, or "sent".
-func (a *app) printStatus(async bool, status string) {
-	if async {
-		status = "sent"
-	}
-	fmt.Fprintln(a.stdout, status)
-}
-
 // agentOp is an operation an agent performs on a conversation, answering the
 // resulting status (accept, decline, close, conference).
-type agentOp func(c *conversations.Client, ctx context.Context, m conversations.Mode, id, agent string) (string, error)
+type agentOp func(c *conversations.Client, ctx context.Context, id, agent string) (string, error)
 
 func (a *app) agentOpCmd(name, agentHelp, short string, op agentOp) *cobra.Command {
 	var id, agent string
-	var async bool
 	cmd := &cobra.Command{
 		Use:   name + " --id C --agent A",
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
-				status, err := op(c, ctx, mode(async), id, agent)
+				status, err := op(c, ctx, id, agent)
 				if err != nil {
 					return err
 				}
-				a.printStatus(async, status)
+				fmt.Fprintln(a.stdout, status)
 				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "conversation id (as printed by start)")
 	cmd.Flags().StringVar(&agent, "agent", "", agentHelp)
-	addAsync(cmd, &async)
 	required(cmd, "id", "agent")
 	return cmd
 }

@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/address"
 	"outbound/internal/codec"
@@ -93,12 +92,10 @@ func (a *app) execute(args []string) int {
 func report(w io.Writer, err error) int {
 	if code, msg, ok := codes.Of(err); ok {
 		fmt.Fprintf(w, "error: %s: %s\n", code, msg)
+		if code == codes.BadRequest {
+			return exitUsage
+		}
 		return exitFailure
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == "BAD_REQUEST" {
-		fmt.Fprintf(w, "error: BAD_REQUEST: %s\n", appErr.Message())
-		return exitUsage
 	}
 	var usage usageError
 	if errors.As(err, &usage) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -59,7 +60,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"decline", "--agent", "bob"}, `required flag(s) "id" not set`},
 		{[]string{"wrapup", "--id", validID, "--agent", "alice"}, `required flag(s) "reason" not set`},
 		{[]string{"trigger", "--id", validID, "--agent", "alice"}, `required flag(s) "flow" not set`},
-		{[]string{"close", "--id", validID, "--agent", "alice", "--async=notbool"}, "invalid argument"},
+		{[]string{"send", "--id", validID, "--agent", "alice", "--text", "hi", "--async=notbool"}, "invalid argument"},
+		{[]string{"close", "--id", validID, "--agent", "alice", "--async"}, "unknown flag: --async"}, // only messages have a signal form
 		{[]string{"agent-state", "--agent", "alice", "--state", "busy"}, `--state must be available|idle|rona, not "busy"`},
 		{[]string{"agent-state", "--agent", "alice"}, `required flag(s) "state" not set`},
 		{[]string{"list", "--agent", ""}, "--agent must not be empty"},
@@ -135,7 +137,7 @@ func TestReport(t *testing.T) {
 	}{
 		{"refusal", codes.New(codes.AgentStateNotAllowed, "agent %s is idle", "alice"), exitFailure, "error: AGENT_STATE_NOT_ALLOWED: agent alice is idle\n"},
 		{"wrapped refusal", wrap(codes.New(codes.NotOwner, "bob does not own it")), exitFailure, "error: NOT_OWNER: bob does not own it\n"},
-		{"bad request", conversations.BadRequest("no such conversation"), exitUsage, "error: BAD_REQUEST: no such conversation\n"},
+		{"bad request", codes.New(codes.BadRequest, "no such conversation"), exitUsage, "error: BAD_REQUEST: no such conversation\n"},
 		{"usage", usagef("--queue and --to-agent cannot be used together"), exitUsage, "error: --queue and --to-agent cannot be used together\n"},
 		{"infrastructure", errors.New("connect to Temporal at 127.0.0.1:7233: connection refused"), exitFailure, "error: connect to Temporal at 127.0.0.1:7233: connection refused\n"},
 	}
@@ -162,13 +164,13 @@ func wrap(err error) error { return wrapped{err} }
 func TestPrintMessage(t *testing.T) {
 	tests := []struct {
 		async bool
-		res   model.MessageResult
+		res   api.MessageResult
 		want  string
 	}{
-		{false, model.MessageResult{MessageID: "m2", Status: model.MessageSent}, "m2 sent\n"},
-		{false, model.MessageResult{MessageID: "m3", Status: model.MessageFailed, Error: "carrier rejected"}, "m3 failed: carrier rejected\n"},
-		{false, model.MessageResult{MessageID: "m4", Status: model.MessageReceived}, "m4 received\n"},
-		{true, model.MessageResult{}, "sent\n"},
+		{false, api.MessageResult{MessageID: "m2", Status: model.MessageSent}, "m2 sent\n"},
+		{false, api.MessageResult{MessageID: "m3", Status: model.MessageFailed, Error: "carrier rejected"}, "m3 failed: carrier rejected\n"},
+		{false, api.MessageResult{MessageID: "m4", Status: model.MessageReceived}, "m4 received\n"},
+		{true, api.MessageResult{}, "sent\n"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer

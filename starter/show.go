@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -86,7 +87,7 @@ func (a *app) listCmd() *cobra.Command {
 }
 
 // writeConversation prints the readable view of show.
-func writeConversation(w io.Writer, s model.ConversationState) error {
+func writeConversation(w io.Writer, s api.ConversationState) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(label, value string) {
 		if value != "" {
@@ -95,7 +96,7 @@ func writeConversation(w io.Writer, s model.ConversationState) error {
 	}
 	line("Conversation", s.ID)
 	line("Status", s.Status)
-	line("Channel", s.Channel)
+	line("Channel", string(s.Channel))
 	line("Customer", s.Customer)
 	entry := s.EntryPoint
 	if s.EntryAddress != "" {

@@ -12,7 +12,6 @@ import (
 
 func (a *app) transferCmd() *cobra.Command {
 	var id, agent, queue, toAgent string
-	var async bool
 	cmd := &cobra.Command{
 		Use:   "transfer --id C --agent A (--queue Q | --to-agent B)",
 		Short: "Transfer the conversation to a queue or another agent",
@@ -28,11 +27,11 @@ func (a *app) transferCmd() *cobra.Command {
 				return usagef("the transfer target must not be empty")
 			}
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
-				status, err := c.Transfer(ctx, mode(async), id, agent, toAgent, queue)
+				status, err := c.Transfer(ctx, id, agent, toAgent, queue)
 				if err != nil {
 					return err
 				}
-				a.printStatus(async, status)
+				fmt.Fprintln(a.stdout, status)
 				return nil
 			})
 		},
@@ -41,7 +40,6 @@ func (a *app) transferCmd() *cobra.Command {
 	cmd.Flags().StringVar(&agent, "agent", "", "the owner")
 	cmd.Flags().StringVar(&queue, "queue", "", "target queue")
 	cmd.Flags().StringVar(&toAgent, "to-agent", "", "target agent")
-	addAsync(cmd, &async)
 	required(cmd, "id", "agent")
 	return cmd
 }
@@ -56,19 +54,14 @@ func (a *app) declineCmd() *cobra.Command {
 
 func (a *app) wrapUpCmd() *cobra.Command {
 	var id, agent, reason string
-	var async bool
 	cmd := &cobra.Command{
 		Use:   "wrapup --id C --agent A --reason R",
 		Short: "End the agent's wrap-up of the conversation with a reason",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
-				if err := c.WrapUp(ctx, mode(async), id, agent, reason); err != nil {
+				if err := c.WrapUp(ctx, id, agent, reason); err != nil {
 					return err
-				}
-				if async {
-					a.printStatus(true, "")
-					return nil
 				}
 				// WrapUp answers nothing: the status is the conversation's.
 				state, err := c.Show(ctx, id)
@@ -76,7 +69,7 @@ func (a *app) wrapUpCmd() *cobra.Command {
 					fmt.Fprintf(a.stderr, "warning: wrap-up done, but the conversation status is unavailable: %v\n", err)
 					return nil
 				}
-				a.printStatus(false, state.Status)
+				fmt.Fprintln(a.stdout, state.Status)
 				return nil
 			})
 		},
@@ -84,7 +77,6 @@ func (a *app) wrapUpCmd() *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "conversation id (as printed by start)")
 	cmd.Flags().StringVar(&agent, "agent", "", "the agent in wrap-up")
 	cmd.Flags().StringVar(&reason, "reason", "", "wrap-up reason from the tenant's list")
-	addAsync(cmd, &async)
 	required(cmd, "id", "agent", "reason")
 	return cmd
 }

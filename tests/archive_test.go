@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -50,7 +51,7 @@ func TestLongConversationArchivesOlderMessages(t *testing.T) {
 	c := env.Tenant(t)
 	id, want := archivedConversation(t, c, 900)
 
-	check := func(st model.ConversationState) {
+	check := func(st api.ConversationState) {
 		t.Helper()
 		if len(st.Archived) == 0 {
 			t.Fatal("nothing was archived")
@@ -65,9 +66,9 @@ func TestLongConversationArchivesOlderMessages(t *testing.T) {
 		}
 	}
 	check(show(t, c, id))
-	mustDo(t, func() error { _, err := c.Close(testContext(t), conversations.Sync, id, "alice"); return err })
+	mustDo(t, func() error { _, err := c.Close(testContext(t), id, "alice"); return err })
 	st := show(t, c, id)
-	if st.Status != model.StatusClosed {
+	if st.Status != api.StatusClosed {
 		t.Fatalf("status %s", st.Status)
 	}
 	check(st)

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -76,7 +77,7 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		before = h.show(id)
 	}
-	if before.Status != model.StatusOffered || before.PendingTransfer == nil ||
+	if before.Status != api.StatusOffered || before.PendingTransfer == nil ||
 		before.PendingTransfer.OfferedTo != "bob" || before.PendingTransfer.From != "alice" {
 		t.Fatalf("after transfer: want status offered with an offer to bob from alice, got %s", binDump(before))
 	}
@@ -98,7 +99,7 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 		before.PendingTransfer.OfferExpires.Sub(killedAt).Round(time.Millisecond))
 
 	after := h.show(id)
-	if before.PendingTransfer.OfferExpires.Before(time.Now()) && after.Status != model.StatusOffered {
+	if before.PendingTransfer.OfferExpires.Before(time.Now()) && after.Status != api.StatusOffered {
 		t.Fatalf("test timing: the restart took %s and the offer (expiring %s) was over before it could be "+
 			"observed; the pending transfer cannot be checked on this machine. State: %s",
 			restartTook, before.PendingTransfer.OfferExpires.Format(time.RFC3339Nano), binDump(after))
@@ -111,8 +112,8 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 			t.Errorf("message %s: provider id %q before the restart, %q after", before.Messages[i].ID, b, a)
 		}
 	}
-	if after.Status != model.StatusOffered {
-		t.Errorf("status after the restart: %q, want %q", after.Status, model.StatusOffered)
+	if after.Status != api.StatusOffered {
+		t.Errorf("status after the restart: %q, want %q", after.Status, api.StatusOffered)
 	}
 	if b, a := binJSON(before.PendingTransfer), binJSON(after.PendingTransfer); b != a {
 		t.Errorf("pending transfer changed across the restart:\nbefore %s\n after %s", b, a)
@@ -124,10 +125,10 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 	// The offer times out: bob goes RONA, the conversation goes to the entry
 	// point's queue, and alice (who transferred it away) is not offered it.
 	deadline := before.PendingTransfer.OfferExpires.Add(20 * time.Second)
-	var queued model.ConversationState
+	var queued api.ConversationState
 	for {
 		queued = h.show(id)
-		if queued.Status != model.StatusOffered {
+		if queued.Status != api.StatusOffered {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -135,7 +136,7 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if queued.Status != model.StatusQueued || queued.Queue != "support" || queued.Owner != "" || queued.PendingTransfer != nil {
+	if queued.Status != api.StatusQueued || queued.Queue != "support" || queued.Owner != "" || queued.PendingTransfer != nil {
 		t.Fatalf("after the offer timeout: want queued in support without owner or pending transfer, got %s", binDump(queued))
 	}
 	if got := binMessages(queued); !binSameMessages(got, wantMessages) {
@@ -146,8 +147,8 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 			t.Errorf("offered to %s after the timeout; only bob was the target (alice transferred it away): %s", e.Agent, binDump(queued))
 		}
 	}
-	if state := h.agentState("bob"); state != model.AgentRONA {
-		t.Errorf("bob after the unanswered offer: state %q, want %q", state, model.AgentRONA)
+	if state := h.agentState("bob"); state != api.AgentRONA {
+		t.Errorf("bob after the unanswered offer: state %q, want %q", state, api.AgentRONA)
 	}
 
 	var open []conversations.ConversationSummary
@@ -156,8 +157,8 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 	for _, s := range open {
 		if s.ID == id {
 			found = true
-			if s.Status != model.StatusQueued {
-				t.Errorf("list --open: status %q, want %q", s.Status, model.StatusQueued)
+			if s.Status != api.StatusQueued {
+				t.Errorf("list --open: status %q, want %q", s.Status, api.StatusQueued)
 			}
 		}
 	}
@@ -395,9 +396,9 @@ func (h *binaryHarness) starterJSON(v any, args ...string) {
 	}
 }
 
-func (h *binaryHarness) show(id string) model.ConversationState {
+func (h *binaryHarness) show(id string) api.ConversationState {
 	h.t.Helper()
-	var st model.ConversationState
+	var st api.ConversationState
 	h.starterJSON(&st, "show", "--id", id, "--json")
 	return st
 }
@@ -447,7 +448,7 @@ type binOutboxSMS struct {
 
 // checkOutbox compares the SMS outbox with the conversation's outbound
 // messages: one file per message, same provider id and text, none twice.
-func (h *binaryHarness) checkOutbox(st model.ConversationState) {
+func (h *binaryHarness) checkOutbox(st api.ConversationState) {
 	h.t.Helper()
 	dir := filepath.Join(h.dataDir, "outbox", "sms")
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
@@ -535,7 +536,7 @@ func binTail(path string, n int) ([]string, error) {
 // binMsg is what must survive of a transcript line.
 type binMsg struct{ ID, Direction, Text, Status string }
 
-func binMessages(st model.ConversationState) []binMsg {
+func binMessages(st api.ConversationState) []binMsg {
 	out := make([]binMsg, 0, len(st.Messages))
 	for _, m := range st.Messages {
 		out = append(out, binMsg{m.ID, m.Direction, m.Text, m.Status})
@@ -563,7 +564,7 @@ func binJSON(v any) string {
 	return string(b)
 }
 
-func binDump(st model.ConversationState) string {
+func binDump(st api.ConversationState) string {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Sprintf("%+v", st)
@@ -609,7 +610,7 @@ func binChildEnv() []string {
 	return env
 }
 
-func binDelivered(st model.ConversationState) bool {
+func binDelivered(st api.ConversationState) bool {
 	for _, m := range st.Messages {
 		if m.Direction == model.Outbound && m.Status != model.MessageDelivered {
 			return false

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/smtp"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -69,13 +71,13 @@ func TestInboundSMSWebhook(t *testing.T) {
 		t.Fatalf("want the signed reply only, got %+v", msgs)
 	}
 
-	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if code := postSMS(t, form("Sorry, one more thing", "SM"+strings.Repeat("2", 32)), true); code != http.StatusOK {
 		t.Fatalf("webhook after close: %d", code)
 	}
-	var next model.ConversationState
+	var next api.ConversationState
 	eventually(t, 15*time.Second, "the new conversation in the list", func() bool {
 		list, err := c.List(ctx, conversations.ListFilter{Customer: to, Open: true})
 		if err != nil || len(list) != 1 {
@@ -186,6 +188,65 @@ func TestInlineImagesOnS3(t *testing.T) {
 	if n := len(show(t, c, id).Messages); n != 1 {
 		t.Fatalf("refused messages changed the transcript: %d messages", n)
 	}
+}
+
+// Rules 9 and 12: the start's first message and a later send go through one
+// compose path, so the same template and image give byte-identical HTML, in
+// the transcript and in the emails the customer gets.
+func TestFirstAndLaterMessagesComposeAlike(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newEmail()
+	msg := model.Compose{
+		Template: "followup", Vars: map[string]string{"name": "Ada", "ticket": "7"},
+		Images: []model.Image{{Name: "chart.png", Data: noisePNG(t, 48)}},
+	}
+	id, err := c.Start(ctx, conversations.StartOptions{
+		Agent: "alice", Channel: model.Email, EntryPoint: "ep-email", To: to, Subject: "Your chart", First: &msg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Send(ctx, conversations.Sync, id, "alice", msg); err != nil || res.Status != model.MessageSent {
+		t.Fatalf("send: %+v %v", res, err)
+	}
+	msgs := show(t, c, id).Messages
+	if len(msgs) != 2 || msgs[0].HTML != msgs[1].HTML || msgs[0].Text != msgs[1].Text {
+		t.Fatalf("first and later message differ:\n%q\n%q", msgs[0].HTML, msgs[1].HTML)
+	}
+	if !strings.Contains(msgs[0].HTML, "<p>Hello Ada,</p>") || !regexp.MustCompile(`<img src="http[^"]+\.png"`).MatchString(msgs[0].HTML) {
+		t.Fatalf("want the template's body with the hosted image, got %s", msgs[0].HTML)
+	}
+	var sent []string
+	eventually(t, 10*time.Second, "both emails in the outbox", func() bool {
+		sent = emailHTMLs(t, to)
+		return len(sent) == 2
+	})
+	if sent[0] != sent[1] || sent[0] != msgs[0].HTML {
+		t.Fatalf("the emails' HTML differ:\n%q\n%q\ntranscript %q", sent[0], sent[1], msgs[0].HTML)
+	}
+}
+
+// emailHTMLs returns the HTML part of every email sent to an address.
+func emailHTMLs(t *testing.T, to string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(env.Outbox, "email", "*.eml"))
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "To: <"+to+">") {
+			continue
+		}
+		e, err := enmime.ReadEnvelope(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e.HTML)
+	}
+	return out
 }
 
 // emailHTML returns the HTML part of the last email sent to an address.

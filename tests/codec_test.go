@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"outbound/internal/api"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -76,8 +77,8 @@ func TestHistoryHoldsCiphertextOnly(t *testing.T) {
 		fmt.Sprint(nonce)} // in case a text is split or escaped
 	workflowIDs := []string{
 		st.WorkflowID, emailState.WorkflowID,
-		model.CustomerWorkflowID(c.Tenant, st.CustomerKey), model.CustomerWorkflowID(c.Tenant, emailState.CustomerKey),
-		model.AgentWorkflowID(c.Tenant, "alice"),
+		api.CustomerWorkflowID(c.Tenant, st.CustomerKey), api.CustomerWorkflowID(c.Tenant, emailState.CustomerKey),
+		api.AgentWorkflowID(c.Tenant, "alice"),
 	}
 	var startInput, summary *commonpb.Payload
 	for _, id := range workflowIDs {
@@ -108,7 +109,7 @@ func TestHistoryHoldsCiphertextOnly(t *testing.T) {
 
 	// The codec endpoint (the Web UI's) decrypts what the raw client read.
 	decoded := decodeViaEndpoint(t, startInput, summary)
-	var in model.ConversationInput
+	var in api.ConversationInput
 	if err := converter.GetDefaultDataConverter().FromPayload(decoded[0], &in); err != nil {
 		t.Fatalf("decoded start input: %v", err)
 	}

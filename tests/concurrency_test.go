@@ -91,10 +91,10 @@ func TestRefusedStartDoesNotLeakSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WrapUp(ctx, conversations.Sync, id, "alice", "resolved"); err != nil {
+	if err := c.WrapUp(ctx, id, "alice", "resolved"); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Start(ctx, conversations.StartOptions{Agent: "alice", Channel: "email", EntryPoint: "ep-email", To: to, Subject: "  your ORDER 42 "})

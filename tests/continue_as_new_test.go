@@ -7,6 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 )
@@ -39,7 +40,7 @@ func TestLongConversationContinuesAsNewLosingNothing(t *testing.T) {
 			t.Fatalf("message %d has id %s: the transcript is out of order", i, m.ID)
 		}
 	}
-	workflowID, firstRun, _ := model.SplitConversationID(id)
+	workflowID, firstRun, _ := api.SplitConversationID(id)
 	runs := 0
 	list, err := env.Temporal.ListWorkflow(ctx, listRuns(workflowID))
 	if err != nil {
@@ -57,10 +58,10 @@ func TestLongConversationContinuesAsNewLosingNothing(t *testing.T) {
 	if desc.WorkflowExecutionInfo.Execution.RunId == firstRun || runs == 0 {
 		t.Fatalf("the conversation never continued as new (%d runs)", runs)
 	}
-	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if st := show(t, c, id); st.Status != model.StatusClosed || len(st.Messages) != 2*rounds {
+	if st := show(t, c, id); st.Status != api.StatusClosed || len(st.Messages) != 2*rounds {
 		t.Fatalf("after close: %s with %d messages", st.Status, len(st.Messages))
 	}
 }

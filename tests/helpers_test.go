@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -43,7 +44,7 @@ func startSMS(t *testing.T, c *conversations.Client, agent, to string) string {
 	return id
 }
 
-func show(t *testing.T, c *conversations.Client, id string) model.ConversationState {
+func show(t *testing.T, c *conversations.Client, id string) api.ConversationState {
 	t.Helper()
 	st, err := c.Show(testContext(t), id)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"outbound/internal/api"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -29,13 +30,6 @@ import (
 //
 //	go test ./tests -run TestReplayHistories -record
 var record = flag.Bool("record", false, "rewrite workflows/testdata from fresh runs")
-
-// recording names this generation of histories, which guards the code as it
-// is now. Earlier generations stay committed and keep replaying: no suffix
-// (before the GetVersion changes), -v2 (work-in-workflow-task 1,
-// one-signal-dispatcher, archive-transcript), -v3 (work-in-workflow-task 2;
-// the conversation scenarios only: the others' code did not change).
-const recording = "-v3"
 
 // TestReplayHistories runs real conversations that touch every handler and
 // timer, then replays their histories against the current workflow code. With
@@ -52,17 +46,24 @@ func TestReplayHistories(t *testing.T) {
 		return err
 	})
 	mustDo(t, func() error { _, err := c.Reply(ctx, conversations.Sync, full, "Hi, my parcel is late"); return err })
-	mustDo(t, func() error { _, err := c.Trigger(ctx, conversations.Sync, full, "alice", "survey"); return err })
-	mustDo(t, func() error { _, err := c.Transfer(ctx, conversations.Sync, full, "alice", "bob", ""); return err })
-	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, full, "bob"); return err })
-	mustDo(t, func() error { return c.WrapUp(ctx, conversations.Sync, full, "alice", "follow-up") })
-	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, full, "bob"); return err })
+	// The signal forms (send --async, a webhook's reply), then an update
+	// that comes after them.
+	mustDo(t, func() error {
+		_, err := c.Send(ctx, conversations.Async, full, "alice", model.Compose{Text: "Checking now"})
+		return err
+	})
+	mustDo(t, func() error { _, err := c.Reply(ctx, conversations.Async, full, "Thanks"); return err })
+	mustDo(t, func() error { _, err := c.Trigger(ctx, full, "alice", "survey"); return err })
+	mustDo(t, func() error { _, err := c.Transfer(ctx, full, "alice", "bob", ""); return err })
+	mustDo(t, func() error { _, err := c.Accept(ctx, full, "bob"); return err })
+	mustDo(t, func() error { return c.WrapUp(ctx, full, "alice", "follow-up") })
+	mustDo(t, func() error { _, err := c.Close(ctx, full, "bob"); return err })
 	histories["conversation-transfer-accept-close"] = workflowID(full)
 
 	timedOut := startSMS(t, c, "alice", newPhone())
-	mustDo(t, func() error { _, err := c.Transfer(ctx, conversations.Sync, timedOut, "alice", "bob", ""); return err })
-	eventually(t, 15*time.Second, "the offer timeout", func() bool { return show(t, c, timedOut).Status == model.StatusQueued })
-	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, timedOut, "alice"); return err })
+	mustDo(t, func() error { _, err := c.Transfer(ctx, timedOut, "alice", "bob", ""); return err })
+	eventually(t, 15*time.Second, "the offer timeout", func() bool { return show(t, c, timedOut).Status == api.StatusQueued })
+	mustDo(t, func() error { _, err := c.Accept(ctx, timedOut, "alice"); return err })
 	histories["conversation-offer-timeout-queued-pickup"] = workflowID(timedOut)
 
 	customer := newPhone()
@@ -75,33 +76,34 @@ func TestReplayHistories(t *testing.T) {
 		return p != nil && p.OfferedTo != ""
 	})
 	target := show(t, c, inbound).PendingTransfer.OfferedTo
-	mustDo(t, func() error { _, err := c.Decline(ctx, conversations.Sync, inbound, target); return err })
+	mustDo(t, func() error { _, err := c.Decline(ctx, inbound, target); return err })
 	eventually(t, 15*time.Second, "the next offer or the queue", func() bool {
 		p := show(t, c, inbound).PendingTransfer
 		return p == nil || (p.OfferedTo != "" && p.OfferedTo != target)
 	})
-	mustDo(t, func() error { _, err := c.Accept(ctx, conversations.Sync, inbound, "bob"); return err })
+	mustDo(t, func() error { _, err := c.Accept(ctx, inbound, "bob"); return err })
 	mustDo(t, func() error {
 		_, err := c.Send(ctx, conversations.Sync, inbound, "bob", model.Compose{Text: "Bob here, how can I help?"})
 		return err
 	})
 	mustDo(t, func() error {
-		return c.DeliveryStatus(ctx, conversations.Async, inbound, "m2", model.MessageDelivered, "")
+		return c.DeliveryStatus(ctx, inbound, "m2", model.MessageDelivered, "")
 	})
 	mustDo(t, func() error { _, err := c.Inbound(ctx, inboundSMS(c, customer, "STOP", "SMrec2"+customer)); return err })
-	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, inbound, "bob"); return err })
+	mustDo(t, func() error { _, err := c.Close(ctx, inbound, "bob"); return err })
 	histories["conversation-inbound-decline-status-optout"] = workflowID(inbound)
 
 	_, err = c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
 	if err == nil {
 		t.Fatal("carol's start must be refused")
 	}
-	histories["agent-alice"] = model.AgentWorkflowID(c.Tenant, "alice")
+	histories["agent-alice"] = api.AgentWorkflowID(c.Tenant, "alice")
+	histories["directory"] = api.DirectoryWorkflowID
 	st := show(t, c, full)
-	histories["customer"] = model.CustomerWorkflowID(c.Tenant, st.CustomerKey)
+	histories["customer"] = api.CustomerWorkflowID(c.Tenant, st.CustomerKey)
 
 	long, _ := archivedConversation(t, c, 900)
-	mustDo(t, func() error { _, err := c.Close(ctx, conversations.Sync, long, "alice"); return err })
+	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })
 
 	ids := map[string]string{}
 	replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
@@ -114,7 +116,7 @@ func TestReplayHistories(t *testing.T) {
 	runs := map[string]string{"conversation-archive": archivingRun(ctx, t, workflowID(long))}
 	histories["conversation-archive"] = workflowID(long)
 	for scenario, id := range histories {
-		name := scenario + recording
+		name := scenario
 		h := history(ctx, t, id, runs[scenario])
 		opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}
 		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, opts); err != nil {
@@ -137,7 +139,7 @@ func mustDo(t *testing.T, op func() error) {
 }
 
 func workflowID(conversation string) string {
-	id, _, _ := model.SplitConversationID(conversation)
+	id, _, _ := api.SplitConversationID(conversation)
 	return id
 }
 

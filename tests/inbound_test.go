@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func TestInboundAfterCloseOpensQueuedConversationWithHistory(t *testing.T) {
 	ctx := testContext(t)
 	to := newPhone()
 	old := startSMS(t, c, "alice", to)
-	if _, err := c.Close(ctx, conversations.Sync, old, "alice"); err != nil {
+	if _, err := c.Close(ctx, old, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	id, err := c.Inbound(ctx, inboundSMS(c, to, "One more question", "SMin2"+to))
@@ -67,7 +68,7 @@ func TestInboundAfterCloseOpensQueuedConversationWithHistory(t *testing.T) {
 		return p != nil && p.OfferedTo != ""
 	})
 	offered := show(t, c, id).PendingTransfer.OfferedTo
-	if _, err := c.Accept(ctx, conversations.Sync, id, offered); err != nil {
+	if _, err := c.Accept(ctx, id, offered); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := c.Send(ctx, conversations.Sync, id, offered, model.Compose{Text: "Happy to help"}); err != nil || res.Status == model.MessageFailed {
@@ -91,7 +92,7 @@ func TestOptOutBlocksSMSUntilStart(t *testing.T) {
 	if last := st.Messages[len(st.Messages)-1]; strings.TrimSpace(last.Text) != "stop" {
 		t.Fatalf("the keyword must reach the agent, last message %+v", last)
 	}
-	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Start(ctx, conversations.StartOptions{Agent: "bob", Channel: "sms", EntryPoint: "ep-sms", To: to, First: &model.Compose{Text: "hi"}})
@@ -106,7 +107,7 @@ func TestOptOutBlocksSMSUntilStart(t *testing.T) {
 		return p != nil && p.OfferedTo != ""
 	})
 	agent := show(t, c, back).PendingTransfer.OfferedTo
-	if _, err := c.Accept(ctx, conversations.Sync, back, agent); err != nil {
+	if _, err := c.Accept(ctx, back, agent); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := c.Send(ctx, conversations.Sync, back, agent, model.Compose{Text: "welcome back"}); err != nil || res.Status != model.MessageSent {
@@ -121,17 +122,21 @@ func TestDeliveryStatusAndSegmentLimit(t *testing.T) {
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
 	eventually(t, 10*time.Second, "the first message sent", func() bool { return show(t, c, id).Messages[0].Status == model.MessageSent })
-	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m1", model.MessageDelivered, ""); err != nil {
+	if err := c.DeliveryStatus(ctx, id, "m1", model.MessageDelivered, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m1", model.MessageSent, ""); err != nil {
+	if err := c.DeliveryStatus(ctx, id, "m1", model.MessageSent, ""); err != nil {
 		t.Fatal(err)
 	}
 	if m := show(t, c, id).Messages[0]; m.Status != model.MessageDelivered {
 		t.Fatalf("want delivered (a late 'sent' does not move it back), got %s", m.Status)
 	}
-	if err := c.DeliveryStatus(ctx, conversations.Sync, id, "m9", model.MessageDelivered, ""); err == nil {
-		t.Fatal("a status for an unknown message is refused")
+	before := show(t, c, id)
+	if err := c.DeliveryStatus(ctx, id, "m9", model.MessageFailed, "no such message"); err != nil {
+		t.Fatal(err) // a signal: the provider gets its 200, the workflow refuses it
+	}
+	if after := show(t, c, id); !reflect.DeepEqual(before.Messages, after.Messages) {
+		t.Fatalf("a status for an unknown message changed the transcript: %+v", after.Messages)
 	}
 	_, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: strings.Repeat("a", 153*10+1)})
 	if err == nil || !strings.Contains(err.Error(), "11 SMS segments") {

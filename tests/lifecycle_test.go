@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -20,11 +21,11 @@ func TestCloseWrapUpAndNextConversationInheritsHistory(t *testing.T) {
 	if _, err := c.Reply(ctx, conversations.Sync, first, "see you"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Close(ctx, conversations.Sync, first, "alice"); err != nil {
+	if _, err := c.Close(ctx, first, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	st := show(t, c, first)
-	if st.Status != model.StatusClosed || st.WrapUp == nil || st.WrapUp.Agent != "alice" || st.WrapUp.Reason != "" {
+	if st.Status != api.StatusClosed || st.WrapUp == nil || st.WrapUp.Agent != "alice" || st.WrapUp.Reason != "" {
 		t.Fatalf("want closed with alice's wrap-up pending, got %s %+v", st.Status, st.WrapUp)
 	}
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 1 {
@@ -32,8 +33,8 @@ func TestCloseWrapUpAndNextConversationInheritsHistory(t *testing.T) {
 	}
 	_, err := c.Send(ctx, conversations.Sync, first, "alice", model.Compose{Text: "too late"})
 	wantCode(t, err, codes.ConversationClosed)
-	wantCode(t, c.WrapUp(ctx, conversations.Sync, first, "alice", "because"), codes.WrapUpReasonUnknown)
-	if err := c.WrapUp(ctx, conversations.Sync, first, "alice", "resolved"); err != nil {
+	wantCode(t, c.WrapUp(ctx, first, "alice", "because"), codes.WrapUpReasonUnknown)
+	if err := c.WrapUp(ctx, first, "alice", "resolved"); err != nil {
 		t.Fatal(err)
 	}
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
@@ -55,7 +56,7 @@ func TestCloseWrapUpAndNextConversationInheritsHistory(t *testing.T) {
 		t.Fatalf("want the previous transcript as context, got %+v", next.PreviousMessages)
 	}
 	// The old id still shows the closed conversation, not the new one.
-	if old := show(t, c, first); old.ID != first || old.Status != model.StatusClosed {
+	if old := show(t, c, first); old.ID != first || old.Status != api.StatusClosed {
 		t.Fatalf("show of the old id gives %s %s", old.ID, old.Status)
 	}
 }
@@ -65,7 +66,7 @@ func TestWrapUpTimeoutAppliesDefaultReason(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
-	if _, err := c.Close(ctx, conversations.Sync, id, "alice"); err != nil {
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "the default wrap-up reason", func() bool {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -103,7 +104,7 @@ func TestEmailConversationDeliversOverSMTP(t *testing.T) {
 	if got := msg.Header.Get("Subject"); got != "Your request 7" {
 		t.Fatalf("subject %q", got)
 	}
-	wfID, _, _ := model.SplitConversationID(id)
+	wfID, _, _ := api.SplitConversationID(id)
 	messageID := msg.Header.Get("Message-Id")
 	if !strings.HasPrefix(messageID, "<m1.") || !strings.Contains(messageID, strings.ReplaceAll(wfID, "/", ".")) {
 		t.Fatalf("the Message-ID %q does not name message m1 of conversation %s", messageID, id)
@@ -138,20 +139,20 @@ func TestOwnerOnlyAndUnsupportedOperations(t *testing.T) {
 
 	_, err := c.Send(ctx, conversations.Sync, id, "bob", model.Compose{Text: "hi"})
 	wantCode(t, err, codes.NotOwner)
-	_, err = c.Conference(ctx, conversations.Sync, id, "alice")
+	_, err = c.Conference(ctx, id, "alice")
 	wantCode(t, err, codes.ConferenceNotSupported)
-	_, err = c.Trigger(ctx, conversations.Sync, id, "alice", "csat")
+	_, err = c.Trigger(ctx, id, "alice", "csat")
 	wantCode(t, err, codes.FlowNotAllowed)
-	_, err = c.Trigger(ctx, conversations.Sync, id, "alice", "unknown-flow")
+	_, err = c.Trigger(ctx, id, "alice", "unknown-flow")
 	wantCode(t, err, codes.FlowNotAllowed)
-	_, err = c.Close(ctx, conversations.Sync, id, "bob")
+	_, err = c.Close(ctx, id, "bob")
 	wantCode(t, err, codes.NotOwner)
 
 	after := show(t, c, id)
 	if len(after.Messages) != len(before.Messages) || len(after.Events) != len(before.Events) || after.Status != before.Status {
 		t.Fatalf("refused operations changed the conversation: %+v", after)
 	}
-	if _, err := c.Trigger(ctx, conversations.Sync, id, "alice", "survey"); err != nil {
+	if _, err := c.Trigger(ctx, id, "alice", "survey"); err != nil {
 		t.Fatalf("survey may be triggered: %v", err)
 	}
 	last := show(t, c, id).Events

@@ -47,10 +47,10 @@ func TestProductMetrics(t *testing.T) {
 	if _, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: "metrics"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Transfer(ctx, conversations.Sync, id, "alice", "bob", ""); err != nil {
+	if _, err := c.Transfer(ctx, id, "alice", "bob", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Decline(ctx, conversations.Sync, id, "bob"); err != nil {
+	if _, err := c.Decline(ctx, id, "bob"); err != nil {
 		t.Fatal(err)
 	}
 	checks := []struct {

@@ -3,6 +3,7 @@ package tests
 import (
 	"testing"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -52,7 +53,7 @@ func TestInvalidAddressesAreRefused(t *testing.T) {
 		{"sms", "ep-sms", "+1415555"},   // too short
 		{"email", "ep-email", "not-an-email"},
 	} {
-		_, err := c.Start(testContext(t), conversations.StartOptions{Agent: "alice", Channel: tc.channel, EntryPoint: tc.ep, To: tc.to, Subject: "s"})
+		_, err := c.Start(testContext(t), conversations.StartOptions{Agent: "alice", Channel: model.Channel(tc.channel), EntryPoint: tc.ep, To: tc.to, Subject: "s"})
 		wantCode(t, err, codes.InvalidAddress)
 	}
 }
@@ -61,13 +62,13 @@ func TestInvalidAddressesAreRefused(t *testing.T) {
 func TestAgentStateGatesStart(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
-	if err := c.SetAgentState(ctx, "alice", model.AgentIdle); err != nil {
+	if err := c.SetAgentState(ctx, "alice", api.AgentIdle); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.Start(ctx, conversations.StartOptions{Agent: "alice", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
 	wantCode(t, err, codes.AgentStateNotAllowed)
 
-	if err := c.SetAgentState(ctx, "alice", model.AgentRONA); err != nil {
+	if err := c.SetAgentState(ctx, "alice", api.AgentRONA); err != nil {
 		t.Fatal(err)
 	}
 	startSMS(t, c, "alice", newPhone())
@@ -78,7 +79,7 @@ func TestStartAutoAccepts(t *testing.T) {
 	c := env.Tenant(t)
 	id := startSMS(t, c, "alice", newPhone())
 	st := show(t, c, id)
-	if st.Status != model.StatusActive || st.Owner != "alice" || st.ID != id {
+	if st.Status != api.StatusActive || st.Owner != "alice" || st.ID != id {
 		t.Fatalf("want active and owned by alice, got %s/%s", st.Status, st.Owner)
 	}
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 1 {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -16,13 +17,13 @@ func TestTransferToAgentAccepted(t *testing.T) {
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
 
-	_, err := c.Transfer(ctx, conversations.Sync, id, "bob", "alice", "")
+	_, err := c.Transfer(ctx, id, "bob", "alice", "")
 	wantCode(t, err, codes.NotOwner)
-	_, err = c.Transfer(ctx, conversations.Sync, id, "alice", "", "nowhere")
+	_, err = c.Transfer(ctx, id, "alice", "", "nowhere")
 	wantCode(t, err, codes.UnknownQueue)
 
-	status, err := c.Transfer(ctx, conversations.Sync, id, "alice", "bob", "")
-	if err != nil || status != model.StatusOffered {
+	status, err := c.Transfer(ctx, id, "alice", "bob", "")
+	if err != nil || status != api.StatusOffered {
 		t.Fatalf("transfer: %s %v", status, err)
 	}
 	st := show(t, c, id)
@@ -31,22 +32,22 @@ func TestTransferToAgentAccepted(t *testing.T) {
 	}
 	_, err = c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: "still mine?"})
 	wantCode(t, err, codes.NotOwner)
-	_, err = c.Accept(ctx, conversations.Sync, id, "carol")
+	_, err = c.Accept(ctx, id, "carol")
 	wantCode(t, err, codes.NoPendingOffer)
-	_, err = c.Decline(ctx, conversations.Sync, id, "alice")
+	_, err = c.Decline(ctx, id, "alice")
 	wantCode(t, err, codes.NoPendingOffer)
 
-	if _, err := c.Accept(ctx, conversations.Sync, id, "bob"); err != nil {
+	if _, err := c.Accept(ctx, id, "bob"); err != nil {
 		t.Fatal(err)
 	}
 	st = show(t, c, id)
-	if st.Status != model.StatusActive || st.Owner != "bob" || st.PendingTransfer != nil {
+	if st.Status != api.StatusActive || st.Owner != "bob" || st.PendingTransfer != nil {
 		t.Fatalf("want active with bob, got %s %s %+v", st.Status, st.Owner, st.PendingTransfer)
 	}
 	if res, err := c.Send(ctx, conversations.Sync, id, "bob", model.Compose{Text: "Bob here"}); err != nil || res.Status != model.MessageSent {
 		t.Fatalf("bob sends: %+v %v", res, err)
 	}
-	if err := c.WrapUp(ctx, conversations.Sync, id, "alice", "follow-up"); err != nil {
+	if err := c.WrapUp(ctx, id, "alice", "follow-up"); err != nil {
 		t.Fatal(err)
 	}
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
@@ -59,12 +60,12 @@ func TestTransferTargetMustBeAvailable(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
-	if err := c.SetAgentState(ctx, "bob", model.AgentIdle); err != nil {
+	if err := c.SetAgentState(ctx, "bob", api.AgentIdle); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Transfer(ctx, conversations.Sync, id, "alice", "bob", "")
+	_, err := c.Transfer(ctx, id, "alice", "bob", "")
 	wantCode(t, err, codes.TargetUnavailable)
-	if st := show(t, c, id); st.Status != model.StatusActive || st.Owner != "alice" || st.WrapUp != nil {
+	if st := show(t, c, id); st.Status != api.StatusActive || st.Owner != "alice" || st.WrapUp != nil {
 		t.Fatalf("a refused transfer changed the conversation: %+v", st)
 	}
 	if _, inUse := agentInUse(t, c, "bob"); inUse != 0 {
@@ -78,15 +79,15 @@ func TestOneTransferAtATime(t *testing.T) {
 	ctx := testContext(t)
 	first := startSMS(t, c, "alice", newPhone())
 	second := startSMS(t, c, "alice", newPhone())
-	if _, err := c.Transfer(ctx, conversations.Sync, first, "alice", "bob", ""); err != nil {
+	if _, err := c.Transfer(ctx, first, "alice", "bob", ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Transfer(ctx, conversations.Sync, second, "alice", "bob", "")
+	_, err := c.Transfer(ctx, second, "alice", "bob", "")
 	wantCode(t, err, codes.TransferPending)
-	if _, err := c.Accept(ctx, conversations.Sync, first, "bob"); err != nil {
+	if _, err := c.Accept(ctx, first, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Transfer(ctx, conversations.Sync, second, "alice", "bob", ""); err != nil {
+	if _, err := c.Transfer(ctx, second, "alice", "bob", ""); err != nil {
 		t.Fatalf("after the first transfer resolved, a second is allowed: %v", err)
 	}
 }
@@ -97,27 +98,27 @@ func TestOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
-	if _, err := c.Transfer(ctx, conversations.Sync, id, "alice", "bob", ""); err != nil {
+	if _, err := c.Transfer(ctx, id, "alice", "bob", ""); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, "the offer to time out", func() bool { return show(t, c, id).Status == model.StatusQueued })
+	eventually(t, 15*time.Second, "the offer to time out", func() bool { return show(t, c, id).Status == api.StatusQueued })
 	st := show(t, c, id)
 	if st.Queue != "support" || st.PendingTransfer != nil || st.Owner != "" {
 		t.Fatalf("want queued in support with no owner, got %+v", st)
 	}
-	if state, inUse := agentInUse(t, c, "bob"); state != model.AgentRONA || inUse != 0 {
+	if state, inUse := agentInUse(t, c, "bob"); state != api.AgentRONA || inUse != 0 {
 		t.Fatalf("bob must be RONA with no slot, got %s/%d", state, inUse)
 	}
 	if _, err := c.Reply(ctx, conversations.Sync, id, "hello? anyone?"); err != nil {
 		t.Fatalf("a queued conversation still takes replies: %v", err)
 	}
-	_, err := c.Accept(ctx, conversations.Sync, id, "carol")
+	_, err := c.Accept(ctx, id, "carol")
 	wantCode(t, err, codes.NoPendingOffer) // carol is not in support
-	if _, err := c.Accept(ctx, conversations.Sync, id, "bob"); err != nil {
+	if _, err := c.Accept(ctx, id, "bob"); err != nil {
 		t.Fatalf("a RONA queue member may pick the conversation up: %v", err)
 	}
 	st = show(t, c, id)
-	if st.Owner != "bob" || st.Status != model.StatusActive {
+	if st.Owner != "bob" || st.Status != api.StatusActive {
 		t.Fatalf("want bob active, got %s %s", st.Owner, st.Status)
 	}
 	if last := st.Messages[len(st.Messages)-1]; last.Text != "hello? anyone?" {
@@ -132,13 +133,13 @@ func TestQueueTransferOffersLongestAvailableFirst(t *testing.T) {
 	ctx := testContext(t)
 	id := startSMS(t, c, "alice", newPhone())
 	// carol has been available since the worker started; bob only from now.
-	if err := c.SetAgentState(ctx, "bob", model.AgentIdle); err != nil {
+	if err := c.SetAgentState(ctx, "bob", api.AgentIdle); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetAgentState(ctx, "bob", model.AgentAvailable); err != nil {
+	if err := c.SetAgentState(ctx, "bob", api.AgentAvailable); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Transfer(ctx, conversations.Sync, id, "alice", "", "billing"); err != nil {
+	if _, err := c.Transfer(ctx, id, "alice", "", "billing"); err != nil {
 		t.Fatal(err)
 	}
 	offeredTo := func() string {
@@ -148,14 +149,14 @@ func TestQueueTransferOffersLongestAvailableFirst(t *testing.T) {
 		return ""
 	}
 	eventually(t, 10*time.Second, "the offer to carol", func() bool { return offeredTo() == "carol" })
-	if _, err := c.Decline(ctx, conversations.Sync, id, "carol"); err != nil {
+	if _, err := c.Decline(ctx, id, "carol"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the offer to bob", func() bool { return offeredTo() == "bob" })
-	if state, _ := agentInUse(t, c, "carol"); state != model.AgentAvailable {
+	if state, _ := agentInUse(t, c, "carol"); state != api.AgentAvailable {
 		t.Fatalf("a decline is not a no-answer: carol is %s", state)
 	}
-	if _, err := c.Accept(ctx, conversations.Sync, id, "bob"); err != nil {
+	if _, err := c.Accept(ctx, id, "bob"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/api"
 	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
@@ -24,7 +25,6 @@ import (
 	"outbound/internal/gateway"
 	"outbound/internal/imagestore"
 	"outbound/internal/mailin"
-	"outbound/internal/model"
 	"outbound/internal/sms"
 )
 
@@ -53,7 +53,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	codecURL := "http://" + codecListener.Addr().String()
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir: cfg.dataDir, Port: cfg.devPort, UIPort: cfg.uiPort,
-		SearchAttributes: model.SearchAttributes(), Logger: log.Named("temporal"),
+		SearchAttributes: api.SearchAttributes(), Logger: log.Named("temporal"),
 		CodecEndpoint: codecURL,
 	})
 	if err != nil {

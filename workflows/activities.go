@@ -13,19 +13,46 @@ import (
 // struct, so this nil pointer is never dereferenced.
 var a *activities.Activities
 
-// quick is for the start rules and entity updates: a start must answer within
-// seconds (rule 8) or fail with TASK_CREATION_FAILED.
+// A start must answer within seconds (rule 8) or fail with
+// TASK_CREATION_FAILED, and so must the entity updates of a transfer.
+const (
+	quickAttempt = 5 * time.Second
+	quickBudget  = 20 * time.Second
+)
+
+func quickRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 2 * time.Second}
+}
+
+// quick runs an activity with the quick budget, named in the Web UI by summary.
 func quick(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    5 * time.Second,
-		ScheduleToCloseTimeout: 20 * time.Second,
+		StartToCloseTimeout:    quickAttempt,
+		ScheduleToCloseTimeout: quickBudget,
 		Summary:                summary,
 		RetryPolicy:            quickRetry(),
 	})
 }
 
-func quickRetry() *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 2 * time.Second}
+// inTask runs a local activity with the quick budget: inside the workflow
+// task, with no round trip through the server. Only for work that may run
+// again when a task times out: the start checks, composing a message, and
+// entity updates that are idempotent per conversation.
+func inTask(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    quickAttempt,
+		ScheduleToCloseTimeout: quickBudget,
+		RetryPolicy:            quickRetry(),
+	})
+}
+
+// firstAttempt is one try at the provider inside the workflow task; the
+// caller retries a transient failure with deliveryOptions.
+func firstAttempt(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
 }
 
 // deliveryOptions retries a transient channel failure with backoff for up to
@@ -40,31 +67,5 @@ func deliveryOptions(ctx workflow.Context, summary string) workflow.Context {
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
 		},
-	})
-}
-
-// firstAttempt is one try at the provider inside the workflow task; the
-// caller retries a transient failure with deliveryOptions.
-func firstAttempt(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 5 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
-	})
-}
-
-// entityLocal is quick's budget and retries for a local activity.
-func entityLocal(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout:    5 * time.Second,
-		ScheduleToCloseTimeout: 20 * time.Second,
-		RetryPolicy:            quickRetry(),
-	})
-}
-
-// local is for rendering and the start rules: no I/O, so no task round trip.
-func local(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 5 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
 }

@@ -6,8 +6,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
-	"outbound/internal/model"
 )
 
 // recentWrapUps is how many finished wrap-ups an agent keeps for `show`.
@@ -15,42 +15,47 @@ const recentWrapUps = 50
 
 // Agent is one agent's entity workflow: its state (rule 4), its outbound slots
 // (rule 7), its one transfer at a time (rule 18) and its wrap-ups (rule 20).
-// Its handlers run one at a time, so a reservation is atomic.
-func Agent(ctx workflow.Context, in model.AgentInput) (model.AgentState, error) {
+// A handler decides and takes a slot without yielding, so a reservation is
+// atomic under concurrent starts.
+func Agent(ctx workflow.Context, in api.AgentInput) (api.AgentState, error) {
 	ag := &agent{}
 	if in.State != nil {
 		ag.state = *in.State
 	} else {
-		ag.state = model.AgentState{Config: in.Config, State: model.AgentAvailable, Since: workflow.Now(ctx)}
+		ag.state = api.AgentState{Config: in.Config, State: api.AgentAvailable, Since: workflow.Now(ctx)}
 	}
 	ag.setup(ctx)
 	return ag.run(ctx)
 }
 
 type agent struct {
-	state         model.AgentState
-	h             handlers
+	state         api.AgentState
+	inbox         inbox
 	wrapUpChanged bool
 }
 
+// Every agent update changes or reads slots that signals change too, so the
+// validators check only the request; the handlers decide after the signals
+// that came before them (see inbox.go).
 func (ag *agent) setup(ctx workflow.Context) {
-	query(ctx, func() model.AgentState { return ag.state })
-	register(ctx, &ag.h, model.OpReserve, ag.validateReserve, ag.reserve)
-	register(ctx, &ag.h, model.OpRelease, always[model.SlotRequest], ag.release)
-	register(ctx, &ag.h, model.OpTransferOut, ag.validateTransferOut, ag.transferOut)
-	register(ctx, &ag.h, model.OpLeave, always[model.LeaveRequest], ag.leave)
-	register(ctx, &ag.h, model.OpOfferAccepted, always[model.SlotRequest], ag.offerAccepted)
-	register(ctx, &ag.h, model.OpTransferResolved, always[model.SlotRequest], ag.transferResolved)
-	register(ctx, &ag.h, model.OpNoAnswer, always[model.SlotRequest], ag.noAnswer)
-	register(ctx, &ag.h, model.OpWrapUp, ag.validateWrapUp, ag.wrapUp)
-	register(ctx, &ag.h, model.OpSetState, validateState, ag.setState)
-	register(ctx, &ag.h, model.OpConfigure, always[model.AgentConfig], ag.configure)
+	api.AgentQuery.Handle(ctx, func() api.AgentState { return ag.state })
+	api.AgentReserve.Handle(ctx, ag.reserve, validateReserve)
+	api.AgentTransferOut.Handle(ctx, ag.transferOut, validateLeave)
+	api.AgentWrapUp.Handle(ctx, ag.wrapUp, validateWrapUp)
+	api.AgentSetState.Handle(ctx, ag.setState, validateState)
+	onSignal(ctx, &ag.inbox, api.AgentConfigure, ag.configure)
+	onSignal(ctx, &ag.inbox, api.AgentRelease, ag.release)
+	onSignal(ctx, &ag.inbox, api.AgentLeave, ag.leave)
+	onSignal(ctx, &ag.inbox, api.AgentOfferAccepted, ag.offerAccepted)
+	onSignal(ctx, &ag.inbox, api.AgentTransferResolved, ag.transferResolved)
+	onSignal(ctx, &ag.inbox, api.AgentNoAnswer, ag.noAnswer)
+	ag.inbox.listen(ctx)
 }
 
 // run applies the default reason to every wrap-up whose timer ran out.
-func (ag *agent) run(ctx workflow.Context) (model.AgentState, error) {
+func (ag *agent) run(ctx workflow.Context) (api.AgentState, error) {
 	for {
-		wake := func() bool { return ag.wrapUpChanged || (ag.h.idle(ctx) && shouldContinueAsNew(ctx)) }
+		wake := func() bool { return ag.wrapUpChanged || (ag.inbox.idle(ctx) && shouldContinueAsNew(ctx)) }
 		if due, ok := ag.nextWrapUp(); ok {
 			opts := workflow.AwaitOptions{Timeout: max(due.Sub(workflow.Now(ctx)), time.Millisecond),
 				TimerOptions: workflow.TimerOptions{Summary: "wrap-up timeout"}}
@@ -63,25 +68,55 @@ func (ag *agent) run(ctx workflow.Context) (model.AgentState, error) {
 		ag.wrapUpChanged = false
 		ag.expireWrapUps(ctx)
 		if shouldContinueAsNew(ctx) {
-			if err := ag.h.settle(ctx); err != nil {
+			if err := ag.inbox.settle(ctx); err != nil {
 				return ag.state, err
 			}
-			return ag.state, workflow.NewContinueAsNewError(ctx, Agent, model.AgentInput{Config: ag.state.Config, State: &ag.state})
+			return ag.state, workflow.NewContinueAsNewError(ctx, Agent, api.AgentInput{Config: ag.state.Config, State: &ag.state})
 		}
 	}
 }
 
-func (ag *agent) validateReserve(req model.ReserveRequest) error {
-	if ag.slot(req.Conversation) >= 0 {
-		return nil // a retried reservation: already held
+func validateReserve(req api.ReserveRequest) error {
+	switch {
+	case req.Conversation == "":
+		return codes.New(codes.BadRequest, "a reservation names its conversation")
+	case req.Kind != api.ReserveStart && req.Kind != api.ReserveOffer && req.Kind != api.ReservePickup:
+		return codes.New(codes.BadRequest, "a reservation is for a start, an offer or a pickup, not %q", req.Kind)
 	}
+	return nil
+}
+
+// reserve takes a slot (rules 4, 7); a retried reservation gets the slot it holds.
+func (ag *agent) reserve(ctx workflow.Context, req api.ReserveRequest) (int, error) {
+	if err := ag.inbox.afterSignals(ctx); err != nil {
+		return 0, err
+	}
+	if ag.slot(req.Conversation) >= 0 {
+		return len(ag.state.Slots), nil
+	}
+	if err := ag.checkCapacity(req); err != nil {
+		return 0, err
+	}
+	ag.state.Config = req.Config
+	role := api.SlotActive
+	if req.Kind == api.ReserveOffer {
+		role = api.SlotOffered
+	}
+	ag.state.Slots = append(ag.state.Slots, api.Slot{Conversation: req.Conversation, Role: role, Since: workflow.Now(ctx)})
+	return len(ag.state.Slots), nil
+}
+
+// checkCapacity refuses an agent that is not available (RONA may start or be
+// named, but queue routing skips it) or has no free slot; an offer's refusal
+// is the target's: TARGET_UNAVAILABLE.
+func (ag *agent) checkCapacity(req api.ReserveRequest) error {
 	s := ag.state
-	stateOK := s.State == model.AgentAvailable || (s.State == model.AgentRONA && !req.OnlyAvailable)
+	stateOK := s.State == api.AgentAvailable || (s.State == api.AgentRONA && !req.OnlyAvailable)
 	hasRoom := len(s.Slots) < req.Config.MaxOutbound
 	switch {
-	case req.Kind == model.ReserveOffer && !stateOK:
+	case req.Kind == api.ReserveOffer && !stateOK:
 		return codes.New(codes.TargetUnavailable, "%s is %s", s.Config.ID, s.State)
-	case req.Kind == model.ReserveOffer && !hasRoom:
+	case req.Kind == api.ReserveOffer && !hasRoom:
 		return codes.New(codes.TargetUnavailable, "%s has no free slot (%d of %d in use)", s.Config.ID, len(s.Slots), req.Config.MaxOutbound)
 	case !stateOK:
 		return codes.New(codes.AgentStateNotAllowed, "%s is %s; only available or RONA agents can take conversations", s.Config.ID, s.State)
@@ -91,106 +126,101 @@ func (ag *agent) validateReserve(req model.ReserveRequest) error {
 	return nil
 }
 
-func (ag *agent) reserve(ctx workflow.Context, req model.ReserveRequest) (int, error) {
-	ag.state.Config = req.Config
-	if ag.slot(req.Conversation) >= 0 {
-		return len(ag.state.Slots), nil
-	}
-	role := model.SlotActive
-	if req.Kind == model.ReserveOffer {
-		role = model.SlotOffered
-	}
-	ag.state.Slots = append(ag.state.Slots, model.Slot{Conversation: req.Conversation, Role: role, Since: workflow.Now(ctx)})
-	return len(ag.state.Slots), nil
-}
-
-func (ag *agent) release(ctx workflow.Context, req model.SlotRequest) (int, error) {
+func (ag *agent) release(ctx workflow.Context, req api.SlotRequest) {
 	ag.free(ctx, req.Conversation)
-	return len(ag.state.Slots), nil
 }
 
-func (ag *agent) validateTransferOut(req model.TransferOutRequest) error {
-	if ag.retriedTransferOut(req) {
-		return nil
-	}
-	if i := ag.slot(req.Conversation); i < 0 || ag.state.Slots[i].Role != model.SlotActive {
-		return codes.New(codes.NotOwner, "%s does not own this conversation", ag.state.Config.ID)
-	}
-	if t := ag.state.Transferring; t != "" && t != req.Conversation {
-		return codes.New(codes.TransferPending, "%s already has a transfer pending (one at a time)", ag.state.Config.ID)
+func validateLeave(req api.LeaveRequest) error {
+	if req.Conversation == "" {
+		return codes.New(codes.BadRequest, "a transfer names its conversation")
 	}
 	return nil
 }
 
-func (ag *agent) transferOut(ctx workflow.Context, req model.TransferOutRequest) (int, error) {
-	if ag.retriedTransferOut(req) {
-		return len(ag.state.Slots), nil // already applied: keep the wrap-up deadline
+// transferOut marks the owner as transferring (rule 18) and starts its
+// wrap-up. A retry of one already applied (the activity retried after the
+// update landed) keeps the wrap-up deadline it has.
+func (ag *agent) transferOut(ctx workflow.Context, req api.LeaveRequest) (int, error) {
+	if err := ag.inbox.afterSignals(ctx); err != nil {
+		return 0, err
+	}
+	i := ag.slot(req.Conversation)
+	switch {
+	case i >= 0 && ag.state.Transferring == req.Conversation && ag.state.Slots[i].Role == api.SlotWrapUp:
+		return len(ag.state.Slots), nil
+	case i < 0 || ag.state.Slots[i].Role != api.SlotActive:
+		return 0, codes.New(codes.NotOwner, "%s does not own this conversation", ag.state.Config.ID)
+	case ag.state.Transferring != "":
+		return 0, codes.New(codes.TransferPending, "%s already has a transfer pending (one at a time)", ag.state.Config.ID)
 	}
 	ag.state.Transferring = req.Conversation
-	return ag.leave(ctx, req)
-}
-
-// retriedTransferOut reports a transferOut already applied (the activity
-// retried after its update landed): the slot is in wrap-up for this transfer.
-func (ag *agent) retriedTransferOut(req model.TransferOutRequest) bool {
-	i := ag.slot(req.Conversation)
-	return i >= 0 && ag.state.Transferring == req.Conversation && ag.state.Slots[i].Role == model.SlotWrapUp
+	ag.leave(ctx, req)
+	return len(ag.state.Slots), nil
 }
 
 // leave turns the conversation's slot into a wrap-up with its deadline.
-func (ag *agent) leave(ctx workflow.Context, req model.LeaveRequest) (int, error) {
+func (ag *agent) leave(ctx workflow.Context, req api.LeaveRequest) {
 	if i := ag.slot(req.Conversation); i >= 0 {
 		policy := req.WrapUp
 		s := &ag.state.Slots[i]
-		s.Role, s.WrapUp, s.WrapUpDue = model.SlotWrapUp, &policy, workflow.Now(ctx).Add(policy.Timeout)
+		s.Role, s.WrapUp, s.WrapUpDue = api.SlotWrapUp, &policy, workflow.Now(ctx).Add(policy.Timeout)
 		ag.wrapUpChanged = true
 	}
-	return len(ag.state.Slots), nil
 }
 
-func (ag *agent) offerAccepted(ctx workflow.Context, req model.SlotRequest) (int, error) {
+func (ag *agent) offerAccepted(ctx workflow.Context, req api.SlotRequest) {
 	if i := ag.slot(req.Conversation); i >= 0 {
-		ag.state.Slots[i].Role = model.SlotActive
+		ag.state.Slots[i].Role = api.SlotActive
 	}
-	return len(ag.state.Slots), nil
 }
 
-func (ag *agent) transferResolved(ctx workflow.Context, req model.SlotRequest) (int, error) {
+func (ag *agent) transferResolved(ctx workflow.Context, req api.SlotRequest) {
 	if ag.state.Transferring == req.Conversation {
 		ag.state.Transferring = ""
 	}
-	return len(ag.state.Slots), nil
 }
 
 // noAnswer: the agent let an offer time out, so it goes to RONA (rule 19).
-func (ag *agent) noAnswer(ctx workflow.Context, req model.SlotRequest) (int, error) {
+func (ag *agent) noAnswer(ctx workflow.Context, req api.SlotRequest) {
 	ag.free(ctx, req.Conversation)
-	ag.state.State, ag.state.Since = model.AgentRONA, workflow.Now(ctx)
-	return len(ag.state.Slots), nil
+	ag.state.State, ag.state.Since = api.AgentRONA, workflow.Now(ctx)
 }
 
-func (ag *agent) validateWrapUp(req model.AgentWrapUpRequest) error {
-	i := ag.slot(req.Conversation)
-	if i < 0 || ag.state.Slots[i].Role != model.SlotWrapUp {
-		return codes.New(codes.NotOwner, "%s has no wrap-up pending for conversation %s", ag.state.Config.ID, req.Conversation)
+func validateWrapUp(req api.WrapUpRequest) error {
+	if req.Conversation == "" {
+		return codes.New(codes.BadRequest, "a wrap-up names its conversation")
 	}
-	return checkReason(*ag.state.Slots[i].WrapUp, req.Reason)
+	return nil
 }
 
-func (ag *agent) wrapUp(ctx workflow.Context, req model.AgentWrapUpRequest) (int, error) {
+// wrapUp ends a wrap-up with a reason from the tenant's list and frees the slot.
+func (ag *agent) wrapUp(ctx workflow.Context, req api.WrapUpRequest) (int, error) {
+	if err := ag.inbox.afterSignals(ctx); err != nil {
+		return 0, err
+	}
+	i := ag.slot(req.Conversation)
+	if i < 0 || ag.state.Slots[i].Role != api.SlotWrapUp {
+		return 0, codes.New(codes.NotOwner, "%s has no wrap-up pending for conversation %s", ag.state.Config.ID, req.Conversation)
+	}
+	if err := checkReason(*ag.state.Slots[i].WrapUp, req.Reason); err != nil {
+		return 0, err
+	}
 	ag.finishWrapUp(ctx, req.Conversation, req.Reason, false)
 	return len(ag.state.Slots), nil
 }
 
-func validateState(req model.SetStateRequest) error {
+func validateState(req api.SetStateRequest) error {
 	switch req.State {
-	case model.AgentAvailable, model.AgentIdle, model.AgentRONA:
+	case api.AgentAvailable, api.AgentIdle, api.AgentRONA:
 		return nil
 	}
-	return badRequest("agent state must be available, idle or rona")
+	return codes.New(codes.BadRequest, "agent state must be available, idle or rona")
 }
 
-func (ag *agent) setState(ctx workflow.Context, req model.SetStateRequest) (int, error) {
+func (ag *agent) setState(ctx workflow.Context, req api.SetStateRequest) (int, error) {
+	if err := ag.inbox.afterSignals(ctx); err != nil {
+		return 0, err
+	}
 	if req.Config.ID != "" {
 		ag.state.Config = req.Config
 	}
@@ -200,15 +230,14 @@ func (ag *agent) setState(ctx workflow.Context, req model.SetStateRequest) (int,
 	return len(ag.state.Slots), nil
 }
 
-func (ag *agent) configure(ctx workflow.Context, cfg model.AgentConfig) (int, error) {
+func (ag *agent) configure(ctx workflow.Context, cfg api.AgentConfig) {
 	ag.state.Config = cfg
-	return len(ag.state.Slots), nil
 }
 
 func (ag *agent) nextWrapUp() (time.Time, bool) {
 	var next time.Time
 	for _, s := range ag.state.Slots {
-		if s.Role == model.SlotWrapUp && (next.IsZero() || s.WrapUpDue.Before(next)) {
+		if s.Role == api.SlotWrapUp && (next.IsZero() || s.WrapUpDue.Before(next)) {
 			next = s.WrapUpDue
 		}
 	}
@@ -219,7 +248,7 @@ func (ag *agent) nextWrapUp() (time.Time, bool) {
 func (ag *agent) expireWrapUps(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for _, s := range slices.Clone(ag.state.Slots) {
-		if s.Role == model.SlotWrapUp && !s.WrapUpDue.After(now) {
+		if s.Role == api.SlotWrapUp && !s.WrapUpDue.After(now) {
 			ag.finishWrapUp(ctx, s.Conversation, s.WrapUp.DefaultReason, true)
 		}
 	}
@@ -227,7 +256,7 @@ func (ag *agent) expireWrapUps(ctx workflow.Context) {
 
 func (ag *agent) finishWrapUp(ctx workflow.Context, conversation, reason string, auto bool) {
 	ag.free(ctx, conversation)
-	ag.state.Recent = append(ag.state.Recent, model.WrapUpRecord{
+	ag.state.Recent = append(ag.state.Recent, api.WrapUpRecord{
 		Conversation: conversation, Reason: reason, Auto: auto, At: workflow.Now(ctx),
 	})
 	if n := len(ag.state.Recent); n > recentWrapUps {
@@ -242,25 +271,15 @@ func (ag *agent) free(ctx workflow.Context, conversation string) {
 	if i < 0 {
 		return
 	}
-	if ag.state.Slots[i].Role == model.SlotWrapUp {
+	if ag.state.Slots[i].Role == api.SlotWrapUp {
 		ag.wrapUpChanged = true
 	}
 	ag.state.Slots = slices.Delete(ag.state.Slots, i, i+1)
-	if ag.state.State == model.AgentAvailable {
+	if ag.state.State == api.AgentAvailable {
 		ag.state.Since = workflow.Now(ctx)
 	}
 }
 
 func (ag *agent) slot(conversation string) int {
-	return slices.IndexFunc(ag.state.Slots, func(s model.Slot) bool { return s.Conversation == conversation })
-}
-
-// always is the validator of operations that any caller may send.
-func always[T any](T) error { return nil }
-
-// shouldContinueAsNew keeps entity histories short: on the server's suggestion,
-// or past a size where replay would get slow.
-func shouldContinueAsNew(ctx workflow.Context) bool {
-	info := workflow.GetInfo(ctx)
-	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > 4000
+	return slices.IndexFunc(ag.state.Slots, func(s api.Slot) bool { return s.Conversation == conversation })
 }

@@ -21,18 +21,13 @@ const (
 	messageOverhead = 200       // JSON field names, ids and times of one message
 )
 
-// versionArchive marks the runs that archive older messages before they
-// continue as new.
-const versionArchive = "archive-transcript"
-
 // archiveOlder moves all but the last keepMessages messages to the archive,
 // once there are twice as many, and reports whether it waited for it (once a
 // run). A message still being delivered stays, and so does what follows it.
 // A page that cannot be stored stays in the state and is tried again at the
 // next continue-as-new: nothing is lost.
 func (c *conversation) archiveOlder(ctx workflow.Context) bool {
-	if c.archived || len(c.state.Messages) < 2*keepMessages ||
-		workflow.GetVersion(ctx, versionArchive, workflow.DefaultVersion, 1) < 1 {
+	if c.archived || len(c.state.Messages) < 2*keepMessages {
 		return false
 	}
 	c.archived = true

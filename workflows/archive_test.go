@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"outbound/internal/api"
 	"outbound/internal/model"
 )
 
@@ -33,13 +34,13 @@ func longConversation(t *testing.T, n int, archive func(model.ArchiveRequest) (m
 	for first := 0; first < n; first += 100 { // the test environment queues at most ~1000 callbacks
 		h.at(time.Minute+time.Duration(first)*time.Millisecond, func() {
 			for i := first; i < min(first+100, n); i++ {
-				h.env.SignalWorkflowSkippingWorkflowTask(model.OpReply, reply(fmt.Sprintf("reply %d", i))(h.convID))
+				h.env.SignalWorkflowSkippingWorkflowTask(string(api.ConversationReplySignal), reply(fmt.Sprintf("reply %d", i))(h.convID))
 			}
 		})
 	}
 	h.at(2*time.Minute, func() {
 		h.env.SetCurrentHistoryLength(31)
-		h.env.SignalWorkflow(model.OpReply, reply("last")(h.convID))
+		h.env.SignalWorkflow(string(api.ConversationReplySignal), reply("last")(h.convID))
 	})
 	h.endAt(time.Hour) // must not be reached
 	h.startConversation(start)

@@ -4,17 +4,16 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/metrics"
-	"outbound/internal/model"
 )
 
 // Conversation is one outbound conversation: its transcript, owner, transfer
 // offers and audit trail. The workflow ID is unique per (tenant, entry point,
 // customer), so Temporal refuses a second open conversation (rule 6).
-func Conversation(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
-	v := workflow.GetVersion(ctx, versionInTask, workflow.DefaultVersion, 2)
-	c := &conversation{inTask: v >= 1, entitiesInTask: v >= 2}
+func Conversation(ctx workflow.Context, in api.ConversationInput) (api.ConversationState, error) {
+	c := &conversation{}
 	if in.State != nil {
 		// Before setup: updates buffered for a new run are validated as soon
 		// as their handler is registered.
@@ -25,44 +24,32 @@ func Conversation(ctx workflow.Context, in model.ConversationInput) (model.Conve
 }
 
 type conversation struct {
-	state          model.ConversationState
-	h              handlers
-	opened         bool
-	openErr        error
-	busy           bool        // a transfer, close or pickup is between its activities
-	answer         offerAnswer // set by accept/decline for the running offer
-	inTask         bool        // versionInTask 1: quick I/O runs inside the workflow task
-	entitiesInTask bool        // versionInTask 2: so do the start's agent and customer updates
-	archived       bool        // this run has archived (or tried to)
+	state    api.ConversationState
+	inbox    inbox
+	opened   bool
+	openErr  error
+	busy     bool        // a transfer or a pickup is between its activities
+	answer   offerAnswer // set by accept or decline for the running offer
+	archived bool        // this run has archived (or tried to)
 }
-
-// versionInTask marks the runs that make a message's first delivery attempt
-// and check the start rules as local activities, and tell the agent and the
-// customer record of a close at once: one workflow task per message instead
-// of two. Version 2 also reserves the agent's slot and opens the customer
-// record from local activities (both idempotent per conversation). Older runs
-// replay their histories the old way.
-const versionInTask = "work-in-workflow-task"
 
 func (c *conversation) setup(ctx workflow.Context) {
-	query(ctx, func() model.ConversationState { return c.state })
-	err := workflow.SetUpdateHandler(ctx, model.OpOpen, c.awaitOpen)
-	if err != nil {
-		panic(err)
-	}
-	register(ctx, &c.h, model.OpSend, c.validateSend, c.send)
-	register(ctx, &c.h, model.OpReply, c.validateReply, c.reply)
-	register(ctx, &c.h, model.OpTransfer, c.validateTransfer, c.transfer)
-	register(ctx, &c.h, model.OpAccept, c.validateAccept, c.accept)
-	register(ctx, &c.h, model.OpDecline, c.validateDecline, c.decline)
-	register(ctx, &c.h, model.OpClose, c.validateClose, c.close)
-	register(ctx, &c.h, model.OpWrapUp, c.validateWrapUp, c.wrapUp)
-	register(ctx, &c.h, model.OpTrigger, c.validateTrigger, c.trigger)
-	register(ctx, &c.h, model.OpConference, c.validateConference, c.conference)
-	register(ctx, &c.h, model.OpStatus, c.validateStatus, c.deliveryStatus)
+	api.ConversationQuery.Handle(ctx, func() api.ConversationState { return c.state })
+	api.ConversationOpen.Handle(ctx, c.awaitOpen, nil)
+	api.ConversationSend.Handle(ctx, c.send, c.checkSend)
+	api.ConversationReply.Handle(ctx, c.reply, c.checkReply)
+	api.ConversationTransfer.Handle(ctx, c.transfer, c.checkTransfer)
+	api.ConversationAccept.Handle(ctx, c.accept, c.checkAccept)
+	api.ConversationDecline.Handle(ctx, c.decline, c.checkDecline)
+	api.ConversationClose.Handle(ctx, c.close, c.checkClose)
+	api.ConversationTrigger.Handle(ctx, c.trigger, c.checkTrigger)
+	onSignal(ctx, &c.inbox, api.ConversationSendSignal, c.sendSignal)
+	onSignal(ctx, &c.inbox, api.ConversationReplySignal, c.replySignal)
+	onSignal(ctx, &c.inbox, api.ConversationDeliveryStatus, c.deliveryStatus)
+	c.inbox.listen(ctx)
 }
 
-func (c *conversation) run(ctx workflow.Context, in model.ConversationInput) (model.ConversationState, error) {
+func (c *conversation) run(ctx workflow.Context, in api.ConversationInput) (api.ConversationState, error) {
 	if in.State != nil {
 		c.resume(ctx)
 	} else if err := c.open(ctx, *in.Start); err != nil {
@@ -70,28 +57,28 @@ func (c *conversation) run(ctx workflow.Context, in model.ConversationInput) (mo
 	}
 	for {
 		err := workflow.Await(ctx, func() bool {
-			return c.state.Status == model.StatusClosed || (c.h.idle(ctx) && c.shouldContinueAsNew(ctx))
+			return c.state.Status == api.StatusClosed || (c.inbox.idle(ctx) && c.shouldContinueAsNew(ctx))
 		})
 		if err != nil {
 			return c.state, err
 		}
-		if err := c.h.settle(ctx); err != nil {
+		if err := c.inbox.settle(ctx); err != nil {
 			return c.state, err
 		}
-		if c.state.Status == model.StatusClosed {
+		if c.state.Status == api.StatusClosed {
 			return c.state, nil
 		}
-		if c.h.idle(ctx) && !c.busy {
+		if c.inbox.idle(ctx) && !c.busy {
 			if c.archiveOlder(ctx) {
 				continue // settle what arrived while the archive was written
 			}
-			return c.state, workflow.NewContinueAsNewError(ctx, Conversation, model.ConversationInput{State: &c.state})
+			return c.state, workflow.NewContinueAsNewError(ctx, Conversation, api.ConversationInput{State: &c.state})
 		}
 	}
 }
 
 // awaitOpen answers the starter's update once the start rules have run.
-func (c *conversation) awaitOpen(ctx workflow.Context) (string, error) {
+func (c *conversation) awaitOpen(ctx workflow.Context, _ api.OpenRequest) (string, error) {
 	if err := workflow.Await(ctx, func() bool { return c.opened || c.openErr != nil }); err != nil {
 		return "", err
 	}
@@ -104,15 +91,15 @@ func (c *conversation) awaitOpen(ctx workflow.Context) (string, error) {
 // refuse ends a start that broke a rule; the workflow completes so the same
 // customer can be contacted again at once. A failure that is not a rule is a
 // task-creation failure for the agent (rule 8).
-func (c *conversation) refuse(ctx workflow.Context, err error) (model.ConversationState, error) {
+func (c *conversation) refuse(ctx workflow.Context, err error) (api.ConversationState, error) {
 	code, msg, ok := codes.Of(err)
 	if !ok {
 		code, msg = codes.TaskCreationFailed, "the conversation could not be created: "+err.Error()
 	}
 	c.openErr = codes.New(code, "%s", msg)
 	count(ctx, metrics.ConversationsRefused, map[string]string{"tenant": c.state.Tenant, "code": string(code)})
-	c.state.Status, c.state.RefusedCode = model.StatusRefused, string(code)
-	_ = c.h.settle(ctx)
+	c.state.Status, c.state.RefusedCode = api.StatusRefused, string(code)
+	_ = c.inbox.settle(ctx)
 	return c.state, nil
 }
 
@@ -135,7 +122,7 @@ func (c *conversation) mine(id string) error {
 	if !c.opened {
 		return codes.New(codes.TaskCreationFailed, "the conversation is not open yet")
 	}
-	if id != c.state.ID || c.state.Status == model.StatusClosed {
+	if id != c.state.ID || c.state.Status == api.StatusClosed {
 		return codes.New(codes.ConversationClosed, "conversation %s is closed", id)
 	}
 	return nil
@@ -148,10 +135,10 @@ func (c *conversation) ownedBy(id, agent string) error {
 	}
 	switch {
 	case c.busy:
-		return codes.New(codes.TransferPending, "a transfer or close of this conversation is in progress")
-	case c.state.Status == model.StatusOffered:
+		return codes.New(codes.TransferPending, "a transfer or pickup of this conversation is in progress")
+	case c.state.Status == api.StatusOffered:
 		return codes.New(codes.NotOwner, "the conversation is being transferred; nobody owns it until it is accepted")
-	case c.state.Status == model.StatusQueued:
+	case c.state.Status == api.StatusQueued:
 		return codes.New(codes.NotOwner, "the conversation waits in queue %s", c.state.Queue)
 	case c.state.Owner != agent:
 		return codes.New(codes.NotOwner, "%s does not own this conversation (owner: %s)", agent, c.state.Owner)
@@ -159,22 +146,31 @@ func (c *conversation) ownedBy(id, agent string) error {
 	return nil
 }
 
+// checkedAfterSignals runs an update's checks again once the signals that
+// arrived before it are applied (see inbox.go): its validator ran first.
+func (c *conversation) checkedAfterSignals(ctx workflow.Context, check func() error) error {
+	if err := c.inbox.afterSignals(ctx); err != nil {
+		return err
+	}
+	return check()
+}
+
 func (c *conversation) event(ctx workflow.Context, kind, agent, detail string) {
-	c.state.Events = append(c.state.Events, model.Event{At: workflow.Now(ctx), Kind: kind, Agent: agent, Detail: detail})
+	c.state.Events = append(c.state.Events, api.Event{At: workflow.Now(ctx), Kind: kind, Agent: agent, Detail: detail})
 }
 
 // publish keeps the search attributes current, so the Web UI and `list` find
 // conversations by status and owner.
 func (c *conversation) publish(ctx workflow.Context) {
-	owner := keyword(model.AttrOwnerAgent, c.state.Owner)
-	target := keyword(model.AttrTransferTarget, c.transferTarget())
+	owner := keyword(api.AttrOwnerAgent, c.state.Owner)
+	target := keyword(api.AttrTransferTarget, c.transferTarget())
 	err := workflow.UpsertTypedSearchAttributes(ctx,
-		model.AttrTenant.ValueSet(c.state.Tenant),
-		model.AttrChannel.ValueSet(c.state.Channel),
-		model.AttrEntryPoint.ValueSet(c.state.EntryPoint),
-		model.AttrCustomerKey.ValueSet(c.state.CustomerKey),
-		model.AttrConversationID.ValueSet(c.state.ID),
-		model.AttrConversationStatus.ValueSet(c.state.Status),
+		api.AttrTenant.ValueSet(c.state.Tenant),
+		api.AttrChannel.ValueSet(string(c.state.Channel)),
+		api.AttrEntryPoint.ValueSet(c.state.EntryPoint),
+		api.AttrCustomerKey.ValueSet(c.state.CustomerKey),
+		api.AttrConversationID.ValueSet(c.state.ID),
+		api.AttrConversationStatus.ValueSet(c.state.Status),
 		owner, target,
 	)
 	if err != nil {
@@ -188,7 +184,7 @@ func (c *conversation) transferTarget() string {
 	switch t := c.state.PendingTransfer; {
 	case t != nil && t.OfferedTo != "":
 		return t.OfferedTo
-	case c.state.Status == model.StatusQueued:
+	case c.state.Status == api.StatusQueued:
 		return c.state.Queue
 	}
 	return ""

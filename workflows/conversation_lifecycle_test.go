@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -17,38 +18,38 @@ import (
 func TestCloseEndsConversationAndStartsWrapUp(t *testing.T) {
 	h := newHarness(t)
 	for i := range 12 {
-		h.update(time.Minute+time.Duration(i)*time.Second, model.OpReply, reply(fmt.Sprintf("reply %d", i+1)))
+		update(h, time.Minute+time.Duration(i)*time.Second, api.ConversationReply, reply(fmt.Sprintf("reply %d", i+1)))
 	}
 	closeAt := 10 * time.Minute
-	res := h.update(closeAt, model.OpClose, byAgent("alice"))
+	res := update(h, closeAt, api.ConversationClose, byAgent("alice"))
 	// In the same instant, while close is still telling the agent and the
 	// customer, a late send is refused.
 	var late *updateResult
 	h.at(closeAt, func() {
 		late = &updateResult{}
-		h.sendUpdate(late, model.OpSend, send("alice", "too late")(h.convID))
+		sendUpdate(h, late, api.ConversationSend, send("alice", "too late")(h.convID))
 	})
 	h.startConversation(smsStart())
 
 	requireDone(t, res)
-	require.Equal(t, model.StatusClosed, res.value)
+	require.Equal(t, api.StatusClosed, res.value)
 	requireRejected(t, late, codes.ConversationClosed)
 
 	st := h.result()
-	require.Equal(t, model.StatusClosed, st.Status)
+	require.Equal(t, api.StatusClosed, st.Status)
 	require.Equal(t, t0.Add(closeAt), st.ClosedAt)
-	require.Equal(t, &model.WrapUp{Agent: "alice", Due: t0.Add(closeAt + testPolicy().WrapUp.Timeout)}, st.WrapUp)
+	require.Equal(t, &api.WrapUp{Agent: "alice", Due: t0.Add(closeAt + testPolicy().WrapUp.Timeout)}, st.WrapUp)
 	require.Equal(t, "closed", eventKinds(st)[len(st.Events)-1])
 	require.Len(t, st.Messages, 13)
 
-	require.Equal(t, []string{model.OpLeave}, h.signalsTo(agentID("alice")))
-	leave, _ := h.signalArg(agentID("alice"), model.OpLeave)
-	require.Equal(t, model.LeaveRequest{Conversation: st.ID, WrapUp: testPolicy().WrapUp}, leave)
+	require.Equal(t, []string{string(api.AgentLeave)}, h.signalsTo(agentID("alice")))
+	leave, _ := h.signalArg(agentID("alice"), string(api.AgentLeave))
+	require.Equal(t, api.LeaveRequest{Conversation: st.ID, WrapUp: testPolicy().WrapUp}, leave)
 
-	customer := model.CustomerWorkflowID(tenant, customerKey)
-	require.Equal(t, []string{model.OpCustomerClosed}, h.signalsTo(customer))
-	arg, _ := h.signalArg(customer, model.OpCustomerClosed)
-	closed := arg.(model.CustomerClosedRequest)
+	customer := api.CustomerWorkflowID(tenant, customerKey)
+	require.Equal(t, []string{string(api.CustomerClosed)}, h.signalsTo(customer))
+	arg, _ := h.signalArg(customer, string(api.CustomerClosed))
+	closed := arg.(api.CustomerClosedRequest)
 	require.Equal(t, st.ID, closed.Conversation)
 	require.Equal(t, st.ClosedAt, closed.ClosedAt)
 	require.Equal(t, st.Messages[len(st.Messages)-lastMessages:], closed.LastMessages, "the last messages go to the customer record")
@@ -72,17 +73,17 @@ func TestContinueAsNewCarriesEveryMessage(t *testing.T) {
 	var want []string
 	for i := range 10 {
 		at := time.Minute + time.Duration(i)*time.Second
-		h.update(at, model.OpSend, send("alice", fmt.Sprintf("send %d", i)))
-		h.signal(at+500*time.Millisecond, model.OpReply, reply(fmt.Sprintf("reply %d", i)))
+		update(h, at, api.ConversationSend, send("alice", fmt.Sprintf("send %d", i)))
+		signal(h, at+500*time.Millisecond, api.ConversationReply, reply(fmt.Sprintf("reply %d", i)))
 		want = append(want, fmt.Sprintf("send %d", i), fmt.Sprintf("reply %d", i))
 	}
-	inFlight := h.update(10*time.Minute, model.OpSend, send("alice", "in flight"))
+	inFlight := update(h, 10*time.Minute, api.ConversationSend, send("alice", "in flight"))
 	h.at(10*time.Minute+time.Millisecond, func() {
 		h.env.SetCurrentHistoryLength(31)
 		for i := range 5 { // signals that arrive together in one workflow task
-			h.env.SignalWorkflowSkippingWorkflowTask(model.OpReply, reply(fmt.Sprintf("buffered %d", i))(h.convID))
+			h.env.SignalWorkflowSkippingWorkflowTask(string(api.ConversationReplySignal), reply(fmt.Sprintf("buffered %d", i))(h.convID))
 		}
-		h.env.SignalWorkflow(model.OpSend, send("alice", "last")(h.convID))
+		h.env.SignalWorkflow(string(api.ConversationSendSignal), send("alice", "last")(h.convID))
 		close(release)
 	})
 	want = append(want, "in flight", "buffered 0", "buffered 1", "buffered 2", "buffered 3", "buffered 4", "last")
@@ -113,7 +114,7 @@ func TestContinueAsNewDrainsBufferedSignals(t *testing.T) {
 	start.ContinueAsNewAfter = 30
 	h.at(10*time.Minute, func() {
 		for i := range 5 { // delivered, but no workflow task runs for them
-			h.env.SignalWorkflowSkippingWorkflowTask(model.OpReply, reply(fmt.Sprintf("buffered %d", i))(h.convID))
+			h.env.SignalWorkflowSkippingWorkflowTask(string(api.ConversationReplySignal), reply(fmt.Sprintf("buffered %d", i))(h.convID))
 		}
 	})
 	h.at(10*time.Minute+time.Second, func() { h.env.SetCurrentHistoryLength(31) })
@@ -136,7 +137,7 @@ func TestContinueAsNewKeepsSignalArrivingInSameTask(t *testing.T) {
 	start := smsStart()
 	start.ContinueAsNewAfter = 30
 	h.at(10*time.Minute, func() {
-		h.env.SignalWorkflowSkippingWorkflowTask(model.OpReply, reply("at the limit")(h.convID))
+		h.env.SignalWorkflowSkippingWorkflowTask(string(api.ConversationReplySignal), reply("at the limit")(h.convID))
 	})
 	h.at(10*time.Minute+time.Second, func() { h.env.SetCurrentHistoryLength(31) })
 	h.endAt(time.Hour) // must not be reached
@@ -155,11 +156,11 @@ func TestContinueAsNewDuringOfferTimeoutDropsOfferOnce(t *testing.T) {
 	start := smsStart()
 	start.ContinueAsNewAfter = 30
 	h.onSignal = func(s sentSignal) {
-		if s.Name == model.OpNoAnswer {
+		if s.Name == string(api.AgentNoAnswer) {
 			time.Sleep(100 * time.Millisecond) // the RONA signal is still being sent...
 		}
 	}
-	h.update(time.Minute, model.OpTransfer, toAgent("alice", "bob"))
+	update(h, time.Minute, api.ConversationTransfer, toAgent("alice", "bob"))
 	// ...when the history reaches the limit, just after the offer expired.
 	h.at(time.Minute+testPolicy().TransferOfferTimeout+time.Millisecond, func() { h.env.SetCurrentHistoryLength(31) })
 	h.endAt(time.Hour) // must not be reached
@@ -177,20 +178,20 @@ func TestContinueAsNewDuringOfferTimeoutDropsOfferOnce(t *testing.T) {
 	if st.PendingTransfer != nil {
 		require.NotEqual(t, "bob", st.PendingTransfer.OfferedTo, "the timed-out offer was carried as still pending")
 	}
-	require.Equal(t, model.StatusQueued, st.Status)
+	require.Equal(t, api.StatusQueued, st.Status)
 	require.Equal(t, "support", st.Queue)
 }
 
 // requireContinuedActive checks that the run continued as new with the active
 // conversation and returns the carried state.
-func requireContinuedActive(t *testing.T, h *harness) model.ConversationState {
+func requireContinuedActive(t *testing.T, h *harness) api.ConversationState {
 	t.Helper()
 	in := continuedState(t, h.env.GetWorkflowError())
 	require.Nil(t, in.Start)
 	require.NotNil(t, in.State)
 	st := *in.State
 	require.Equal(t, 30, st.ContinueAsNewAfter, "the next run keeps the limit")
-	require.Equal(t, model.StatusActive, st.Status)
+	require.Equal(t, api.StatusActive, st.Status)
 	require.Equal(t, "alice", st.Owner)
 	require.Equal(t, h.convID, st.ID, "the conversation id survives continue-as-new")
 	return st
@@ -202,7 +203,7 @@ func TestNoContinueAsNewBelowLimit(t *testing.T) {
 	start := smsStart()
 	start.ContinueAsNewAfter = 30
 	h.at(time.Minute, func() { h.env.SetCurrentHistoryLength(29) })
-	h.update(2*time.Minute, model.OpReply, reply("hi"))
+	update(h, 2*time.Minute, api.ConversationReply, reply("hi"))
 	st := h.snapshot(3 * time.Minute)
 	h.endAt(time.Hour)
 	h.startConversation(start)
@@ -217,7 +218,7 @@ func TestResumedRunRestartsPendingOfferTimer(t *testing.T) {
 	h := newHarness(t)
 	left := 20 * time.Second
 	st := carriedOffer(t0.Add(left))
-	replyRes := h.update(5*time.Second, model.OpReply, reply("still there?"))
+	replyRes := update(h, 5*time.Second, api.ConversationReply, reply("still there?"))
 	before := h.snapshot(left - time.Second)
 	var bobBefore []string
 	h.at(left-time.Second, func() { bobBefore = h.signalsTo(agentID("bob")) })
@@ -227,47 +228,47 @@ func TestResumedRunRestartsPendingOfferTimer(t *testing.T) {
 
 	require.Zero(t, h.prepares, "a resumed run does not start again")
 	requireDone(t, replyRes)
-	require.Equal(t, model.MessageResult{MessageID: "m2", Status: model.MessageReceived}, replyRes.value, "message ids go on")
+	require.Equal(t, api.MessageResult{MessageID: "m2", Status: model.MessageReceived}, replyRes.value, "message ids go on")
 
-	require.Equal(t, model.StatusOffered, before.Status)
+	require.Equal(t, api.StatusOffered, before.Status)
 	require.Equal(t, "bob", before.PendingTransfer.OfferedTo)
 	require.Empty(t, bobBefore)
 
-	require.Equal(t, model.StatusQueued, after.Status, "the offer expired when the carried deadline passed")
+	require.Equal(t, api.StatusQueued, after.Status, "the offer expired when the carried deadline passed")
 	require.Equal(t, "support", after.Queue)
 	require.Nil(t, after.PendingTransfer)
-	require.Equal(t, []string{model.OpNoAnswer}, h.signalsTo(agentID("bob")))
-	require.Equal(t, []string{model.OpTransferResolved}, h.signalsTo(agentID("alice")))
+	require.Equal(t, []string{string(api.AgentNoAnswer)}, h.signalsTo(agentID("bob")))
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
 }
 
 // A resumed offer can still be accepted.
 func TestResumedOfferCanBeAccepted(t *testing.T) {
 	h := newHarness(t)
 	st := carriedOffer(t0.Add(20 * time.Second))
-	accept := h.update(10*time.Second, model.OpAccept, byAgent("bob"))
+	accept := update(h, 10*time.Second, api.ConversationAccept, byAgent("bob"))
 	after := h.snapshot(time.Minute)
 	h.endAt(time.Hour)
 	h.resumeConversation(st)
 
 	requireDone(t, accept)
-	require.Equal(t, model.StatusActive, after.Status)
+	require.Equal(t, api.StatusActive, after.Status)
 	require.Equal(t, "bob", after.Owner)
-	require.Equal(t, []string{model.OpOfferAccepted}, h.signalsTo(agentID("bob")))
+	require.Equal(t, []string{string(api.AgentOfferAccepted)}, h.signalsTo(agentID("bob")))
 }
 
 // carriedOffer is a state carried over continue-as-new while an offer to bob,
 // transferred by alice, was waiting until expires.
-func carriedOffer(expires time.Time) model.ConversationState {
-	id := model.ConversationID(conversationWorkflowID, "first-run")
-	return model.ConversationState{
-		ID: id, WorkflowID: conversationWorkflowID, Tenant: tenant, Status: model.StatusOffered,
+func carriedOffer(expires time.Time) api.ConversationState {
+	id := api.ConversationID(conversationWorkflowID, "first-run")
+	return api.ConversationState{
+		ID: id, WorkflowID: conversationWorkflowID, Tenant: tenant, Status: api.StatusOffered,
 		Channel: "sms", Customer: "+14155550123", CustomerKey: customerKey,
 		EntryPoint: entryPoint, EntryAddress: "+14155550100",
 		Messages: []model.Message{{ID: "m1", Direction: model.Outbound, Agent: "alice", Text: "Hello", Status: model.MessageSent}},
-		PendingTransfer: &model.Transfer{
+		PendingTransfer: &api.Transfer{
 			From: "alice", ToAgent: "bob", OfferedTo: "bob", OfferExpires: expires, Tried: []string{"alice"},
 		},
-		WrapUp:             &model.WrapUp{Agent: "alice", Due: t0.Add(time.Minute)},
+		WrapUp:             &api.WrapUp{Agent: "alice", Due: t0.Add(time.Minute)},
 		StartedAt:          t0.Add(-time.Hour),
 		Policy:             testPolicy(),
 		NextMessage:        1,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -23,7 +24,7 @@ func TestStartAutoAcceptsAndDeliversFirstMessage(t *testing.T) {
 	requireDone(t, open)
 	require.Equal(t, st.ID, open.value, "open answers the conversation id")
 	require.Equal(t, conversationWorkflowID, st.WorkflowID)
-	require.Equal(t, model.StatusActive, st.Status)
+	require.Equal(t, api.StatusActive, st.Status)
 	require.Equal(t, "alice", st.Owner)
 	require.Equal(t, "+14155550123", st.Customer)
 	require.Equal(t, []string{"started"}, eventKinds(*st))
@@ -41,7 +42,7 @@ func TestStartAutoAcceptsAndDeliversFirstMessage(t *testing.T) {
 	require.Equal(t, "+14155550100", deliveries[0].From, "sent from the entry point")
 	require.Equal(t, "+14155550123", deliveries[0].To)
 
-	require.Equal(t, []model.OfferRequest{{Tenant: tenant, Agent: "alice", Conversation: st.ID, Kind: model.ReserveStart}}, h.reserveCalls())
+	require.Equal(t, []api.ReserveRequest{{Tenant: tenant, Agent: "alice", Conversation: st.ID, Kind: api.ReserveStart}}, h.reserveCalls())
 	require.Empty(t, h.signalsTo(agentID("alice")), "a successful start releases nothing")
 }
 
@@ -49,8 +50,8 @@ func TestStartAutoAcceptsAndDeliversFirstMessage(t *testing.T) {
 func TestStartInheritsPreviousConversation(t *testing.T) {
 	h := newHarness(t)
 	previous := []model.Message{{ID: "m1", Direction: model.Inbound, Text: "thanks", Status: model.MessageReceived}}
-	h.openCustomer = func(req model.CustomerOpenRequest) (model.CustomerContext, error) {
-		return model.CustomerContext{PreviousConversation: "conversation/acme/ep-sms/k1/old", PreviousMessages: previous}, nil
+	h.openCustomer = func(req api.CustomerOpenRequest) (api.CustomerContext, error) {
+		return api.CustomerContext{PreviousConversation: "conversation/acme/ep-sms/k1/old", PreviousMessages: previous}, nil
 	}
 	st := h.snapshot(time.Minute)
 	h.endAt(time.Hour)
@@ -84,7 +85,7 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 		{
 			name: "outbound limit (Reserve)",
 			setup: func(h *harness) {
-				h.reserve = func(model.OfferRequest) error { return refuse(codes.OutboundLimitReached) }
+				h.reserve = func(api.ReserveRequest) error { return refuse(codes.OutboundLimitReached) }
 			},
 			want:         codes.OutboundLimitReached,
 			wantReserved: true,
@@ -92,8 +93,8 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 		{
 			name: "subject reused (OpenCustomer, after Reserve succeeded)",
 			setup: func(h *harness) {
-				h.openCustomer = func(model.CustomerOpenRequest) (model.CustomerContext, error) {
-					return model.CustomerContext{}, refuse(codes.SubjectReused)
+				h.openCustomer = func(api.CustomerOpenRequest) (api.CustomerContext, error) {
+					return api.CustomerContext{}, refuse(codes.SubjectReused)
 				}
 			},
 			want:         codes.SubjectReused,
@@ -107,7 +108,7 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 			// PrepareStart waits for the starter's update, so the update is
 			// sure to be waiting when the refusal comes.
 			prepare, updateSent := h.prepare, make(chan struct{})
-			h.prepare = func(req model.StartRequest) (model.PreparedStart, error) {
+			h.prepare = func(req api.StartRequest) (model.PreparedStart, error) {
 				<-updateSent
 				return prepare(req)
 			}
@@ -117,7 +118,7 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 
 			requireFailed(t, open, tc.want)
 			st := h.result()
-			require.Equal(t, model.StatusRefused, st.Status)
+			require.Equal(t, api.StatusRefused, st.Status)
 			require.Equal(t, string(tc.want), st.RefusedCode)
 			require.Empty(t, st.Owner)
 			require.Empty(t, h.deliveryCalls(), "a refused start sends nothing")
@@ -129,15 +130,15 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 				return
 			}
 			require.Len(t, reserves, 1)
-			require.Equal(t, []string{model.OpRelease}, h.signalsTo(agentID("alice")), "the reserved slot must be released")
-			arg, _ := h.signalArg(agentID("alice"), model.OpRelease)
-			require.Equal(t, model.SlotRequest{Conversation: st.ID}, arg)
+			require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("alice")), "the reserved slot must be released")
+			arg, _ := h.signalArg(agentID("alice"), string(api.AgentRelease))
+			require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
 		})
 	}
 }
 
-func failPrepare(err error) func(model.StartRequest) (model.PreparedStart, error) {
-	return func(model.StartRequest) (model.PreparedStart, error) { return model.PreparedStart{}, err }
+func failPrepare(err error) func(api.StartRequest) (model.PreparedStart, error) {
+	return func(api.StartRequest) (model.PreparedStart, error) { return model.PreparedStart{}, err }
 }
 
 // Delivery status: a message whose delivery failed is shown failed with the
@@ -148,14 +149,14 @@ func TestFailedDeliveryIsReportedFailed(t *testing.T) {
 		return model.Delivered{}, codes.New(codes.InvalidAddress, "number is not mobile")
 	}
 	st := h.snapshot(time.Minute)
-	send := h.update(2*time.Minute, model.OpSend, send("alice", "are you there?"))
+	send := update(h, 2*time.Minute, api.ConversationSend, send("alice", "are you there?"))
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	require.Equal(t, model.MessageFailed, st.Messages[0].Status)
 	require.Equal(t, "number is not mobile", st.Messages[0].Error)
 	requireDone(t, send)
-	res := send.value.(model.MessageResult)
+	res := send.value.(api.MessageResult)
 	require.Equal(t, model.MessageFailed, res.Status)
 	require.Equal(t, "m2", res.MessageID)
 	require.NotEmpty(t, res.Error)

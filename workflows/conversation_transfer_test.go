@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -21,27 +22,27 @@ const transferAt = time.Minute
 // offer timeout.
 func TestTransferToAgentOffersAndStartsWrapUp(t *testing.T) {
 	h := newHarness(t)
-	res := h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
+	res := update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	st := h.snapshot(transferAt + time.Second)
-	h.update(transferAt+10*time.Second, model.OpAccept, byAgent("bob"))
+	update(h, transferAt+10*time.Second, api.ConversationAccept, byAgent("bob"))
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireDone(t, res)
-	require.Equal(t, model.StatusOffered, res.value)
-	require.Equal(t, model.StatusOffered, st.Status)
+	require.Equal(t, api.StatusOffered, res.value)
+	require.Equal(t, api.StatusOffered, st.Status)
 	require.Empty(t, st.Owner, "nobody owns an offered conversation")
-	require.Equal(t, &model.Transfer{
+	require.Equal(t, &api.Transfer{
 		From: "alice", ToAgent: "bob", OfferedTo: "bob", Tried: []string{"alice"},
 		OfferExpires: t0.Add(transferAt + testPolicy().TransferOfferTimeout),
 	}, st.PendingTransfer)
-	require.Equal(t, &model.WrapUp{Agent: "alice", Due: t0.Add(transferAt + testPolicy().WrapUp.Timeout)}, st.WrapUp)
+	require.Equal(t, &api.WrapUp{Agent: "alice", Due: t0.Add(transferAt + testPolicy().WrapUp.Timeout)}, st.WrapUp)
 
 	reserves := h.reserveCalls()
 	require.Len(t, reserves, 2)
-	require.Equal(t, model.OfferRequest{Tenant: tenant, Agent: "bob", Conversation: st.ID, Kind: model.ReserveOffer}, reserves[1],
+	require.Equal(t, api.ReserveRequest{Tenant: tenant, Agent: "bob", Conversation: st.ID, Kind: api.ReserveOffer}, reserves[1],
 		"a named agent is reserved as an offer, RONA allowed")
-	require.Equal(t, []transferOutCall{{Agent: "alice", Req: model.TransferOutRequest{Conversation: st.ID, WrapUp: testPolicy().WrapUp}}},
+	require.Equal(t, []transferOutCall{{Agent: "alice", Req: api.LeaveRequest{Conversation: st.ID, WrapUp: testPolicy().WrapUp}}},
 		h.transferOutCalls())
 }
 
@@ -50,27 +51,27 @@ func TestTransferToAgentOffersAndStartsWrapUp(t *testing.T) {
 // timer must not fire afterwards.
 func TestAcceptedTransferMakesTargetOwner(t *testing.T) {
 	h := newHarness(t)
-	h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
-	accept := h.update(transferAt+10*time.Second, model.OpAccept, byAgent("bob"))
+	update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
+	accept := update(h, transferAt+10*time.Second, api.ConversationAccept, byAgent("bob"))
 	st := h.snapshot(transferAt + 20*time.Second)
 	later := h.snapshot(transferAt + 5*time.Minute) // well past the offer timeout
-	sendByBob := h.update(transferAt+6*time.Minute, model.OpSend, send("bob", "Bob here"))
+	sendByBob := update(h, transferAt+6*time.Minute, api.ConversationSend, send("bob", "Bob here"))
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireDone(t, accept)
-	require.Equal(t, model.StatusActive, accept.value)
-	require.Equal(t, model.StatusActive, st.Status)
+	require.Equal(t, api.StatusActive, accept.value)
+	require.Equal(t, api.StatusActive, st.Status)
 	require.Equal(t, "bob", st.Owner)
 	require.Nil(t, st.PendingTransfer)
 	require.Equal(t, "alice", st.WrapUp.Agent, "alice still has her wrap-up to do")
 
-	require.Equal(t, []string{model.OpOfferAccepted}, h.signalsTo(agentID("bob")), "no RONA after an accept")
-	require.Equal(t, []string{model.OpTransferResolved}, h.signalsTo(agentID("alice")))
-	arg, _ := h.signalArg(agentID("bob"), model.OpOfferAccepted)
-	require.Equal(t, model.SlotRequest{Conversation: st.ID}, arg)
+	require.Equal(t, []string{string(api.AgentOfferAccepted)}, h.signalsTo(agentID("bob")), "no RONA after an accept")
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
+	arg, _ := h.signalArg(agentID("bob"), string(api.AgentOfferAccepted))
+	require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
 
-	require.Equal(t, model.StatusActive, later.Status)
+	require.Equal(t, api.StatusActive, later.Status)
 	require.Equal(t, "bob", later.Owner)
 	require.NotContains(t, eventKinds(*later), "offer-timeout")
 	require.Empty(t, h.rankCalls(), "an accepted offer is not routed further")
@@ -83,34 +84,34 @@ func TestAcceptedTransferMakesTargetOwner(t *testing.T) {
 func TestDeclinedOfferGoesToNextQueueAgent(t *testing.T) {
 	h := newHarness(t)
 	h.rank = func(req model.RankRequest) ([]string, error) { return []string{"carol"}, nil }
-	h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
-	decline := h.update(transferAt+10*time.Second, model.OpDecline, byAgent("bob"))
+	update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
+	decline := update(h, transferAt+10*time.Second, api.ConversationDecline, byAgent("bob"))
 	st := h.snapshot(transferAt + 11*time.Second)
-	accept := h.update(transferAt+20*time.Second, model.OpAccept, byAgent("carol"))
+	accept := update(h, transferAt+20*time.Second, api.ConversationAccept, byAgent("carol"))
 	final := h.snapshot(transferAt + 21*time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireDone(t, decline)
-	require.Equal(t, []string{model.OpRelease}, h.signalsTo(agentID("bob")), "declined: released, not RONA")
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("bob")), "declined: released, not RONA")
 	require.Equal(t, []model.RankRequest{{Tenant: tenant, Queue: "support", Exclude: []string{"alice", "bob"}}}, h.rankCalls(),
 		"neither the transferring agent nor the one who declined is offered it again")
 
-	require.Equal(t, model.StatusOffered, st.Status)
+	require.Equal(t, api.StatusOffered, st.Status)
 	require.Equal(t, "carol", st.PendingTransfer.OfferedTo)
 	require.Equal(t, []string{"alice", "bob"}, st.PendingTransfer.Tried)
 	require.Equal(t, "support", st.PendingTransfer.ToQueue)
 	require.Equal(t, t0.Add(transferAt+10*time.Second+testPolicy().TransferOfferTimeout), st.PendingTransfer.OfferExpires,
 		"the next agent gets a full offer timeout")
 	reserves := h.reserveCalls()
-	require.Equal(t, model.OfferRequest{Tenant: tenant, Agent: "carol", Conversation: st.ID, Kind: model.ReserveOffer, OnlyAvailable: true},
+	require.Equal(t, api.ReserveRequest{Tenant: tenant, Agent: "carol", Conversation: st.ID, Kind: api.ReserveOffer, OnlyAvailable: true},
 		reserves[len(reserves)-1], "queue routing offers to available agents only")
 
 	requireDone(t, accept)
 	require.Equal(t, "carol", final.Owner)
-	require.Equal(t, model.StatusActive, final.Status)
-	require.Equal(t, []string{model.OpTransferResolved}, h.signalsTo(agentID("alice")))
-	require.Equal(t, []string{model.OpOfferAccepted}, h.signalsTo(agentID("carol")))
+	require.Equal(t, api.StatusActive, final.Status)
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
+	require.Equal(t, []string{string(api.AgentOfferAccepted)}, h.signalsTo(agentID("carol")))
 }
 
 // Rule 19 (c): an offer not answered within the policy's transfer offer
@@ -119,19 +120,19 @@ func TestDeclinedOfferGoesToNextQueueAgent(t *testing.T) {
 func TestTransferOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 	h := newHarness(t)
 	timeout := testPolicy().TransferOfferTimeout
-	h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
+	update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	justBefore := h.snapshot(transferAt + timeout - time.Second)
 	var bobBefore []string
 	h.at(transferAt+timeout-time.Second, func() { bobBefore = h.signalsTo(agentID("bob")) })
 	st := h.snapshot(transferAt + timeout + time.Second)
-	replyRes := h.update(transferAt+timeout+2*time.Second, model.OpReply, reply("hello? anyone?"))
+	replyRes := update(h, transferAt+timeout+2*time.Second, api.ConversationReply, reply("hello? anyone?"))
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
-	require.Equal(t, model.StatusOffered, justBefore.Status, "the offer lasts the policy's timeout")
+	require.Equal(t, api.StatusOffered, justBefore.Status, "the offer lasts the policy's timeout")
 	require.Empty(t, bobBefore, "no RONA before the offer expires")
 
-	require.Equal(t, model.StatusQueued, st.Status)
+	require.Equal(t, api.StatusQueued, st.Status)
 	require.Equal(t, "support", st.Queue, "a dropped transfer goes to the entry point's queue")
 	require.Nil(t, st.PendingTransfer)
 	require.Empty(t, st.Owner)
@@ -145,10 +146,10 @@ func TestTransferOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 		}
 	}
 
-	require.Equal(t, []string{model.OpNoAnswer}, h.signalsTo(agentID("bob")), "the target goes to RONA")
-	arg, _ := h.signalArg(agentID("bob"), model.OpNoAnswer)
-	require.Equal(t, model.SlotRequest{Conversation: st.ID}, arg)
-	require.Equal(t, []string{model.OpTransferResolved}, h.signalsTo(agentID("alice")), "alice may transfer again")
+	require.Equal(t, []string{string(api.AgentNoAnswer)}, h.signalsTo(agentID("bob")), "the target goes to RONA")
+	arg, _ := h.signalArg(agentID("bob"), string(api.AgentNoAnswer))
+	require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")), "alice may transfer again")
 	require.Equal(t, []model.RankRequest{{Tenant: tenant, Queue: "support", Exclude: []string{"alice", "bob"}}}, h.rankCalls())
 
 	requireDone(t, replyRes) // a queued conversation still takes the customer's replies
@@ -158,16 +159,16 @@ func TestTransferOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 // transfer is refused and the conversation is unchanged.
 func TestTransferToUnavailableAgentIsRefused(t *testing.T) {
 	h := newHarness(t)
-	h.reserve = func(req model.OfferRequest) error {
+	h.reserve = func(req api.ReserveRequest) error {
 		if req.Agent == "bob" {
 			return codes.New(codes.TargetUnavailable, "bob is idle")
 		}
 		return nil
 	}
 	before := h.snapshot(transferAt - time.Second)
-	res := h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
+	res := update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	after := h.snapshot(transferAt + time.Second)
-	sendAfter := h.update(transferAt+2*time.Second, model.OpSend, send("alice", "still here"))
+	sendAfter := update(h, transferAt+2*time.Second, api.ConversationSend, send("alice", "still here"))
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
@@ -181,19 +182,19 @@ func TestTransferToUnavailableAgentIsRefused(t *testing.T) {
 // pending), the target's reservation is released and nothing changes.
 func TestTransferOutRefusedReleasesTarget(t *testing.T) {
 	h := newHarness(t)
-	h.transferOut = func(string, model.TransferOutRequest) error {
+	h.transferOut = func(string, api.LeaveRequest) error {
 		return codes.New(codes.TransferPending, "alice already has a transfer pending")
 	}
 	before := h.snapshot(transferAt - time.Second)
-	res := h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
+	res := update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	after := h.snapshot(transferAt + time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireFailed(t, res, codes.TransferPending)
-	require.Equal(t, []string{model.OpRelease}, h.signalsTo(agentID("bob")), "bob's reserved slot must be released")
-	arg, _ := h.signalArg(agentID("bob"), model.OpRelease)
-	require.Equal(t, model.SlotRequest{Conversation: before.ID}, arg)
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("bob")), "bob's reserved slot must be released")
+	arg, _ := h.signalArg(agentID("bob"), string(api.AgentRelease))
+	require.Equal(t, api.SlotRequest{Conversation: before.ID}, arg)
 	require.Equal(t, *before, *after)
 }
 
@@ -202,15 +203,15 @@ func TestTransferOutRefusedReleasesTarget(t *testing.T) {
 func TestQueueTransferOffersFirstReservableAgentInRankOrder(t *testing.T) {
 	h := newHarness(t)
 	h.rank = func(model.RankRequest) ([]string, error) { return []string{"dave", "erin", "frank"}, nil }
-	h.reserve = func(req model.OfferRequest) error {
+	h.reserve = func(req api.ReserveRequest) error {
 		if req.Agent == "dave" {
 			return codes.New(codes.TargetUnavailable, "dave just took another conversation")
 		}
 		return nil
 	}
-	res := h.update(transferAt, model.OpTransfer, toQueue("alice", "sales"))
+	res := update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
 	st := h.snapshot(transferAt + time.Second)
-	accept := h.update(transferAt+10*time.Second, model.OpAccept, byAgent("erin"))
+	accept := update(h, transferAt+10*time.Second, api.ConversationAccept, byAgent("erin"))
 	final := h.snapshot(transferAt + 11*time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
@@ -220,54 +221,54 @@ func TestQueueTransferOffersFirstReservableAgentInRankOrder(t *testing.T) {
 		"the transferring agent is not offered the conversation back")
 	var offered []string
 	for _, r := range h.reserveCalls()[1:] {
-		require.Equal(t, model.ReserveOffer, r.Kind)
+		require.Equal(t, api.ReserveOffer, r.Kind)
 		require.True(t, r.OnlyAvailable)
 		offered = append(offered, r.Agent)
 	}
 	require.Equal(t, []string{"dave", "erin"}, offered, "frank is not reserved once erin is")
-	require.Equal(t, model.StatusOffered, st.Status)
+	require.Equal(t, api.StatusOffered, st.Status)
 	require.Equal(t, "erin", st.PendingTransfer.OfferedTo)
 	require.Equal(t, "sales", st.PendingTransfer.ToQueue)
 	require.Equal(t, "alice", st.WrapUp.Agent)
 
 	requireDone(t, accept)
 	require.Equal(t, "erin", final.Owner)
-	require.Equal(t, model.StatusActive, final.Status)
+	require.Equal(t, api.StatusActive, final.Status)
 }
 
 // Rule 17: with nobody available the conversation waits in the queue, and
 // any member of the queue may pick it up (a pickup reservation for that queue).
 func TestQueuedConversationPickedUpByQueueMember(t *testing.T) {
 	h := newHarness(t)
-	h.reserve = func(req model.OfferRequest) error {
-		if req.Kind == model.ReservePickup && req.Agent == "zed" {
+	h.reserve = func(req api.ReserveRequest) error {
+		if req.Kind == api.ReservePickup && req.Agent == "zed" {
 			return codes.New(codes.NoPendingOffer, "zed is not in queue %s", req.Queue)
 		}
 		return nil
 	}
-	h.update(transferAt, model.OpTransfer, toQueue("alice", "sales"))
+	update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
 	queued := h.snapshot(transferAt + time.Second)
-	outsider := h.update(transferAt+5*time.Second, model.OpAccept, byAgent("zed"))
+	outsider := update(h, transferAt+5*time.Second, api.ConversationAccept, byAgent("zed"))
 	afterOutsider := h.snapshot(transferAt + 6*time.Second)
-	pickup := h.update(transferAt+10*time.Second, model.OpAccept, byAgent("dave"))
+	pickup := update(h, transferAt+10*time.Second, api.ConversationAccept, byAgent("dave"))
 	final := h.snapshot(transferAt + 11*time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
-	require.Equal(t, model.StatusQueued, queued.Status)
+	require.Equal(t, api.StatusQueued, queued.Status)
 	require.Equal(t, "sales", queued.Queue)
 	require.Nil(t, queued.PendingTransfer)
-	require.Equal(t, []string{model.OpTransferResolved}, h.signalsTo(agentID("alice")))
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
 
 	requireFailed(t, outsider, codes.NoPendingOffer)
 	require.Equal(t, *queued, *afterOutsider)
-	require.Equal(t, []string{model.OpRelease}, h.signalsTo(agentID("zed")))
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("zed")))
 
 	requireDone(t, pickup)
 	reserves := h.reserveCalls()
-	require.Equal(t, model.OfferRequest{Tenant: tenant, Agent: "dave", Conversation: queued.ID, Kind: model.ReservePickup, Queue: "sales"},
+	require.Equal(t, api.ReserveRequest{Tenant: tenant, Agent: "dave", Conversation: queued.ID, Kind: api.ReservePickup, Queue: "sales"},
 		reserves[len(reserves)-1])
-	require.Equal(t, model.StatusActive, final.Status)
+	require.Equal(t, api.StatusActive, final.Status)
 	require.Equal(t, "dave", final.Owner)
 	require.Empty(t, final.Queue)
 	require.Empty(t, h.signalsTo(agentID("dave")), "a pickup slot is active from the start")
@@ -278,12 +279,12 @@ func TestQueuedConversationPickedUpByQueueMember(t *testing.T) {
 func TestRankFailureLeavesConversationQueued(t *testing.T) {
 	h := newHarness(t)
 	h.rank = func(model.RankRequest) ([]string, error) { return nil, errors.New("temporal unavailable") }
-	h.update(transferAt, model.OpTransfer, toQueue("alice", "sales"))
+	update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
 	st := h.snapshot(transferAt + time.Hour)
 	h.endAt(2 * time.Hour)
 	h.startConversation(smsStart())
 
-	require.Equal(t, model.StatusQueued, st.Status)
+	require.Equal(t, api.StatusQueued, st.Status)
 	require.Equal(t, "sales", st.Queue)
 	require.Nil(t, st.PendingTransfer)
 }
@@ -292,7 +293,7 @@ func TestRankFailureLeavesConversationQueued(t *testing.T) {
 // offer's routing must stop instead of spinning on the cancelled timer.
 func TestCancelWhileOfferedEndsRun(t *testing.T) {
 	h := newHarness(t)
-	h.update(transferAt, model.OpTransfer, toAgent("alice", "bob"))
+	update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	h.endAt(transferAt + 10*time.Second)
 	h.startConversation(smsStart())
 

@@ -6,8 +6,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
-	"outbound/internal/model"
 )
 
 // keptConversations bounds the record: enough for context and audit, small
@@ -15,40 +15,47 @@ import (
 const keptConversations = 20
 
 // Customer is a customer's record: the email subjects already used with them
-// (rule 11) and their recent conversations, so a new one inherits the last
-// one's history (rule 16). The workflow ID holds a keyed hash, not the address.
-func Customer(ctx workflow.Context, in model.CustomerState) (model.CustomerState, error) {
+// (rule 11), their SMS opt-outs and their recent conversations, so a new one
+// inherits the last one's history (rule 16). The workflow ID holds a keyed
+// hash, not the address.
+func Customer(ctx workflow.Context, in api.CustomerState) (api.CustomerState, error) {
 	cu := &customer{state: in}
-	query(ctx, func() model.CustomerState { return cu.state })
-	register(ctx, &cu.h, model.OpCustomerOpen, cu.validateOpen, cu.open)
-	register(ctx, &cu.h, model.OpCustomerClosed, always[model.CustomerClosedRequest], cu.closed)
-	register(ctx, &cu.h, model.OpCustomerOptOut, always[model.OptOutRequest], cu.optOut)
-	return cu.state, runEntity(ctx, &cu.h, func() error {
+	api.CustomerQuery.Handle(ctx, func() api.CustomerState { return cu.state })
+	api.CustomerOpen.Handle(ctx, cu.open, cu.checkSubject)
+	onSignal(ctx, &cu.inbox, api.CustomerClosed, cu.closed)
+	onSignal(ctx, &cu.inbox, api.CustomerOptOut, cu.optOut)
+	cu.inbox.listen(ctx)
+	return cu.state, runEntity(ctx, &cu.inbox, func() error {
 		return workflow.NewContinueAsNewError(ctx, Customer, cu.state)
 	})
 }
 
 type customer struct {
-	state model.CustomerState
-	h     handlers
+	state api.CustomerState
+	inbox inbox
 }
 
-func (cu *customer) validateOpen(req model.CustomerOpenRequest) error {
-	if cu.conversation(req.Conversation) >= 0 {
+// checkSubject is open's validator: only opens change the subjects (rule 11).
+// A retried open of the same conversation is not a reuse.
+func (cu *customer) checkSubject(req api.CustomerOpenRequest) error {
+	if cu.conversation(req.Conversation) >= 0 || req.Subject == "" {
 		return nil
 	}
-	if req.RefuseOptedOut && slices.Contains(cu.state.OptedOut, req.EntryPoint) {
-		return codes.New(codes.OptedOut, "the customer opted out of SMS from %s (replied STOP)", req.EntryPoint)
-	}
-	if req.Subject != "" && slices.Contains(cu.state.Subjects, subjectKey(req.Subject)) {
+	if slices.Contains(cu.state.Subjects, subjectKey(req.Subject)) {
 		return codes.New(codes.SubjectReused, "subject %q was already used with this customer; choose a new one", req.Subject)
 	}
 	return nil
 }
 
 // open claims the subject and returns the last closed conversation's history.
-func (cu *customer) open(ctx workflow.Context, req model.CustomerOpenRequest) (model.CustomerContext, error) {
-	out := model.CustomerContext{OptedOut: slices.Contains(cu.state.OptedOut, req.EntryPoint)}
+// The opt-out comes by signal, so it is checked here, after the signals that
+// arrived before this open.
+func (cu *customer) open(ctx workflow.Context, req api.CustomerOpenRequest) (api.CustomerContext, error) {
+	if err := cu.inbox.afterSignals(ctx); err != nil {
+		return api.CustomerContext{}, err
+	}
+	optedOut := slices.Contains(cu.state.OptedOut, req.EntryPoint)
+	out := api.CustomerContext{OptedOut: optedOut}
 	for i := len(cu.state.Conversations) - 1; i >= 0; i-- {
 		if c := cu.state.Conversations[i]; c.ID != req.Conversation && !c.ClosedAt.IsZero() {
 			out.PreviousConversation, out.PreviousMessages = c.ID, c.LastMessages
@@ -58,10 +65,16 @@ func (cu *customer) open(ctx workflow.Context, req model.CustomerOpenRequest) (m
 	if cu.conversation(req.Conversation) >= 0 {
 		return out, nil // a retried open
 	}
+	if req.RefuseOptedOut && optedOut {
+		return api.CustomerContext{}, codes.New(codes.OptedOut, "the customer opted out of SMS from %s (replied STOP)", req.EntryPoint)
+	}
+	if err := cu.checkSubject(req); err != nil {
+		return api.CustomerContext{}, err
+	}
 	if req.Subject != "" {
 		cu.state.Subjects = append(cu.state.Subjects, subjectKey(req.Subject))
 	}
-	cu.state.Conversations = append(cu.state.Conversations, model.CustomerConversation{
+	cu.state.Conversations = append(cu.state.Conversations, api.CustomerConversation{
 		ID: req.Conversation, EntryPoint: req.EntryPoint, Subject: req.Subject, StartedAt: req.At,
 	})
 	if n := len(cu.state.Conversations); n > keptConversations {
@@ -70,16 +83,15 @@ func (cu *customer) open(ctx workflow.Context, req model.CustomerOpenRequest) (m
 	return out, nil
 }
 
-func (cu *customer) closed(ctx workflow.Context, req model.CustomerClosedRequest) (int, error) {
+func (cu *customer) closed(ctx workflow.Context, req api.CustomerClosedRequest) {
 	if i := cu.conversation(req.Conversation); i >= 0 {
 		c := &cu.state.Conversations[i]
 		c.ClosedAt, c.LastMessages = req.ClosedAt, req.LastMessages
 	}
-	return len(cu.state.Conversations), nil
 }
 
 // optOut keeps an SMS opt-out (or lifts it) for one entry point.
-func (cu *customer) optOut(ctx workflow.Context, req model.OptOutRequest) (int, error) {
+func (cu *customer) optOut(ctx workflow.Context, req api.OptOutRequest) {
 	i := slices.Index(cu.state.OptedOut, req.EntryPoint)
 	switch {
 	case req.OptedOut && i < 0:
@@ -87,11 +99,10 @@ func (cu *customer) optOut(ctx workflow.Context, req model.OptOutRequest) (int, 
 	case !req.OptedOut && i >= 0:
 		cu.state.OptedOut = slices.Delete(cu.state.OptedOut, i, i+1)
 	}
-	return len(cu.state.OptedOut), nil
 }
 
 func (cu *customer) conversation(id string) int {
-	return slices.IndexFunc(cu.state.Conversations, func(c model.CustomerConversation) bool { return c.ID == id })
+	return slices.IndexFunc(cu.state.Conversations, func(c api.CustomerConversation) bool { return c.ID == id })
 }
 
 // subjectKey compares subjects as a person would: case, spacing and reply
@@ -105,16 +116,4 @@ func subjectKey(s string) string {
 		}
 		s = trimmed
 	}
-}
-
-// runEntity keeps an entity workflow alive until its history should be cut,
-// then lets every handler finish and continues as new.
-func runEntity(ctx workflow.Context, h *handlers, continueAsNew func() error) error {
-	if err := workflow.Await(ctx, func() bool { return h.idle(ctx) && shouldContinueAsNew(ctx) }); err != nil {
-		return err
-	}
-	if err := h.settle(ctx); err != nil {
-		return err
-	}
-	return continueAsNew()
 }

@@ -6,17 +6,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
 
 // startCustomer runs the customer's record workflow until the test's endAt.
 func (h *harness) startCustomer() {
-	h.env.ExecuteWorkflow(Customer, model.CustomerState{Tenant: tenant, Key: customerKey})
+	h.env.ExecuteWorkflow(Customer, api.CustomerState{Tenant: tenant, Key: customerKey})
 }
 
-func customerOpen(conversation, subject string) model.CustomerOpenRequest {
-	return model.CustomerOpenRequest{
+func customerOpen(conversation, subject string) api.CustomerOpenRequest {
+	return api.CustomerOpenRequest{
 		Tenant: tenant, Key: customerKey, Conversation: conversation,
 		EntryPoint: "ep-email", Subject: subject, At: t0,
 	}
@@ -26,14 +27,14 @@ func customerOpen(conversation, subject string) model.CustomerOpenRequest {
 // in another case, spacing or behind a reply/forward prefix.
 func TestCustomerSubjectReusedAcrossCaseSpacingAndPrefixes(t *testing.T) {
 	h := newHarness(t)
-	first := h.agentOp(time.Minute, model.OpCustomerOpen, customerOpen("c1", "Your order 42"))
+	first := agentOp(h, time.Minute, api.CustomerOpen, customerOpen("c1", "Your order 42"))
 	reused := map[string]*updateResult{}
 	for i, subject := range []string{"your ORDER 42", "  Your   order\t42 ", "Re: Your order 42", "RE:re: your order 42", "Fwd: Your Order 42"} {
-		reused[subject] = h.agentOp(2*time.Minute+time.Duration(i)*time.Second, model.OpCustomerOpen, customerOpen("c"+subject, subject))
+		reused[subject] = agentOp(h, 2*time.Minute+time.Duration(i)*time.Second, api.CustomerOpen, customerOpen("c"+subject, subject))
 	}
-	fresh := h.agentOp(3*time.Minute, model.OpCustomerOpen, customerOpen("c2", "Your order 43"))
-	retried := h.agentOp(4*time.Minute, model.OpCustomerOpen, customerOpen("c1", "Your order 42"))
-	st := snapshotAt[model.CustomerState](h, 5*time.Minute)
+	fresh := agentOp(h, 3*time.Minute, api.CustomerOpen, customerOpen("c2", "Your order 43"))
+	retried := agentOp(h, 4*time.Minute, api.CustomerOpen, customerOpen("c1", "Your order 42"))
+	st := snapshotAt[api.CustomerState](h, 5*time.Minute)
 	h.endAt(time.Hour)
 	h.startCustomer()
 
@@ -59,26 +60,62 @@ func TestCustomerNextConversationInheritsClosedOne(t *testing.T) {
 		{ID: "m1", Direction: model.Outbound, Agent: "alice", Text: "Your order shipped", Status: model.MessageSent},
 		{ID: "m2", Direction: model.Inbound, Text: "Thanks!", Status: model.MessageReceived},
 	}
-	first := h.agentOp(time.Minute, model.OpCustomerOpen, customerOpen("c1", "Order 42"))
-	whileOpen := h.agentOp(2*time.Minute, model.OpCustomerOpen, customerOpen("c2", ""))
-	h.signal(3*time.Minute, model.OpCustomerClosed, func(string) any {
-		return model.CustomerClosedRequest{Conversation: "c1", ClosedAt: t0.Add(3 * time.Minute), LastMessages: last}
+	first := agentOp(h, time.Minute, api.CustomerOpen, customerOpen("c1", "Order 42"))
+	whileOpen := agentOp(h, 2*time.Minute, api.CustomerOpen, customerOpen("c2", ""))
+	signal(h, 3*time.Minute, api.CustomerClosed, func(string) any {
+		return api.CustomerClosedRequest{Conversation: "c1", ClosedAt: t0.Add(3 * time.Minute), LastMessages: last}
 	})
-	next := h.agentOp(4*time.Minute, model.OpCustomerOpen, customerOpen("c3", "Order 43"))
-	st := snapshotAt[model.CustomerState](h, 5*time.Minute)
+	next := agentOp(h, 4*time.Minute, api.CustomerOpen, customerOpen("c3", "Order 43"))
+	st := snapshotAt[api.CustomerState](h, 5*time.Minute)
 	h.endAt(time.Hour)
 	h.startCustomer()
 
 	requireDone(t, first)
-	require.Equal(t, model.CustomerContext{}, first.value, "a first conversation has no history")
+	require.Equal(t, api.CustomerContext{}, first.value, "a first conversation has no history")
 	requireDone(t, whileOpen)
-	require.Equal(t, model.CustomerContext{}, whileOpen.value, "an open conversation is not history yet")
+	require.Equal(t, api.CustomerContext{}, whileOpen.value, "an open conversation is not history yet")
 
 	requireDone(t, next)
-	ctx := next.value.(model.CustomerContext)
+	ctx := next.value.(api.CustomerContext)
 	require.Equal(t, "c1", ctx.PreviousConversation)
 	require.Equal(t, last, ctx.PreviousMessages)
 
 	require.Equal(t, t0.Add(3*time.Minute), st.Conversations[0].ClosedAt)
 	require.Equal(t, last, st.Conversations[0].LastMessages)
+}
+
+// An opt-out (a signal) refuses an agent's SMS conversation that registers in
+// the same workflow task as it refuses one in a later task; a customer's own
+// conversation is still taken.
+func TestCustomerOptOutRefusesWhateverTheTaskBatching(t *testing.T) {
+	for _, sameTask := range []bool{true, false} {
+		t.Run(map[bool]string{true: "same task", false: "later task"}[sameTask], func(t *testing.T) {
+			h := newHarness(t)
+			agents, customers := &updateResult{}, &updateResult{}
+			h.at(time.Minute, func() {
+				stop := api.OptOutRequest{EntryPoint: "ep-sms", OptedOut: true}
+				if sameTask {
+					h.env.SignalWorkflowSkippingWorkflowTask(string(api.CustomerOptOut), stop)
+				} else {
+					h.env.SignalWorkflow(string(api.CustomerOptOut), stop)
+				}
+				byAgent := customerOpen("c1", "")
+				byAgent.EntryPoint, byAgent.RefuseOptedOut = "ep-sms", true
+				sendUpdate(h, agents, api.CustomerOpen, byAgent)
+			})
+			h.at(2*time.Minute, func() {
+				byCustomer := customerOpen("c2", "")
+				byCustomer.EntryPoint = "ep-sms"
+				sendUpdate(h, customers, api.CustomerOpen, byCustomer)
+			})
+			st := snapshotAt[api.CustomerState](h, 3*time.Minute)
+			h.endAt(time.Hour)
+			h.startCustomer()
+
+			requireFailed(t, agents, codes.OptedOut)
+			requireDone(t, customers)
+			require.True(t, customers.value.(api.CustomerContext).OptedOut)
+			require.Len(t, st.Conversations, 1, "the refused open added nothing")
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/model"
 )
 
@@ -17,13 +18,13 @@ const detailMessages = 3
 func (c *conversation) showDetails(ctx workflow.Context) {
 	s := c.state
 	var b strings.Builder
-	b.WriteString(fmt.Sprintf("**%s** · %s · **%s**", strings.ToUpper(s.Channel), s.EntryPoint, s.Status))
+	b.WriteString(fmt.Sprintf("**%s** · %s · **%s**", strings.ToUpper(string(s.Channel)), s.EntryPoint, s.Status))
 	if s.Owner != "" {
 		b.WriteString(fmt.Sprintf(" · owner **%s**", s.Owner))
 	}
 	if t := s.PendingTransfer; t != nil && t.OfferedTo != "" {
 		b.WriteString(fmt.Sprintf("\n\nOffered to **%s** until %s", t.OfferedTo, t.OfferExpires.Format("15:04:05")))
-	} else if s.Status == model.StatusQueued {
+	} else if s.Status == api.StatusQueued {
 		b.WriteString(fmt.Sprintf("\n\nWaiting in queue **%s**", s.Queue))
 	}
 	if w := s.WrapUp; w != nil {

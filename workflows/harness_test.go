@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/activities"
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -27,11 +28,11 @@ const (
 )
 
 var (
-	conversationWorkflowID = model.ConversationWorkflowID(tenant, entryPoint, customerKey)
+	conversationWorkflowID = api.ConversationWorkflowID(tenant, entryPoint, customerKey)
 	t0                     = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 )
 
-func agentID(name string) string { return model.AgentWorkflowID(tenant, name) }
+func agentID(name string) string { return api.AgentWorkflowID(tenant, name) }
 
 func testPolicy() model.Policy {
 	return model.Policy{
@@ -47,8 +48,8 @@ func testPolicy() model.Policy {
 	}
 }
 
-func smsStart() model.StartRequest {
-	return model.StartRequest{
+func smsStart() api.StartRequest {
+	return api.StartRequest{
 		Tenant: tenant, Agent: "alice", Channel: "sms", EntryPoint: entryPoint,
 		To: "+14155550123", First: &model.Compose{Text: "Hello from Acme"},
 	}
@@ -57,9 +58,7 @@ func smsStart() model.StartRequest {
 func prepared() model.PreparedStart {
 	return model.PreparedStart{
 		Customer: "+14155550123", CustomerKey: customerKey, EntryAddress: "+14155550100",
-		Agent:  model.AgentConfig{Tenant: tenant, ID: "alice", MaxOutbound: 3},
 		Policy: testPolicy(),
-		First:  &model.Rendered{Text: "Hello from Acme"},
 	}
 }
 
@@ -73,7 +72,7 @@ type sentSignal struct {
 // transferOutCall is one TransferOut activity call.
 type transferOutCall struct {
 	Agent string
-	Req   model.TransferOutRequest
+	Req   api.LeaveRequest
 }
 
 // harness runs one workflow in a test environment with every activity and
@@ -83,22 +82,23 @@ type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
 
-	prepare      func(model.StartRequest) (model.PreparedStart, error)
-	reserve      func(model.OfferRequest) error
-	openCustomer func(model.CustomerOpenRequest) (model.CustomerContext, error)
-	transferOut  func(agent string, req model.TransferOutRequest) error
+	prepare      func(api.StartRequest) (model.PreparedStart, error)
+	reserve      func(api.ReserveRequest) error
+	openCustomer func(api.CustomerOpenRequest) (api.CustomerContext, error)
+	transferOut  func(agent string, req api.LeaveRequest) error
 	rank         func(model.RankRequest) ([]string, error)
 	deliver      func(model.Delivery) (model.Delivered, error)
-	render       func(model.RenderRequest) (model.Rendered, error)
+	compose      func(model.ComposeRequest) (model.Rendered, error)
 	onSignal     func(sentSignal) // runs while the workflow waits for the signal to be sent
 
 	mu           sync.Mutex
 	signals      []sentSignal
 	prepares     int
-	reserves     []model.OfferRequest
+	reserves     []api.ReserveRequest
 	transferOuts []transferOutCall
 	ranks        []model.RankRequest
 	deliveries   []model.Delivery
+	composes     []model.ComposeRequest
 	channels     []string // the channel activity of each delivery
 
 	convID string // the conversation's id, known once it has opened
@@ -111,38 +111,38 @@ func newHarness(t *testing.T) *harness {
 	env.RegisterActivity(&activities.Activities{})
 	h := &harness{
 		t: t, env: env,
-		prepare:      func(model.StartRequest) (model.PreparedStart, error) { return prepared(), nil },
-		reserve:      func(model.OfferRequest) error { return nil },
-		openCustomer: func(model.CustomerOpenRequest) (model.CustomerContext, error) { return model.CustomerContext{}, nil },
-		transferOut:  func(string, model.TransferOutRequest) error { return nil },
+		prepare:      func(api.StartRequest) (model.PreparedStart, error) { return prepared(), nil },
+		reserve:      func(api.ReserveRequest) error { return nil },
+		openCustomer: func(api.CustomerOpenRequest) (api.CustomerContext, error) { return api.CustomerContext{}, nil },
+		transferOut:  func(string, api.LeaveRequest) error { return nil },
 		rank:         func(model.RankRequest) ([]string, error) { return nil, nil },
 		deliver: func(d model.Delivery) (model.Delivered, error) {
 			return model.Delivered{ProviderID: "SM-" + d.MessageID, Segments: 1}, nil
 		},
-		render: func(req model.RenderRequest) (model.Rendered, error) {
+		compose: func(req model.ComposeRequest) (model.Rendered, error) {
 			return model.Rendered{Text: "rendered " + req.Compose.Template, Template: req.Compose.Template}, nil
 		},
 	}
 	env.OnActivity(a.PrepareStart, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req model.StartRequest) (model.PreparedStart, error) {
+		func(_ context.Context, req api.StartRequest) (model.PreparedStart, error) {
 			h.mu.Lock()
 			h.prepares++
 			h.mu.Unlock()
 			return h.prepare(req)
 		})
 	env.OnActivity(a.Reserve, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req model.OfferRequest) error {
+		func(_ context.Context, req api.ReserveRequest) error {
 			h.mu.Lock()
 			h.reserves = append(h.reserves, req)
 			h.mu.Unlock()
 			return h.reserve(req)
 		})
 	env.OnActivity(a.OpenCustomer, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req model.CustomerOpenRequest) (model.CustomerContext, error) {
+		func(_ context.Context, req api.CustomerOpenRequest) (api.CustomerContext, error) {
 			return h.openCustomer(req)
 		})
 	env.OnActivity(a.TransferOut, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ string, agent string, req model.TransferOutRequest) error {
+		func(_ context.Context, _ string, agent string, req api.LeaveRequest) error {
 			h.mu.Lock()
 			h.transferOuts = append(h.transferOuts, transferOutCall{agent, req})
 			h.mu.Unlock()
@@ -166,8 +166,13 @@ func newHarness(t *testing.T) *harness {
 	}
 	env.OnActivity(a.DeliverSMS, mock.Anything, mock.Anything).Return(deliver("sms"))
 	env.OnActivity(a.DeliverEmail, mock.Anything, mock.Anything).Return(deliver("email"))
-	env.OnActivity(a.Render, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req model.RenderRequest) (model.Rendered, error) { return h.render(req) })
+	env.OnActivity(a.ComposeMessage, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req model.ComposeRequest) (model.Rendered, error) {
+			h.mu.Lock()
+			h.composes = append(h.composes, req)
+			h.mu.Unlock()
+			return h.compose(req)
+		})
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, workflowID, _, name string, arg any) error {
 			h.mu.Lock()
@@ -183,17 +188,17 @@ func newHarness(t *testing.T) *harness {
 
 // startConversation runs the Conversation workflow from a start request until
 // it ends (by itself, or by a cancel the test scheduled with endAt).
-func (h *harness) startConversation(req model.StartRequest) {
+func (h *harness) startConversation(req api.StartRequest) {
 	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: conversationWorkflowID})
 	h.env.RegisterDelayedCallback(func() { h.convID = h.state().ID }, time.Second)
-	h.env.ExecuteWorkflow(Conversation, model.ConversationInput{Start: &req})
+	h.env.ExecuteWorkflow(Conversation, api.ConversationInput{Start: &req})
 }
 
 // resumeConversation runs the Conversation workflow from a carried state.
-func (h *harness) resumeConversation(st model.ConversationState) {
+func (h *harness) resumeConversation(st api.ConversationState) {
 	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: st.WorkflowID})
 	h.convID = st.ID
-	h.env.ExecuteWorkflow(Conversation, model.ConversationInput{State: &st})
+	h.env.ExecuteWorkflow(Conversation, api.ConversationInput{State: &st})
 }
 
 // at runs f at a virtual time after the start.
@@ -203,20 +208,20 @@ func (h *harness) at(d time.Duration, f func()) { h.env.RegisterDelayedCallback(
 func (h *harness) endAt(d time.Duration) { h.at(d, h.env.CancelWorkflow) }
 
 // state queries the conversation's state.
-func (h *harness) state() model.ConversationState { return queryState[model.ConversationState](h) }
+func (h *harness) state() api.ConversationState { return queryState[api.ConversationState](h) }
 
 func queryState[T any](h *harness) T {
 	h.t.Helper()
 	var st T
-	v, err := h.env.QueryWorkflow(model.QueryState)
+	v, err := h.env.QueryWorkflow("state")
 	require.NoError(h.t, err)
 	require.NoError(h.t, v.Get(&st))
 	return st
 }
 
 // snapshot records the conversation state at d.
-func (h *harness) snapshot(d time.Duration) *model.ConversationState {
-	return snapshotAt[model.ConversationState](h, d)
+func (h *harness) snapshot(d time.Duration) *api.ConversationState {
+	return snapshotAt[api.ConversationState](h, d)
 }
 
 // snapshotAt records the workflow's state at d.
@@ -235,30 +240,22 @@ type updateResult struct {
 	err       error
 }
 
-// refusal is the validator's or the handler's error.
-func (r *updateResult) refusal() error {
-	if r.rejected != nil {
-		return r.rejected
-	}
-	return r.err
-}
-
 // update sends the update at d; req builds the argument from the conversation id.
-func (h *harness) update(d time.Duration, name string, req func(id string) any) *updateResult {
+func update[N ~string](h *harness, d time.Duration, name N, req func(id string) any) *updateResult {
 	r := &updateResult{}
-	h.at(d, func() { h.sendUpdate(r, name, req(h.convID)) })
+	h.at(d, func() { sendUpdate(h, r, name, req(h.convID)) })
 	return r
 }
 
 // open sends the starter's `open` update at d.
 func (h *harness) open(d time.Duration) *updateResult {
 	r := &updateResult{}
-	h.at(d, func() { h.sendUpdate(r, model.OpOpen) })
+	h.at(d, func() { sendUpdate(h, r, api.ConversationOpen, api.OpenRequest{}) })
 	return r
 }
 
-func (h *harness) sendUpdate(r *updateResult, name string, args ...any) {
-	h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+func sendUpdate[N ~string](h *harness, r *updateResult, name N, args ...any) {
+	h.env.UpdateWorkflow(string(name), "", &testsuite.TestUpdateCallback{
 		OnReject:   func(err error) { r.rejected = err },
 		OnAccept:   func() { r.accepted = true },
 		OnComplete: func(v any, err error) { r.completed, r.value, r.err = true, v, err },
@@ -289,37 +286,38 @@ func requireFailed(t *testing.T, r *updateResult, code codes.Code) {
 	requireCode(t, r.err, code)
 }
 
-// signal sends the signal at d; req builds the argument from the conversation id.
-func (h *harness) signal(d time.Duration, name string, req func(id string) any) {
-	h.at(d, func() { h.env.SignalWorkflow(name, req(h.convID)) })
+// signal sends the signal named name (an api.Signal) at d; req builds the
+// argument from the conversation id.
+func signal[N ~string](h *harness, d time.Duration, name N, req func(id string) any) {
+	h.at(d, func() { h.env.SignalWorkflow(string(name), req(h.convID)) })
 }
 
 func send(agent, text string) func(string) any {
 	return func(id string) any {
-		return model.SendRequest{Conversation: id, Agent: agent, Compose: model.Compose{Text: text}}
+		return api.SendRequest{Conversation: id, Agent: agent, Compose: model.Compose{Text: text}}
 	}
 }
 
 func reply(text string) func(string) any {
 	return func(id string) any {
-		return model.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}}
+		return api.ReplyRequest{Conversation: id, CustomerMessage: model.CustomerMessage{Text: text}}
 	}
 }
 
 func byAgent(agent string) func(string) any {
-	return func(id string) any { return model.AgentRequest{Conversation: id, Agent: agent} }
+	return func(id string) any { return api.AgentRequest{Conversation: id, Agent: agent} }
 }
 
 func toAgent(from, to string) func(string) any {
-	return func(id string) any { return model.TransferRequest{Conversation: id, Agent: from, ToAgent: to} }
+	return func(id string) any { return api.TransferRequest{Conversation: id, Agent: from, ToAgent: to} }
 }
 
 func toQueue(from, queue string) func(string) any {
-	return func(id string) any { return model.TransferRequest{Conversation: id, Agent: from, ToQueue: queue} }
+	return func(id string) any { return api.TransferRequest{Conversation: id, Agent: from, ToQueue: queue} }
 }
 
 func trigger(agent, flow string) func(string) any {
-	return func(id string) any { return model.TriggerRequest{Conversation: id, Agent: agent, Flow: flow} }
+	return func(id string) any { return api.TriggerRequest{Conversation: id, Agent: agent, Flow: flow} }
 }
 
 // signalsTo lists the names of the signals sent to a workflow, in order.
@@ -347,10 +345,10 @@ func (h *harness) signalArg(workflowID, name string) (any, bool) {
 	return nil, false
 }
 
-func (h *harness) reserveCalls() []model.OfferRequest {
+func (h *harness) reserveCalls() []api.ReserveRequest {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]model.OfferRequest(nil), h.reserves...)
+	return append([]api.ReserveRequest(nil), h.reserves...)
 }
 
 func (h *harness) deliveryChannels() []string {
@@ -371,6 +369,12 @@ func (h *harness) rankCalls() []model.RankRequest {
 	return append([]model.RankRequest(nil), h.ranks...)
 }
 
+func (h *harness) composeCalls() []model.ComposeRequest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]model.ComposeRequest(nil), h.composes...)
+}
+
 func (h *harness) deliveryCalls() []model.Delivery {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -378,21 +382,21 @@ func (h *harness) deliveryCalls() []model.Delivery {
 }
 
 // result is the workflow's return value; the workflow must have ended.
-func (h *harness) result() model.ConversationState {
+func (h *harness) result() api.ConversationState {
 	h.t.Helper()
 	require.True(h.t, h.env.IsWorkflowCompleted())
-	var st model.ConversationState
+	var st api.ConversationState
 	require.NoError(h.t, h.env.GetWorkflowResult(&st))
 	return st
 }
 
 // continuedState decodes the input of the run the workflow continued as.
-func continuedState(t *testing.T, err error) model.ConversationInput {
+func continuedState(t *testing.T, err error) api.ConversationInput {
 	t.Helper()
 	require.True(t, workflow.IsContinueAsNewError(err), "want continue-as-new, got %v", err)
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(err, &can))
-	var in model.ConversationInput
+	var in api.ConversationInput
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &in))
 	return in
 }
@@ -406,7 +410,7 @@ func requireCode(t *testing.T, err error, code codes.Code) {
 	require.NotEmpty(t, msg)
 }
 
-func eventKinds(st model.ConversationState) []string {
+func eventKinds(st api.ConversationState) []string {
 	var kinds []string
 	for _, e := range st.Events {
 		kinds = append(kinds, e.Kind)

@@ -8,35 +8,34 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/images"
 	"outbound/internal/metrics"
 	"outbound/internal/model"
-	"outbound/internal/templates"
+	"outbound/internal/sms"
 )
 
-func (c *conversation) validateSend(req model.SendRequest) error {
+// checkSend is the validator of send: the owner, and a message that may be
+// sent on this channel.
+func (c *conversation) checkSend(req api.SendRequest) error {
 	if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
 		return err
 	}
-	if req.Template != "" && (req.Text != "" || req.HTML != "") || req.Template == "" && req.Text == "" && req.HTML == "" {
-		return badRequest("send needs text (and, for email, HTML) or a template")
-	}
-	if err := c.refuseOptedOut(); err != nil {
-		return err
-	}
-	if err := c.checkEmailContent(req.Compose); err != nil {
-		return err
-	}
-	return refuseTooLong(c.state.Channel, req.Text)
+	return c.checkCompose(req.Compose)
 }
 
-// checkEmailContent applies rules 12 and 13 before anything is stored or sent.
-func (c *conversation) checkEmailContent(m model.Compose) error {
-	if m.HTML == "" && len(m.Images) == 0 {
-		return nil
+// checkCompose refuses a message that can never be sent here: the start's
+// first message and every later one pass it (rules 9, 12, 13, SMS length).
+func (c *conversation) checkCompose(m model.Compose) error {
+	if m.Template != "" && (m.Text != "" || m.HTML != "") || m.Template == "" && m.Text == "" && m.HTML == "" {
+		return codes.New(codes.BadRequest, "a message needs text (and, for email, HTML) or a template")
 	}
-	if c.state.Channel != "email" {
-		return badRequest("HTML and images are for email conversations")
+	if c.state.Channel == model.SMS {
+		if m.HTML != "" || len(m.Images) > 0 {
+			return codes.New(codes.BadRequest, "HTML and images are for email conversations")
+		}
+		return sms.CheckLength(m.Text)
 	}
 	p := c.state.Policy
 	if err := images.CheckAllowed(p.PCIEmail, p.InlineImagesExempt, m.Images); err != nil {
@@ -48,53 +47,62 @@ func (c *conversation) checkEmailContent(m model.Compose) error {
 	return images.CheckHTML(m.HTML)
 }
 
-// send renders the agent's message, adds it to the transcript and delivers it;
-// the answer carries the delivery status (sent, or failed with the reason).
-func (c *conversation) send(ctx workflow.Context, req model.SendRequest) (model.MessageResult, error) {
-	rendered := model.Rendered{Text: req.Text}
-	if req.HTML != "" || len(req.Images) > 0 {
-		body := model.EmailBodyRequest{Tenant: c.state.Tenant, Conversation: c.state.ID, HTML: req.HTML, Images: req.Images}
-		if err := workflow.ExecuteActivity(quick(ctx, "host inline images"), a.PrepareEmailBody, body).Get(ctx, &rendered.HTML); err != nil {
-			return model.MessageResult{}, err
-		}
-		if rendered.Text == "" {
-			rendered.Text = templates.PlainText(rendered.HTML)
-		}
+// send adds the agent's message to the transcript and delivers it; the answer
+// carries the delivery status (sent, or failed with the reason).
+func (c *conversation) send(ctx workflow.Context, req api.SendRequest) (api.MessageResult, error) {
+	if err := c.checkedAfterSignals(ctx, func() error { return c.checkSend(req) }); err != nil {
+		return api.MessageResult{}, err
 	}
-	if req.Template != "" {
-		render := model.RenderRequest{Tenant: c.state.Tenant, Channel: c.state.Channel, Compose: req.Compose}
-		if err := workflow.ExecuteLocalActivity(local(ctx), a.Render, render).Get(ctx, &rendered); err != nil {
-			return model.MessageResult{}, err
-		}
-		// The conversation may have moved on while the template rendered.
-		if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
-			return model.MessageResult{}, err
-		}
-		if err := refuseTooLong(c.state.Channel, rendered.Text); err != nil {
-			return model.MessageResult{}, err
-		}
+	return c.sendMessage(ctx, req)
+}
+
+// sendSignal is send --async: a refusal changes nothing and is only logged.
+func (c *conversation) sendSignal(ctx workflow.Context, req api.SendRequest) {
+	err := c.checkSend(req)
+	if err == nil {
+		_, err = c.sendMessage(ctx, req)
+	}
+	logRefused(ctx, api.ConversationSendSignal, err)
+}
+
+func (c *conversation) sendMessage(ctx workflow.Context, req api.SendRequest) (api.MessageResult, error) {
+	if err := c.refuseOptedOut(); err != nil { // a STOP comes by signal: no validator sees it
+		return api.MessageResult{}, err
+	}
+	rendered, err := c.compose(ctx, req.Compose)
+	if err != nil {
+		return api.MessageResult{}, err
+	}
+	// The conversation may have moved on while the message was composed.
+	if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
+		return api.MessageResult{}, err
+	}
+	if err := c.refuseOptedOut(); err != nil {
+		return api.MessageResult{}, err
 	}
 	m := c.deliver(ctx, c.addOutbound(ctx, req.Agent, rendered))
-	return model.MessageResult{MessageID: m.ID, Status: m.Status, Error: m.Error}, nil
+	return api.MessageResult{MessageID: m.ID, Status: m.Status, Error: m.Error}, nil
 }
 
-// sendAsync adds a message and delivers it in the background (the start's
-// first message: the conversation exists before the provider answers).
-func (c *conversation) sendAsync(ctx workflow.Context, agent string, r model.Rendered) {
-	id := c.addOutbound(ctx, agent, r)
-	c.h.inFlight++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { c.h.inFlight-- }()
-		c.deliver(ctx, id)
-	})
+// compose makes a checked message ready to deliver: plain text as it is,
+// anything else (a template, HTML, images) through the ComposeMessage
+// activity, the one path of every agent message.
+func (c *conversation) compose(ctx workflow.Context, m model.Compose) (model.Rendered, error) {
+	if m.Template == "" && m.HTML == "" && len(m.Images) == 0 {
+		return model.Rendered{Text: m.Text}, nil
+	}
+	req := model.ComposeRequest{Tenant: c.state.Tenant, Conversation: c.state.ID, Channel: c.state.Channel, Compose: m}
+	var out model.Rendered
+	err := workflow.ExecuteLocalActivity(inTask(ctx), a.ComposeMessage, req).Get(ctx, &out)
+	return out, err
 }
 
-func (c *conversation) validateReply(req model.ReplyRequest) error {
+func (c *conversation) checkReply(req api.ReplyRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
 	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
-		return badRequest("a reply needs text")
+		return codes.New(codes.BadRequest, "a reply needs text")
 	}
 	return nil
 }
@@ -103,13 +111,37 @@ func (c *conversation) validateReply(req model.ReplyRequest) error {
 // customer is never lost while the conversation is offered or queued. A
 // provider's retry of a message already recorded (same provider id) is
 // answered with the first copy.
-func (c *conversation) reply(ctx workflow.Context, req model.ReplyRequest) (model.MessageResult, error) {
+func (c *conversation) reply(ctx workflow.Context, req api.ReplyRequest) (api.MessageResult, error) {
+	if err := c.checkedAfterSignals(ctx, func() error { return c.checkReply(req) }); err != nil {
+		return api.MessageResult{}, err
+	}
+	return c.receive(ctx, req), nil
+}
+
+// replySignal is a reply that needs no answer (reply --async).
+func (c *conversation) replySignal(ctx workflow.Context, req api.ReplyRequest) {
+	err := c.checkReply(req)
+	if err == nil {
+		c.receive(ctx, req)
+	}
+	logRefused(ctx, api.ConversationReplySignal, err)
+}
+
+func (c *conversation) receive(ctx workflow.Context, req api.ReplyRequest) api.MessageResult {
 	if m, ok := c.received(req.ProviderID); ok {
-		return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+		return api.MessageResult{MessageID: m.ID, Status: m.Status}
 	}
 	m := c.addInbound(ctx, req.CustomerMessage)
 	c.applyOptOut(ctx, req.Text)
-	return model.MessageResult{MessageID: m.ID, Status: m.Status}, nil
+	return api.MessageResult{MessageID: m.ID, Status: m.Status}
+}
+
+// logRefused logs a refused signal by its code, never its content.
+func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error) {
+	if err != nil {
+		code, _, _ := codes.Of(err)
+		workflow.GetLogger(ctx).Warn("signal refused", "signal", string(signal), "code", code)
+	}
 }
 
 func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
@@ -152,10 +184,12 @@ func (c *conversation) nextMessageID() string {
 	return fmt.Sprintf("m%d", c.state.NextMessage)
 }
 
-// deliver runs the channel activity for message id, records the outcome and
-// returns the message. The idempotency key (conversation + message) keeps
-// retries from sending twice. The message is found again by id after the
-// activity: the transcript may have been archived meanwhile.
+// deliver delivers message id, records the outcome and returns the message.
+// The first attempt runs inside the workflow task (a local activity: no round
+// trip when the provider answers at once); only a transient failure falls
+// back to the retried activity. The idempotency key (conversation + message)
+// keeps any retry from sending twice. The message is found again by id
+// afterwards: the transcript may have been archived meanwhile.
 func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
 	m := c.state.Messages[c.outboundMessage(id)]
 	d := model.Delivery{
@@ -164,11 +198,15 @@ func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
 		Text: m.Text, HTML: m.HTML, IdempotencyKey: c.state.ID + "/" + m.ID,
 	}
 	activity := a.DeliverSMS
-	if c.state.Channel == "email" {
+	if c.state.Channel == model.Email {
 		activity = a.DeliverEmail
 	}
-	summary := fmt.Sprintf("deliver %s #%s", strings.ToUpper(c.state.Channel), strings.TrimPrefix(m.ID, "m"))
-	out, err := c.runDelivery(ctx, activity, d, summary)
+	var out model.Delivered
+	err := workflow.ExecuteLocalActivity(firstAttempt(ctx), activity, d).Get(ctx, &out)
+	if err != nil && !permanent(err) {
+		summary := fmt.Sprintf("deliver %s #%s", strings.ToUpper(string(c.state.Channel)), strings.TrimPrefix(m.ID, "m"))
+		err = workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
+	}
 	i := c.outboundMessage(id)
 	if err != nil {
 		c.setStatus(i, model.MessageFailed, failureReason(err))
@@ -179,21 +217,6 @@ func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
 	c.state.Messages[i].ProviderID, c.state.Messages[i].Segments = out.ProviderID, out.Segments
 	c.setStatus(i, model.MessageSent, "")
 	return c.state.Messages[i]
-}
-
-// runDelivery makes the first attempt inside the workflow task (a local
-// activity: no task round trip when the provider answers at once) and falls
-// back to the retried activity only when that attempt fails transiently.
-func (c *conversation) runDelivery(ctx workflow.Context, activity any, d model.Delivery, summary string) (model.Delivered, error) {
-	var out model.Delivered
-	if c.inTask {
-		err := workflow.ExecuteLocalActivity(firstAttempt(ctx), activity, d).Get(ctx, &out)
-		if err == nil || permanent(err) {
-			return out, err
-		}
-	}
-	err := workflow.ExecuteActivity(deliveryOptions(ctx, summary), activity, d).Get(ctx, &out)
-	return out, err
 }
 
 func permanent(err error) bool {
@@ -212,10 +235,4 @@ func failureReason(err error) string {
 		return "the provider did not answer in time"
 	}
 	return err.Error()
-}
-
-// badRequest is malformed input that no SPEC code describes (the CLI refuses
-// it before sending; other callers get this).
-func badRequest(msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, "BAD_REQUEST", nil)
 }

@@ -12,7 +12,7 @@ func count(ctx workflow.Context, name string, tags map[string]string) {
 }
 
 func (c *conversation) countMessage(ctx workflow.Context, name string) {
-	count(ctx, name, map[string]string{"tenant": c.state.Tenant, "channel": c.state.Channel})
+	count(ctx, name, map[string]string{"tenant": c.state.Tenant, "channel": string(c.state.Channel)})
 }
 
 func (c *conversation) countOffer(ctx workflow.Context, outcome string) {

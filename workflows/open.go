@@ -5,28 +5,30 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/metrics"
 	"outbound/internal/model"
 )
 
 // open runs the start rules in order: eligibility and address (1–3, 5), the
-// agent's state and capacity (4, 7), the customer's subjects and history (11,
-// 16). A slot taken before a later refusal is released, so none leaks.
-func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error {
+// first message, the agent's state and capacity (4, 7), the customer's
+// subjects and history (11, 16). A slot taken before a later refusal is
+// released, so none leaks.
+func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
 	info := workflow.GetInfo(ctx)
-	c.state = model.ConversationState{
-		ID:                 model.ConversationID(info.WorkflowExecution.ID, info.FirstRunID),
+	c.state = api.ConversationState{
+		ID:                 api.ConversationID(info.WorkflowExecution.ID, info.FirstRunID),
 		WorkflowID:         info.WorkflowExecution.ID,
 		Tenant:             req.Tenant,
-		Status:             model.StatusOpening,
+		Status:             api.StatusOpening,
 		Channel:            req.Channel,
 		EntryPoint:         req.EntryPoint,
 		Subject:            strings.TrimSpace(req.Subject),
 		StartedAt:          workflow.Now(ctx),
 		ContinueAsNewAfter: req.ContinueAsNewAfter,
 	}
-	prep, err := c.prepareStart(ctx, req)
-	if err != nil {
+	var prep model.PreparedStart
+	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.PrepareStart, req).Get(ctx, &prep); err != nil {
 		return err
 	}
 	c.state.Customer, c.state.CustomerKey = prep.Customer, prep.CustomerKey
@@ -34,105 +36,106 @@ func (c *conversation) open(ctx workflow.Context, req model.StartRequest) error 
 	if req.Inbound != nil {
 		return c.openInbound(ctx, req)
 	}
+	var first model.Rendered
+	if req.First != nil {
+		var err error
+		if first, err = c.firstMessage(ctx, *req.First); err != nil {
+			return err
+		}
+	}
 
-	reserve := model.OfferRequest{Tenant: req.Tenant, Agent: req.Agent, Conversation: c.state.ID, Kind: model.ReserveStart}
-	if err := c.updateEntity(ctx, "reserve a slot of "+req.Agent, a.Reserve, reserve).Get(ctx, nil); err != nil {
+	reserve := api.ReserveRequest{Tenant: req.Tenant, Agent: req.Agent, Conversation: c.state.ID, Kind: api.ReserveStart}
+	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.Reserve, reserve).Get(ctx, nil); err != nil {
 		c.release(ctx, req.Agent) // the update may have landed before the activity failed
 		return err
 	}
-	var past model.CustomerContext
-	customer := model.CustomerOpenRequest{
+	customer := api.CustomerOpenRequest{
 		Tenant: req.Tenant, Key: prep.CustomerKey, Conversation: c.state.ID,
 		EntryPoint: req.EntryPoint, Subject: c.state.Subject, At: c.state.StartedAt,
-		RefuseOptedOut: req.Channel == "sms",
+		RefuseOptedOut: req.Channel == model.SMS,
 	}
-	if err := c.updateEntity(ctx, "open the customer record", a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+	if err := c.openCustomer(ctx, customer); err != nil {
 		c.release(ctx, req.Agent)
 		return err
 	}
-	c.inherit(past)
-	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
+	c.state.Status, c.state.Owner = api.StatusActive, req.Agent
 	c.opened = true
 	c.event(ctx, "started", req.Agent, "auto-accepted by the starting agent")
 	c.countMessage(ctx, metrics.ConversationsStarted)
 	c.publish(ctx)
-	if prep.First != nil {
-		c.sendAsync(ctx, req.Agent, *prep.First)
+	if req.First != nil {
+		id := c.addOutbound(ctx, req.Agent, first)
+		// The conversation exists before the provider answers (rule 8).
+		c.inbox.goDo(ctx, func(ctx workflow.Context) { c.deliver(ctx, id) })
 	}
 	return nil
 }
 
-// prepareStart checks the start rules against the tenant's directory, which
-// the worker holds in memory.
-func (c *conversation) prepareStart(ctx workflow.Context, req model.StartRequest) (model.PreparedStart, error) {
-	var f workflow.Future
-	if c.inTask {
-		f = workflow.ExecuteLocalActivity(local(ctx), a.PrepareStart, req)
-	} else {
-		f = workflow.ExecuteActivity(quick(ctx, "check start rules"), a.PrepareStart, req)
+// firstMessage checks and composes the start's first message as a later
+// send is: the same checks, the same activity.
+func (c *conversation) firstMessage(ctx workflow.Context, m model.Compose) (model.Rendered, error) {
+	if err := c.checkCompose(m); err != nil {
+		return model.Rendered{}, err
 	}
-	var prep model.PreparedStart
-	err := f.Get(ctx, &prep)
-	return prep, err
+	return c.compose(ctx, m)
 }
 
-// updateEntity runs an activity that updates the agent's or the customer's
-// workflow; such an update is idempotent per conversation, so in version 2
-// runs it may run as a local activity (which a timed-out task can repeat).
-func (c *conversation) updateEntity(ctx workflow.Context, summary string, activity, arg any) workflow.Future {
-	if c.entitiesInTask {
-		return workflow.ExecuteLocalActivity(entityLocal(ctx), activity, arg)
+// openCustomer registers the conversation with the customer's record (an
+// update, idempotent per conversation) and takes the previous conversation's
+// context and the opt-out.
+func (c *conversation) openCustomer(ctx workflow.Context, req api.CustomerOpenRequest) error {
+	var past api.CustomerContext
+	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.OpenCustomer, req).Get(ctx, &past); err != nil {
+		return err
 	}
-	return workflow.ExecuteActivity(quick(ctx, summary), activity, arg)
+	if past.PreviousConversation != "" {
+		c.state.PreviousConversation = &past.PreviousConversation
+		c.state.PreviousMessages = past.PreviousMessages
+	}
+	c.state.OptedOut = past.OptedOut
+	return nil
 }
 
 // openInbound opens a conversation the customer started: their message is
-// the first line, and the conversation waits in the entry point's queue, offered
-// to its available agents in turn.
-func (c *conversation) openInbound(ctx workflow.Context, req model.StartRequest) error {
-	var past model.CustomerContext
-	customer := model.CustomerOpenRequest{
+// the first line, and the conversation waits in the entry point's queue,
+// offered to its available agents in turn.
+func (c *conversation) openInbound(ctx workflow.Context, req api.StartRequest) error {
+	customer := api.CustomerOpenRequest{
 		Tenant: req.Tenant, Key: c.state.CustomerKey, Conversation: c.state.ID,
 		EntryPoint: req.EntryPoint, At: c.state.StartedAt,
 	}
-	if err := c.updateEntity(ctx, "open the customer record", a.OpenCustomer, customer).Get(ctx, &past); err != nil {
+	if err := c.openCustomer(ctx, customer); err != nil {
 		return err
 	}
-	c.inherit(past)
 	c.state.Subject = req.Inbound.Subject
 	c.opened = true
 	c.addInbound(ctx, *req.Inbound)
 	c.applyOptOut(ctx, req.Inbound.Text)
 	queue := c.state.Policy.EntryQueue
-	c.state.Status, c.state.Queue = model.StatusQueued, queue
-	c.state.PendingTransfer = &model.Transfer{ToQueue: queue}
+	c.state.Status, c.state.Queue = api.StatusQueued, queue
+	c.state.PendingTransfer = &api.Transfer{ToQueue: queue}
 	c.event(ctx, "inbound", "", "the customer wrote; routed to queue "+queue)
 	c.publish(ctx)
 	c.startRouting(ctx)
 	return nil
 }
 
-// inherit takes the previous conversation's context and the opt-out.
-func (c *conversation) inherit(past model.CustomerContext) {
-	if past.PreviousConversation != "" {
-		c.state.PreviousConversation = &past.PreviousConversation
-		c.state.PreviousMessages = past.PreviousMessages
-	}
-	c.state.OptedOut = past.OptedOut
-}
-
 // release frees an agent's slot for this conversation (a no-op if not held).
 func (c *conversation) release(ctx workflow.Context, agent string) {
-	c.signalAgent(ctx, agent, model.OpRelease, model.SlotRequest{Conversation: c.state.ID})
+	tellAgent(ctx, c.state.Tenant, agent, api.AgentRelease, api.SlotRequest{Conversation: c.state.ID})
 }
 
-// signalAgent tells an agent's workflow something that needs no answer.
-func (c *conversation) signalAgent(ctx workflow.Context, agent, op string, arg any) {
-	if agent == "" { // a conversation the customer started has no transferring agent
-		return
+// tellAgent signals an agent's workflow something that needs no answer; a
+// conversation the customer started has no transferring agent to tell.
+func tellAgent[Req any](ctx workflow.Context, tenant, agent string, signal api.Signal[Req], req Req) {
+	if agent != "" {
+		logFailure(ctx, "agent not told", signal.External(ctx, api.AgentWorkflowID(tenant, agent), req))
 	}
-	id := model.AgentWorkflowID(c.state.Tenant, agent)
-	if err := workflow.SignalExternalWorkflow(ctx, id, "", op, arg).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("agent not told", "agent", agent, "op", op, "error", err)
+}
+
+// logFailure waits for f and logs its failure: nobody waits for the answer.
+func logFailure(ctx workflow.Context, msg string, f workflow.Future) {
+	if err := f.Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error(msg, "error", err)
 	}
 }

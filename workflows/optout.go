@@ -1,10 +1,12 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -18,15 +20,11 @@ var (
 // optOutKeyword reports whether an SMS is an opt-out (out=true) or opt-in.
 func optOutKeyword(text string) (out, isKeyword bool) {
 	word := strings.ToUpper(strings.TrimSpace(text))
-	for _, k := range stopKeywords {
-		if word == k {
-			return true, true
-		}
-	}
-	for _, k := range startKeywords {
-		if word == k {
-			return false, true
-		}
+	switch {
+	case slices.Contains(stopKeywords, word):
+		return true, true
+	case slices.Contains(startKeywords, word):
+		return false, true
 	}
 	return false, false
 }
@@ -34,7 +32,7 @@ func optOutKeyword(text string) (out, isKeyword bool) {
 // applyOptOut blocks (or lifts) outbound SMS from this entry point to this
 // number; the customer's record keeps it across conversations.
 func (c *conversation) applyOptOut(ctx workflow.Context, text string) {
-	if c.state.Channel != "sms" {
+	if c.state.Channel != model.SMS {
 		return
 	}
 	out, ok := optOutKeyword(text)
@@ -47,15 +45,13 @@ func (c *conversation) applyOptOut(ctx workflow.Context, text string) {
 		kind = "opted-out"
 	}
 	c.event(ctx, kind, "", "outbound SMS from "+c.state.EntryPoint)
-	req := model.OptOutRequest{EntryPoint: c.state.EntryPoint, OptedOut: out}
-	customer := model.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey)
-	if err := workflow.SignalExternalWorkflow(ctx, customer, "", model.OpCustomerOptOut, req).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("customer record not told of the opt-out", "error", err)
-	}
+	req := api.OptOutRequest{EntryPoint: c.state.EntryPoint, OptedOut: out}
+	customer := api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey)
+	logFailure(ctx, "customer record not told of the opt-out", api.CustomerOptOut.External(ctx, customer, req))
 }
 
 func (c *conversation) refuseOptedOut() error {
-	if c.state.Channel == "sms" && c.state.OptedOut {
+	if c.state.Channel == model.SMS && c.state.OptedOut {
 		return codes.New(codes.OptedOut, "the customer replied STOP: no SMS from %s until they send START", c.state.EntryPoint)
 	}
 	return nil

@@ -5,9 +5,10 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/metrics"
 	"outbound/internal/model"
-	"outbound/internal/sms"
 )
 
 // statusRank orders delivery statuses: a late or repeated callback never
@@ -20,23 +21,26 @@ var statusRank = map[string]int{
 	model.MessageFailed:    2,
 }
 
-func (c *conversation) validateStatus(req model.DeliveryStatusRequest) error {
+func (c *conversation) checkStatus(req api.DeliveryStatusRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
 	if !slices.Contains([]string{model.MessageSent, model.MessageDelivered, model.MessageFailed}, req.Status) {
-		return badRequest("a delivery status is sent, delivered or failed")
+		return codes.New(codes.BadRequest, "a delivery status is sent, delivered or failed")
 	}
-	if i := c.outboundMessage(req.MessageID); i < 0 {
-		return badRequest("no outbound message " + req.MessageID)
+	if c.outboundMessage(req.MessageID) < 0 {
+		return codes.New(codes.BadRequest, "no outbound message %s", req.MessageID)
 	}
 	return nil
 }
 
 // deliveryStatus records a provider's callback about an outbound message.
-func (c *conversation) deliveryStatus(ctx workflow.Context, req model.DeliveryStatusRequest) (string, error) {
-	i := c.outboundMessage(req.MessageID)
-	if c.setStatus(i, req.Status, req.Error) {
+func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
+	if err := c.checkStatus(req); err != nil {
+		logRefused(ctx, api.ConversationDeliveryStatus, err)
+		return
+	}
+	if c.setStatus(c.outboundMessage(req.MessageID), req.Status, req.Error) {
 		switch req.Status {
 		case model.MessageDelivered:
 			c.countMessage(ctx, metrics.MessagesDelivered)
@@ -44,7 +48,6 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req model.DeliverySt
 			c.countMessage(ctx, metrics.MessagesFailed)
 		}
 	}
-	return c.state.Messages[i].Status, nil
 }
 
 // setStatus moves message i forward only and reports whether it moved.
@@ -64,12 +67,4 @@ func (c *conversation) outboundMessage(id string) int {
 	return slices.IndexFunc(c.state.Messages, func(m model.Message) bool {
 		return m.ID == id && m.Direction == model.Outbound
 	})
-}
-
-// refuseTooLong refuses an SMS body over sms.MaxSegments.
-func refuseTooLong(channel, text string) error {
-	if channel != "sms" {
-		return nil
-	}
-	return sms.CheckLength(text)
 }

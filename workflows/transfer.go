@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -19,13 +20,13 @@ const (
 	declined
 )
 
-func (c *conversation) validateTransfer(req model.TransferRequest) error {
+func (c *conversation) checkTransfer(req api.TransferRequest) error {
 	if err := c.ownedBy(req.Conversation, req.Agent); err != nil {
 		return err
 	}
 	switch {
 	case (req.ToAgent == "") == (req.ToQueue == ""):
-		return badRequest("transfer needs exactly one target: an agent or a queue")
+		return codes.New(codes.BadRequest, "transfer needs exactly one target: an agent or a queue")
 	case req.ToQueue != "" && !slices.Contains(c.state.Policy.Queues, req.ToQueue):
 		return codes.New(codes.UnknownQueue, "no queue %q", req.ToQueue)
 	case req.ToAgent == req.Agent:
@@ -36,7 +37,10 @@ func (c *conversation) validateTransfer(req model.TransferRequest) error {
 
 // transfer hands the conversation to an agent or a queue (rules 17–20). The
 // owner leaves at once and starts wrap-up; the target must accept in time.
-func (c *conversation) transfer(ctx workflow.Context, req model.TransferRequest) (string, error) {
+func (c *conversation) transfer(ctx workflow.Context, req api.TransferRequest) (string, error) {
+	if err := c.checkedAfterSignals(ctx, func() error { return c.checkTransfer(req) }); err != nil {
+		return "", err
+	}
 	c.busy = true
 	defer func() { c.busy = false }()
 	if req.ToAgent != "" {
@@ -44,24 +48,22 @@ func (c *conversation) transfer(ctx workflow.Context, req model.TransferRequest)
 			return "", err
 		}
 	}
-	out := model.TransferOutRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
+	out := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
 	err := workflow.ExecuteActivity(quick(ctx, "transfer out of "+req.Agent), a.TransferOut, c.state.Tenant, req.Agent, out).Get(ctx, nil)
 	if err != nil {
-		if req.ToAgent != "" {
-			c.release(ctx, req.ToAgent)
-		}
+		c.release(ctx, req.ToAgent)
 		return "", err
 	}
 	c.state.Owner = ""
-	c.state.WrapUp = &model.WrapUp{Agent: req.Agent, Due: workflow.Now(ctx).Add(c.state.Policy.WrapUp.Timeout)}
+	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: workflow.Now(ctx).Add(c.state.Policy.WrapUp.Timeout)}
 	// The agent who transfers is never offered the conversation back.
-	c.state.PendingTransfer = &model.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
+	c.state.PendingTransfer = &api.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
 	if req.ToAgent != "" {
 		c.event(ctx, "transfer", req.Agent, "to agent "+req.ToAgent)
 		c.offer(ctx, req.ToAgent)
 	} else {
 		c.event(ctx, "transfer", req.Agent, "to queue "+req.ToQueue)
-		c.state.Status = model.StatusQueued
+		c.state.Status = api.StatusQueued
 		c.state.Queue = req.ToQueue
 	}
 	c.publish(ctx)
@@ -72,13 +74,13 @@ func (c *conversation) transfer(ctx workflow.Context, req model.TransferRequest)
 // reserveOffer takes a slot on the target, refused when it is not Available
 // (or RONA, for a named agent) or has no capacity: TARGET_UNAVAILABLE.
 func (c *conversation) reserveOffer(ctx workflow.Context, agent string, onlyAvailable bool) error {
-	req := model.OfferRequest{
+	req := api.ReserveRequest{
 		Tenant: c.state.Tenant, Agent: agent, Conversation: c.state.ID,
-		Kind: model.ReserveOffer, OnlyAvailable: onlyAvailable,
+		Kind: api.ReserveOffer, OnlyAvailable: onlyAvailable,
 	}
 	err := workflow.ExecuteActivity(quick(ctx, "reserve an offer slot of "+agent), a.Reserve, req).Get(ctx, nil)
 	if err != nil {
-		c.release(ctx, agent)
+		c.release(ctx, agent) // the update may have landed before the activity failed
 	}
 	return err
 }
@@ -88,7 +90,7 @@ func (c *conversation) offer(ctx workflow.Context, agent string) {
 	t := c.state.PendingTransfer
 	t.OfferedTo = agent
 	t.OfferExpires = workflow.Now(ctx).Add(c.state.Policy.TransferOfferTimeout)
-	c.state.Status, c.state.Queue = model.StatusOffered, ""
+	c.state.Status, c.state.Queue = api.StatusOffered, ""
 	c.event(ctx, "offered", agent, "")
 }
 
@@ -99,75 +101,76 @@ func (c *conversation) startRouting(ctx workflow.Context) {
 
 // route waits on the current offer (a durable timer) and, when it is declined
 // or times out, offers the conversation to the next available agent of the
-// queue, longest available first. With nobody left it waits in the queue:
-// a dropped transfer never loses the customer (rule 19).
+// queue, longest available first. With nobody left it waits in the queue: a
+// dropped transfer never loses the customer (rule 19). The run may continue
+// as new while an offer waits (the next run resumes it), never in the middle
+// of a step that changes an agent.
 func (c *conversation) route(ctx workflow.Context) {
-	for c.state.PendingTransfer != nil {
-		if ctx.Err() != nil { // the workflow is canceled: awaitAnswer would return at once, forever
-			return
-		}
-		t := c.state.PendingTransfer
-		if t.OfferedTo != "" {
-			if c.awaitAnswer(ctx, t) == accepted {
-				return
-			}
+	t := c.state.PendingTransfer
+	for t != nil && c.state.PendingTransfer == t && ctx.Err() == nil {
+		if t.OfferedTo == "" {
+			c.inbox.do(func() { c.offerNext(ctx, t) })
 			continue
 		}
-		queue := t.ToQueue
-		next, ok := c.nextInQueue(ctx, queue, t.Tried)
-		if c.state.PendingTransfer != t { // a queue member took it meanwhile
-			if ok {
-				c.release(ctx, next)
-			}
+		answer := c.awaitAnswer(ctx, t)
+		if answer == accepted || ctx.Err() != nil {
 			return
 		}
-		if !ok {
-			c.waitInQueue(ctx, queue)
-			return
-		}
-		c.offer(ctx, next)
-		c.publish(ctx)
+		c.inbox.do(func() { c.drop(ctx, t, answer) })
 	}
 }
 
 // awaitAnswer waits for accept, decline or the offer timeout.
-func (c *conversation) awaitAnswer(ctx workflow.Context, t *model.Transfer) offerAnswer {
+func (c *conversation) awaitAnswer(ctx workflow.Context, t *api.Transfer) offerAnswer {
 	c.answer = noAnswer
-	target := t.OfferedTo
 	wait := t.OfferExpires.Sub(workflow.Now(ctx))
 	if wait > 0 {
 		opts := workflow.AwaitOptions{Timeout: wait, TimerOptions: workflow.TimerOptions{
-			Summary: "transfer offer to " + target + ", " + c.state.Policy.TransferOfferTimeout.String(),
+			Summary: "transfer offer to " + t.OfferedTo + ", " + c.state.Policy.TransferOfferTimeout.String(),
 		}}
 		if _, err := workflow.AwaitWithOptions(ctx, opts, func() bool { return c.answer != noAnswer }); err != nil {
 			return noAnswer
 		}
 	}
-	answer := c.answer
-	if answer == accepted {
-		return accepted
-	}
-	// Dropping the offer must not be cut by continue-as-new: the next run
-	// would find it pending and time it out (and RONA the target) again.
-	c.h.inFlight++
-	defer func() { c.h.inFlight-- }()
+	return c.answer
+}
+
+// drop ends a declined or timed-out offer: a target that did not answer goes
+// to RONA (rule 19); a dropped transfer to an agent goes on in the entry
+// point's queue.
+func (c *conversation) drop(ctx workflow.Context, t *api.Transfer, answer offerAnswer) {
+	target := t.OfferedTo
 	if answer == noAnswer {
 		c.countOffer(ctx, "timed_out")
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
-		c.signalAgent(ctx, target, model.OpNoAnswer, model.SlotRequest{Conversation: c.state.ID})
+		tellAgent(ctx, c.state.Tenant, target, api.AgentNoAnswer, api.SlotRequest{Conversation: c.state.ID})
 	}
 	t.Tried = append(t.Tried, target)
 	t.OfferedTo, t.OfferExpires = "", time.Time{}
-	if t.ToQueue == "" { // a dropped transfer to an agent goes to the entry point's queue
+	if t.ToQueue == "" {
 		t.ToQueue = c.state.Policy.EntryQueue
 	}
-	return answer
+}
+
+// offerNext offers the conversation to the queue's next available agent, or
+// leaves it waiting in the queue when there is none.
+func (c *conversation) offerNext(ctx workflow.Context, t *api.Transfer) {
+	next, ok := c.nextInQueue(ctx, t.ToQueue, t.Tried)
+	switch {
+	case c.state.PendingTransfer != t: // a queue member took it meanwhile
+		if ok {
+			c.release(ctx, next)
+		}
+	case ok:
+		c.offer(ctx, next)
+		c.publish(ctx)
+	default:
+		c.waitInQueue(ctx, t.ToQueue)
+	}
 }
 
 // nextInQueue reserves the next available agent of the queue, if any.
 func (c *conversation) nextInQueue(ctx workflow.Context, queue string, tried []string) (string, bool) {
-	c.h.inFlight++ // an offer slot being taken must not be cut by continue-as-new
-	defer func() { c.h.inFlight-- }()
 	var ranked []string
 	rank := model.RankRequest{Tenant: c.state.Tenant, Queue: queue, Exclude: tried}
 	if err := workflow.ExecuteActivity(quick(ctx, "rank queue "+queue), a.RankQueue, rank).Get(ctx, &ranked); err != nil {
@@ -187,22 +190,22 @@ func (c *conversation) nextInQueue(ctx workflow.Context, queue string, tried []s
 func (c *conversation) waitInQueue(ctx workflow.Context, queue string) {
 	from := c.state.PendingTransfer.From
 	c.state.PendingTransfer = nil
-	c.state.Status, c.state.Queue = model.StatusQueued, queue
+	c.state.Status, c.state.Queue = api.StatusQueued, queue
 	c.event(ctx, "queued", "", "waiting in queue "+queue)
-	c.signalAgent(ctx, from, model.OpTransferResolved, model.SlotRequest{Conversation: c.state.ID})
+	tellAgent(ctx, c.state.Tenant, from, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
 	c.publish(ctx)
 }
 
-func (c *conversation) validateAccept(req model.AgentRequest) error {
+func (c *conversation) checkAccept(req api.AgentRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
 	switch {
 	case c.busy:
 		return codes.New(codes.NoPendingOffer, "the conversation is being taken by another agent")
-	case c.state.Status == model.StatusQueued:
+	case c.state.Status == api.StatusQueued:
 		return nil // any member of the queue may take it; checked by the reservation
-	case c.state.Status != model.StatusOffered || c.state.PendingTransfer.OfferedTo != req.Agent:
+	case c.state.Status != api.StatusOffered || c.state.PendingTransfer.OfferedTo != req.Agent:
 		return codes.New(codes.NoPendingOffer, "no offer of this conversation is waiting for %s", req.Agent)
 	}
 	return nil
@@ -210,8 +213,11 @@ func (c *conversation) validateAccept(req model.AgentRequest) error {
 
 // accept makes the target the owner: of an offer made to it, or of a
 // conversation waiting in one of its queues.
-func (c *conversation) accept(ctx workflow.Context, req model.AgentRequest) (string, error) {
-	offered := c.state.Status == model.StatusOffered
+func (c *conversation) accept(ctx workflow.Context, req api.AgentRequest) (string, error) {
+	if err := c.checkedAfterSignals(ctx, func() error { return c.checkAccept(req) }); err != nil {
+		return "", err
+	}
+	offered := c.state.Status == api.StatusOffered
 	if !offered {
 		if err := c.pickUp(ctx, req.Agent); err != nil {
 			return "", err
@@ -223,16 +229,16 @@ func (c *conversation) accept(ctx workflow.Context, req model.AgentRequest) (str
 		c.countOffer(ctx, "accepted")
 	}
 	c.state.PendingTransfer, c.state.Queue = nil, ""
-	c.state.Status, c.state.Owner = model.StatusActive, req.Agent
+	c.state.Status, c.state.Owner = api.StatusActive, req.Agent
 	c.event(ctx, "accepted", req.Agent, "")
 	c.publish(ctx)
 	if offered {
-		c.signalAgent(ctx, req.Agent, model.OpOfferAccepted, model.SlotRequest{Conversation: c.state.ID})
+		tellAgent(ctx, c.state.Tenant, req.Agent, api.AgentOfferAccepted, api.SlotRequest{Conversation: c.state.ID})
 	}
 	if pending != nil {
-		c.signalAgent(ctx, pending.From, model.OpTransferResolved, model.SlotRequest{Conversation: c.state.ID})
+		tellAgent(ctx, c.state.Tenant, pending.From, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
 	}
-	return model.StatusActive, nil
+	return api.StatusActive, nil
 }
 
 // pickUp reserves a slot for a queue member taking a queued conversation; of
@@ -240,33 +246,36 @@ func (c *conversation) accept(ctx workflow.Context, req model.AgentRequest) (str
 func (c *conversation) pickUp(ctx workflow.Context, agent string) error {
 	c.busy = true
 	defer func() { c.busy = false }()
-	req := model.OfferRequest{
+	req := api.ReserveRequest{
 		Tenant: c.state.Tenant, Agent: agent, Conversation: c.state.ID,
-		Kind: model.ReservePickup, Queue: c.state.Queue,
+		Kind: api.ReservePickup, Queue: c.state.Queue,
 	}
 	if err := workflow.ExecuteActivity(quick(ctx, "pick up for "+agent), a.Reserve, req).Get(ctx, nil); err != nil {
 		c.release(ctx, agent)
 		return err
 	}
-	if c.state.Status != model.StatusQueued {
+	if c.state.Status != api.StatusQueued {
 		c.release(ctx, agent)
 		return codes.New(codes.NoPendingOffer, "another agent took the conversation")
 	}
 	return nil
 }
 
-func (c *conversation) validateDecline(req model.AgentRequest) error {
+func (c *conversation) checkDecline(req api.AgentRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
-	if c.state.Status != model.StatusOffered || c.state.PendingTransfer.OfferedTo != req.Agent || c.answer != noAnswer {
+	if c.state.Status != api.StatusOffered || c.state.PendingTransfer.OfferedTo != req.Agent || c.answer != noAnswer {
 		return codes.New(codes.NoPendingOffer, "no offer of this conversation is waiting for %s", req.Agent)
 	}
 	return nil
 }
 
 // decline drops the offer; the routing goes on with the next agent.
-func (c *conversation) decline(ctx workflow.Context, req model.AgentRequest) (string, error) {
+func (c *conversation) decline(ctx workflow.Context, req api.AgentRequest) (string, error) {
+	if err := c.checkedAfterSignals(ctx, func() error { return c.checkDecline(req) }); err != nil {
+		return "", err
+	}
 	c.answer = declined
 	c.countOffer(ctx, "declined")
 	c.event(ctx, "declined", req.Agent, "")

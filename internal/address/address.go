@@ -6,19 +6,19 @@ package address
 import (
 	"strings"
 
-	"outbound/internal/channel"
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 // Normalize returns the canonical form of raw for the channel: E.164 for SMS,
 // the bare address with a lower-cased domain for email. A refusal carries
 // INVALID_ADDRESS; its message may quote raw, so callers must not log it.
-func Normalize(ch channel.Channel, raw string) (string, error) {
+func Normalize(ch model.Channel, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	switch ch {
-	case channel.SMS:
+	case model.SMS:
 		return normalizeMobile(raw)
-	case channel.Email:
+	case model.Email:
 		return normalizeEmail(raw)
 	}
 	return "", codes.New(codes.InvalidAddress, "unknown channel %q", ch)

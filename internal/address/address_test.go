@@ -3,22 +3,22 @@ package address
 import (
 	"testing"
 
-	"outbound/internal/channel"
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 func TestNormalizeAccepts(t *testing.T) {
 	tests := []struct {
-		ch   channel.Channel
+		ch   model.Channel
 		raw  string
 		want string
 	}{
-		{channel.SMS, "+14155550100", "+14155550100"},
-		{channel.SMS, " +1 (415) 555-0100 ", "+14155550100"},
-		{channel.SMS, "+44 7911 123456", "+447911123456"},
-		{channel.SMS, "+33612345678", "+33612345678"},
-		{channel.Email, "jane.doe@example.com", "jane.doe@example.com"},
-		{channel.Email, "Jane <Jane.Doe@Example.COM>", "Jane.Doe@example.com"},
+		{model.SMS, "+14155550100", "+14155550100"},
+		{model.SMS, " +1 (415) 555-0100 ", "+14155550100"},
+		{model.SMS, "+44 7911 123456", "+447911123456"},
+		{model.SMS, "+33612345678", "+33612345678"},
+		{model.Email, "jane.doe@example.com", "jane.doe@example.com"},
+		{model.Email, "Jane <Jane.Doe@Example.COM>", "Jane.Doe@example.com"},
 	}
 	for _, tt := range tests {
 		got, err := Normalize(tt.ch, tt.raw)
@@ -31,21 +31,21 @@ func TestNormalizeAccepts(t *testing.T) {
 func TestNormalizeRefuses(t *testing.T) {
 	tests := []struct {
 		name string
-		ch   channel.Channel
+		ch   model.Channel
 		raw  string
 	}{
-		{"no plus", channel.SMS, "14155550100"},
-		{"too short", channel.SMS, "+1415555010"},
-		{"UK fixed line", channel.SMS, "+442071838750"},
-		{"US toll free", channel.SMS, "+18005550199"},
-		{"vanity letters", channel.SMS, "+1-800-FLOWERS"},
-		{"extension", channel.SMS, "+14155550100 ext 5"},
-		{"email on sms", channel.SMS, "jane@example.com"},
-		{"no at", channel.Email, "jane.example.com"},
-		{"two addresses", channel.Email, "a@example.com, b@example.com"},
-		{"header injection", channel.Email, "a@example.com\r\nBcc: b@example.com"},
-		{"quoted local part", channel.Email, `"a b"@example.com`},
-		{"unknown channel", channel.Channel("fax"), "+14155550100"},
+		{"no plus", model.SMS, "14155550100"},
+		{"too short", model.SMS, "+1415555010"},
+		{"UK fixed line", model.SMS, "+442071838750"},
+		{"US toll free", model.SMS, "+18005550199"},
+		{"vanity letters", model.SMS, "+1-800-FLOWERS"},
+		{"extension", model.SMS, "+14155550100 ext 5"},
+		{"email on sms", model.SMS, "jane@example.com"},
+		{"no at", model.Email, "jane.example.com"},
+		{"two addresses", model.Email, "a@example.com, b@example.com"},
+		{"header injection", model.Email, "a@example.com\r\nBcc: b@example.com"},
+		{"quoted local part", model.Email, `"a b"@example.com`},
+		{"unknown channel", model.Channel("fax"), "+14155550100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package conversations
+package api
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-
-	"outbound/internal/model"
 )
 
 // notReadyClient answers the first updates as the server does when the
@@ -34,8 +32,7 @@ func (doneHandle) Get(context.Context, any) error { return nil }
 // again with the same update ID, so the server runs it once.
 func TestUpdateRetriedWhenTheWorkflowTaskFailed(t *testing.T) {
 	f := &notReadyClient{failures: 2}
-	c := &Client{Temporal: f}
-	if err := c.call(context.Background(), Sync, "wf", model.OpSend, model.SendRequest{}, nil); err != nil {
+	if _, err := ConversationSend.Call(context.Background(), f, "wf", SendRequest{}); err != nil {
 		t.Fatalf("want the third attempt to succeed, got %v", err)
 	}
 	if len(f.ids) != 3 || f.ids[0] == "" || f.ids[1] != f.ids[0] || f.ids[2] != f.ids[0] {
@@ -43,8 +40,7 @@ func TestUpdateRetriedWhenTheWorkflowTaskFailed(t *testing.T) {
 	}
 
 	f = &notReadyClient{failures: updateAttempts}
-	c = &Client{Temporal: f}
-	if err := c.call(context.Background(), Sync, "wf", model.OpSend, model.SendRequest{}, nil); err == nil {
+	if _, err := ConversationSend.Call(context.Background(), f, "wf", SendRequest{}); err == nil {
 		t.Fatal("want the error after the last attempt")
 	}
 	if len(f.ids) != updateAttempts {

@@ -45,6 +45,10 @@ const (
 	FlowNotAllowed            Code = "FLOW_NOT_ALLOWED"
 	OptedOut                  Code = "OPTED_OUT"
 	TaskCreationFailed        Code = "TASK_CREATION_FAILED"
+
+	// Beyond the source.
+	BadRequest     Code = "BAD_REQUEST" // a malformed request: a usage error, not a refusal by a rule
+	MessageTooLong Code = "MESSAGE_TOO_LONG"
 )
 
 // New returns a refusal: a non-retryable ApplicationError typed with the code.
@@ -79,7 +83,7 @@ func init() {
 		InlineImagesDisabled, UnsupportedImageType, CIDNotSupported, NotOwner,
 		ConversationClosed, TransferPending, TargetUnavailable, UnknownQueue,
 		NoPendingOffer, WrapUpReasonUnknown, ConferenceNotSupported, FlowNotAllowed,
-		OptedOut, TaskCreationFailed,
+		OptedOut, TaskCreationFailed, BadRequest, MessageTooLong,
 	} {
 		all[c] = true
 	}

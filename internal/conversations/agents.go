@@ -2,16 +2,11 @@ package conversations
 
 import (
 	"context"
-	"errors"
 	"slices"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
-	"outbound/internal/model"
 )
 
 // AgentInfo is one line of the availability list (rule 17).
@@ -48,12 +43,15 @@ func (c *Client) Agents(ctx context.Context, queue string) ([]AgentInfo, error) 
 		if queue != "" && !slices.Contains(queues, queue) {
 			continue
 		}
-		st, err := c.agentState(ctx, dir.Tenant, ag.ID)
+		cfg, err := api.AgentConfigFrom(&dir, ag.ID)
 		if err != nil {
 			return nil, err
 		}
-		profile, _ := dir.Profile(ag.Profile)
-		out = append(out, AgentInfo{ID: ag.ID, Name: ag.Name, State: st.State, InUse: len(st.Slots), Max: profile.MaxOutbound, Queues: queues})
+		st, err := api.GetAgent(ctx, c.Temporal, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, AgentInfo{ID: ag.ID, Name: ag.Name, State: st.State, InUse: len(st.Slots), Max: cfg.MaxOutbound, Queues: queues})
 	}
 	return out, nil
 }
@@ -72,7 +70,7 @@ func (c *Client) Queues(ctx context.Context) ([]QueueInfo, error) {
 	for _, q := range dir.Queues {
 		info := QueueInfo{ID: q.ID, Name: q.Name, Agents: q.Agents}
 		for _, a := range agents {
-			if slices.Contains(q.Agents, a.ID) && a.State == model.AgentAvailable && a.InUse < a.Max {
+			if slices.Contains(q.Agents, a.ID) && a.State == api.AgentAvailable && a.InUse < a.Max {
 				info.Available++
 			}
 		}
@@ -87,43 +85,12 @@ func (c *Client) SetAgentState(ctx context.Context, agent, state string) error {
 	if err != nil {
 		return err
 	}
-	ag, ok := dir.Agent(agent)
-	if !ok {
-		return codes.New(codes.UnknownAgent, "no agent %q in tenant %s", agent, dir.Tenant)
-	}
-	profile, _ := dir.Profile(ag.Profile)
-	cfg := model.AgentConfig{Tenant: dir.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound}
-	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       model.AgentWorkflowID(dir.Tenant, agent),
-		TaskQueue:                model.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, model.AgentWorkflow, model.AgentInput{Config: cfg})
-	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName:   model.OpSetState,
-			Args:         []any{model.SetStateRequest{State: state, Config: cfg}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
+	cfg, err := api.AgentConfigFrom(&dir, agent)
 	if err != nil {
-		return translate(err)
+		return err
 	}
-	return translate(handle.Get(ctx, nil))
-}
-
-// agentState queries an agent; one that never worked yet is available.
-func (c *Client) agentState(ctx context.Context, tenant, agent string) (model.AgentState, error) {
-	var st model.AgentState
-	resp, err := c.Temporal.QueryWorkflow(ctx, model.AgentWorkflowID(tenant, agent), "", model.QueryState)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return model.AgentState{State: model.AgentAvailable}, nil
-	}
-	if err != nil {
-		return st, err
-	}
-	return st, resp.Get(&st)
+	_, err = api.UpdateAgent(ctx, c.Temporal, cfg, api.AgentSetState, api.SetStateRequest{State: state, Config: cfg})
+	return translate(err)
 }
 
 func queueIDs(qs []directory.Queue) []string {

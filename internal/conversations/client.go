@@ -1,18 +1,18 @@
 // Package conversations is the client side of the service: the one path the
-// starter CLI, the tests and the benchmark use to start and drive
-// conversations. Refusals come back as SPEC §5 codes (internal/codes).
+// starter CLI, the gateway, the tests and the benchmark use to start and drive
+// conversations, through the entity contracts of internal/api. Refusals come
+// back as SPEC §5 codes (internal/codes).
 package conversations
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
 	"outbound/internal/model"
@@ -34,23 +34,9 @@ type ArchiveReader interface {
 	Load(ctx context.Context, page model.ArchivePage) ([]model.Message, error)
 }
 
-// BadRequest is malformed input no SPEC code describes (a usage error).
-func BadRequest(format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), "BAD_REQUEST", nil)
-}
-
 // Directories returns the tenant directories the worker published.
 func (c *Client) Directories(ctx context.Context) (map[string]directory.Directory, error) {
-	resp, err := c.Temporal.QueryWorkflow(ctx, model.DirectoryWorkflowID, "", model.QueryState)
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return nil, errors.New("no worker has published a tenant directory yet: is the worker running?")
-		}
-		return nil, err
-	}
-	var dirs map[string]directory.Directory
-	return dirs, resp.Get(&dirs)
+	return api.Directories(ctx, c.Temporal)
 }
 
 // Directory returns the tenant this client works for.
@@ -62,13 +48,13 @@ func (c *Client) Directory(ctx context.Context) (directory.Directory, error) {
 	if c.Tenant != "" {
 		d, ok := dirs[c.Tenant]
 		if !ok {
-			return d, BadRequest("the worker serves no tenant %q", c.Tenant)
+			return d, codes.New(codes.BadRequest, "the worker serves no tenant %q", c.Tenant)
 		}
 		return d, nil
 	}
 	names := sortedTenants(dirs)
 	if len(names) != 1 {
-		return directory.Directory{}, BadRequest("the worker serves tenants %v: choose one with --tenant", names)
+		return directory.Directory{}, codes.New(codes.BadRequest, "the worker serves tenants %v: choose one with --tenant", names)
 	}
 	return dirs[names[0]], nil
 }
@@ -105,4 +91,12 @@ func translate(err error) error {
 		return codes.New(codes.ConversationClosed, "the conversation is closed")
 	}
 	return err
+}
+
+func split(id string) (workflowID, firstRunID string, err error) {
+	workflowID, firstRunID, ok := api.SplitConversationID(id)
+	if !ok {
+		return "", "", codes.New(codes.BadRequest, "%q is not a conversation id (as printed by start)", id)
+	}
+	return workflowID, firstRunID, nil
 }

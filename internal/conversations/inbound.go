@@ -6,9 +6,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"outbound/internal/address"
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
 	"outbound/internal/model"
@@ -16,7 +16,7 @@ import (
 
 // InboundMessage is a customer message as a channel delivered it.
 type InboundMessage struct {
-	Channel string // sms or email
+	Channel model.Channel
 	To      string // the entry point's address the customer wrote to
 	From    string // the customer's address
 	Thread  string // the conversation id the email headers name, if any
@@ -36,10 +36,10 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	workflowID := model.ConversationWorkflowID(tenant, ep.ID, address.Key(c.IDKey, from))
+	workflowID := api.ConversationWorkflowID(tenant, ep.ID, address.Key(c.IDKey, from))
 	// The thread comes from headers the sender controls: it counts only when
 	// it names this customer's conversation on this entry point.
-	if thread, _, ok := model.SplitConversationID(m.Thread); ok && thread == workflowID {
+	if thread, _, ok := api.SplitConversationID(m.Thread); ok && thread == workflowID {
 		if id, err := c.replyTo(ctx, m.Thread, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
 			return id, err
 		}
@@ -54,23 +54,13 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 				return id, err
 			}
 		}
-		id, err := c.startInbound(ctx, workflowID, model.StartRequest{
-			Tenant: tenant, Channel: string(ep.Channel), EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage,
-		})
+		req := api.StartRequest{Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage}
+		id, err := c.open(ctx, api.ConversationStart(workflowID, req, summary(ep.Channel, ep.ID, from, "queue")))
 		if !codes.Is(err, codes.ActiveConversationExists) {
 			return id, err
 		}
 	}
 	return "", errors.New("the conversation kept changing while the message was routed; retry")
-}
-
-// DeliveryStatus records a provider's status callback for an outbound message.
-// The gateway sends it Async: the provider needs only a 200, and a signal costs
-// the conversation one history event and no wait.
-func (c *Client) DeliveryStatus(ctx context.Context, mode Mode, conversation, messageID, status, errText string) error {
-	return c.do(ctx, mode, conversation, model.OpStatus, model.DeliveryStatusRequest{
-		Conversation: conversation, MessageID: messageID, Status: status, Error: errText,
-	}, nil)
 }
 
 func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessage) (string, error) {
@@ -92,29 +82,18 @@ func (c *Client) openConversation(ctx context.Context, workflowID string) (strin
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return "", false, nil
 	}
-	return model.ConversationID(workflowID, info.GetFirstRunId()), true, nil
-}
-
-func (c *Client) startInbound(ctx context.Context, workflowID string, req model.StartRequest) (string, error) {
-	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflowID,
-		TaskQueue:                model.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            inboundSummary(req),
-	}, model.ConversationWorkflow, model.ConversationInput{Start: &req})
-	return c.open(ctx, start)
+	return api.ConversationID(workflowID, info.GetFirstRunId()), true, nil
 }
 
 // entryPointOf finds the tenant and entry point that own an address.
-func (c *Client) entryPointOf(ctx context.Context, channel, to string) (string, directory.EntryPoint, error) {
+func (c *Client) entryPointOf(ctx context.Context, channel model.Channel, to string) (string, directory.EntryPoint, error) {
 	dirs, err := c.Directories(ctx)
 	if err != nil {
 		return "", directory.EntryPoint{}, err
 	}
 	for _, name := range sortedTenants(dirs) {
 		d := dirs[name]
-		if ep, ok := d.EntryPointByAddress(directory.Channel(channel), to); ok {
+		if ep, ok := d.EntryPointByAddress(channel, to); ok {
 			return name, ep, nil
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/address"
-	"outbound/internal/channel"
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -56,15 +56,15 @@ func (c *Client) List(ctx context.Context, f ListFilter) ([]ConversationSummary,
 		for _, info := range resp.GetExecutions() {
 			fields := info.GetSearchAttributes().GetIndexedFields()
 			s := ConversationSummary{
-				ID:         keyword(fields, model.AttrConversationID),
-				Status:     keyword(fields, model.AttrConversationStatus),
-				Channel:    keyword(fields, model.AttrChannel),
-				EntryPoint: keyword(fields, model.AttrEntryPoint),
-				Owner:      keyword(fields, model.AttrOwnerAgent),
+				ID:         keyword(fields, api.AttrConversationID),
+				Status:     keyword(fields, api.AttrConversationStatus),
+				Channel:    keyword(fields, api.AttrChannel),
+				EntryPoint: keyword(fields, api.AttrEntryPoint),
+				Owner:      keyword(fields, api.AttrOwnerAgent),
 				StartedAt:  info.GetStartTime().AsTime(),
 			}
 			if s.ID == "" {
-				s.ID = model.ConversationID(info.GetExecution().GetWorkflowId(), info.GetFirstRunId())
+				s.ID = api.ConversationID(info.GetExecution().GetWorkflowId(), info.GetFirstRunId())
 			}
 			out = append(out, s)
 		}
@@ -88,15 +88,15 @@ func (c *Client) List(ctx context.Context, f ListFilter) ([]ConversationSummary,
 // character is refused rather than escaped.
 func ListQuery(idKey []byte, tenant string, f ListFilter) (string, error) {
 	clauses := []string{
-		"WorkflowType = '" + model.ConversationWorkflow + "'",
+		"WorkflowType = '" + api.ConversationWorkflow + "'",
 		"ExecutionStatus != 'ContinuedAsNew'",
 	}
 	if f.Open {
 		clauses = append(clauses,
-			model.AttrConversationStatus.GetName()+" IN ('active','offered','queued')",
+			api.AttrConversationStatus.GetName()+" IN ('active','offered','queued')",
 			"ExecutionStatus = 'Running'")
 	} else {
-		clauses = append(clauses, model.AttrConversationStatus.GetName()+" IN ('active','offered','queued','closed')")
+		clauses = append(clauses, api.AttrConversationStatus.GetName()+" IN ('active','offered','queued','closed')")
 	}
 	add := func(key temporal.SearchAttributeKeyKeyword, what, value string) error {
 		q, err := quote(what, value)
@@ -107,12 +107,12 @@ func ListQuery(idKey []byte, tenant string, f ListFilter) (string, error) {
 		return nil
 	}
 	if tenant != "" {
-		if err := add(model.AttrTenant, "tenant", tenant); err != nil {
+		if err := add(api.AttrTenant, "tenant", tenant); err != nil {
 			return "", err
 		}
 	}
 	if f.Agent != "" {
-		if err := add(model.AttrOwnerAgent, "agent", f.Agent); err != nil {
+		if err := add(api.AttrOwnerAgent, "agent", f.Agent); err != nil {
 			return "", err
 		}
 	}
@@ -121,7 +121,7 @@ func ListQuery(idKey []byte, tenant string, f ListFilter) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if err := add(model.AttrCustomerKey, "customer key", address.Key(idKey, normalized)); err != nil {
+		if err := add(api.AttrCustomerKey, "customer key", address.Key(idKey, normalized)); err != nil {
 			return "", err
 		}
 	}
@@ -132,11 +132,11 @@ func ListQuery(idKey []byte, tenant string, f ListFilter) (string, error) {
 // starts with '+', else (or failing that) an email address.
 func normalizeAny(raw string) (string, error) {
 	if strings.HasPrefix(strings.TrimSpace(raw), "+") {
-		if n, err := address.Normalize(channel.SMS, raw); err == nil {
+		if n, err := address.Normalize(model.SMS, raw); err == nil {
 			return n, nil
 		}
 	}
-	if n, err := address.Normalize(channel.Email, raw); err == nil {
+	if n, err := address.Normalize(model.Email, raw); err == nil {
 		return n, nil
 	}
 	return "", codes.New(codes.InvalidAddress, "the customer is neither an E.164 mobile number nor an email address")
@@ -146,7 +146,7 @@ func normalizeAny(raw string) (string, error) {
 func quote(what, value string) (string, error) {
 	for _, r := range value {
 		if r == '\'' || r == '"' || r == '\\' || r < 0x20 || r == 0x7f {
-			return "", BadRequest("%s %q: quotes, backslashes and control characters are not allowed", what, value)
+			return "", codes.New(codes.BadRequest, "%s %q: quotes, backslashes and control characters are not allowed", what, value)
 		}
 	}
 	return "'" + value + "'", nil

@@ -2,17 +2,13 @@ package conversations
 
 import (
 	"context"
-	"errors"
-	"time"
 
-	"github.com/google/uuid"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-
+	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/model"
 )
 
-// Mode chooses how an operation reaches the workflow.
+// Mode chooses how a message reaches the conversation.
 type Mode int
 
 const (
@@ -23,57 +19,85 @@ const (
 )
 
 // Send delivers an agent's message and returns its delivery status.
-func (c *Client) Send(ctx context.Context, mode Mode, id, agent string, msg model.Compose) (model.MessageResult, error) {
-	var out model.MessageResult
-	err := c.do(ctx, mode, id, model.OpSend, model.SendRequest{Conversation: id, Agent: agent, Compose: msg}, &out)
-	return out, err
+func (c *Client) Send(ctx context.Context, mode Mode, id, agent string, msg model.Compose) (api.MessageResult, error) {
+	req := api.SendRequest{Conversation: id, Agent: agent, Compose: msg}
+	return message(ctx, c, mode, id, api.ConversationSend, api.ConversationSendSignal, req)
 }
 
 // Reply records a customer's text, as the inbound channel delivers it.
-func (c *Client) Reply(ctx context.Context, mode Mode, id, text string) (model.MessageResult, error) {
+func (c *Client) Reply(ctx context.Context, mode Mode, id, text string) (api.MessageResult, error) {
 	return c.ReplyMessage(ctx, mode, id, model.CustomerMessage{Text: text})
 }
 
 // ReplyMessage records a customer message into the conversation id.
-func (c *Client) ReplyMessage(ctx context.Context, mode Mode, id string, msg model.CustomerMessage) (model.MessageResult, error) {
-	var out model.MessageResult
-	err := c.do(ctx, mode, id, model.OpReply, model.ReplyRequest{Conversation: id, CustomerMessage: msg}, &out)
-	return out, err
+func (c *Client) ReplyMessage(ctx context.Context, mode Mode, id string, msg model.CustomerMessage) (api.MessageResult, error) {
+	req := api.ReplyRequest{Conversation: id, CustomerMessage: msg}
+	return message(ctx, c, mode, id, api.ConversationReply, api.ConversationReplySignal, req)
+}
+
+// message sends a message as the update (Sync) or as the signal (Async).
+func message[Req any](ctx context.Context, c *Client, mode Mode, id string,
+	update api.Update[Req, api.MessageResult], signal api.Signal[Req], req Req,
+) (api.MessageResult, error) {
+	workflowID, _, err := split(id)
+	if err != nil {
+		return api.MessageResult{}, err
+	}
+	if mode == Async {
+		return api.MessageResult{}, translate(signal.Send(ctx, c.Temporal, workflowID, req))
+	}
+	out, err := update.Call(ctx, c.Temporal, workflowID, req)
+	return out, translate(err)
+}
+
+// DeliveryStatus records a provider's status callback for an outbound
+// message: a signal, since the provider needs only a 200.
+func (c *Client) DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error {
+	workflowID, _, err := split(conversation)
+	if err != nil {
+		return err
+	}
+	req := api.DeliveryStatusRequest{Conversation: conversation, MessageID: messageID, Status: status, Error: errText}
+	return translate(api.ConversationDeliveryStatus.Send(ctx, c.Temporal, workflowID, req))
 }
 
 // Transfer hands the conversation to another agent or to a queue.
-func (c *Client) Transfer(ctx context.Context, mode Mode, id, agent, toAgent, toQueue string) (string, error) {
-	return c.status(ctx, mode, id, model.OpTransfer, model.TransferRequest{Conversation: id, Agent: agent, ToAgent: toAgent, ToQueue: toQueue})
+func (c *Client) Transfer(ctx context.Context, id, agent, toAgent, toQueue string) (string, error) {
+	return call(ctx, c, id, api.ConversationTransfer, api.TransferRequest{Conversation: id, Agent: agent, ToAgent: toAgent, ToQueue: toQueue})
 }
 
 // Accept takes an offered or queued conversation.
-func (c *Client) Accept(ctx context.Context, mode Mode, id, agent string) (string, error) {
-	return c.status(ctx, mode, id, model.OpAccept, model.AgentRequest{Conversation: id, Agent: agent})
+func (c *Client) Accept(ctx context.Context, id, agent string) (string, error) {
+	return call(ctx, c, id, api.ConversationAccept, api.AgentRequest{Conversation: id, Agent: agent})
 }
 
 // Decline drops an offer made to the agent.
-func (c *Client) Decline(ctx context.Context, mode Mode, id, agent string) (string, error) {
-	return c.status(ctx, mode, id, model.OpDecline, model.AgentRequest{Conversation: id, Agent: agent})
+func (c *Client) Decline(ctx context.Context, id, agent string) (string, error) {
+	return call(ctx, c, id, api.ConversationDecline, api.AgentRequest{Conversation: id, Agent: agent})
 }
 
 // Close ends the conversation; the agent goes to wrap-up.
-func (c *Client) Close(ctx context.Context, mode Mode, id, agent string) (string, error) {
-	return c.status(ctx, mode, id, model.OpClose, model.AgentRequest{Conversation: id, Agent: agent})
+func (c *Client) Close(ctx context.Context, id, agent string) (string, error) {
+	return call(ctx, c, id, api.ConversationClose, api.AgentRequest{Conversation: id, Agent: agent})
 }
 
 // Trigger starts a configured business flow from the conversation.
-func (c *Client) Trigger(ctx context.Context, mode Mode, id, agent, flow string) (string, error) {
-	return c.status(ctx, mode, id, model.OpTrigger, model.TriggerRequest{Conversation: id, Agent: agent, Flow: flow})
+func (c *Client) Trigger(ctx context.Context, id, agent, flow string) (string, error) {
+	return call(ctx, c, id, api.ConversationTrigger, api.TriggerRequest{Conversation: id, Agent: agent, Flow: flow})
 }
 
-// Conference is refused for outbound conversations (rule 15).
-func (c *Client) Conference(ctx context.Context, mode Mode, id, agent string) (string, error) {
-	return c.status(ctx, mode, id, model.OpConference, model.AgentRequest{Conversation: id, Agent: agent})
+// Conference is refused for every outbound conversation (rule 15), so the
+// conversation is not asked.
+func (c *Client) Conference(ctx context.Context, id, agent string) (string, error) {
+	if _, _, err := split(id); err != nil {
+		return "", err
+	}
+	return "", codes.New(codes.ConferenceNotSupported, "conference is not supported for outbound conversations")
 }
 
 // WrapUp ends an agent's wrap-up of the conversation with a reason. It goes
 // to the agent's workflow, which holds the wrap-up after the conversation closed.
-func (c *Client) WrapUp(ctx context.Context, mode Mode, id, agent, reason string) error {
+func (c *Client) WrapUp(ctx context.Context, id, agent, reason string) error {
 	if _, _, err := split(id); err != nil {
 		return err
 	}
@@ -81,69 +105,16 @@ func (c *Client) WrapUp(ctx context.Context, mode Mode, id, agent, reason string
 	if err != nil {
 		return err
 	}
-	req := model.AgentWrapUpRequest{Conversation: id, Reason: reason}
-	return c.call(ctx, mode, model.AgentWorkflowID(tenant, agent), model.OpWrapUp, req, nil)
+	_, err = api.AgentWrapUp.Call(ctx, c.Temporal, api.AgentWorkflowID(tenant, agent), api.WrapUpRequest{Conversation: id, Reason: reason})
+	return translate(err)
 }
 
-func (c *Client) status(ctx context.Context, mode Mode, id, op string, req any) (string, error) {
-	var out string
-	err := c.do(ctx, mode, id, op, req, &out)
-	return out, err
-}
-
-func (c *Client) do(ctx context.Context, mode Mode, id, op string, req, out any) error {
+// call runs a conversation update that answers the status it left.
+func call[Req any](ctx context.Context, c *Client, id string, update api.Update[Req, string], req Req) (string, error) {
 	workflowID, _, err := split(id)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return c.call(ctx, mode, workflowID, op, req, out)
-}
-
-// call sends one operation as an update (Sync) or a signal (Async).
-func (c *Client) call(ctx context.Context, mode Mode, workflowID, op string, req, out any) error {
-	if mode == Async {
-		return translate(c.Temporal.SignalWorkflow(ctx, workflowID, "", op, req))
-	}
-	opts := client.UpdateWorkflowOptions{
-		UpdateID:     uuid.NewString(), // the same on a retry: the server runs it once
-		WorkflowID:   workflowID,
-		UpdateName:   op,
-		Args:         []any{req},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	}
-	for attempt := 1; ; attempt++ {
-		err := c.update(ctx, opts, out)
-		// The workflow task that would have taken the update failed (e.g. the
-		// run was continuing as new as it arrived): it was never accepted, so
-		// the next task can take it.
-		var notReady *serviceerror.WorkflowNotReady
-		if !errors.As(err, &notReady) || attempt == updateAttempts {
-			return translate(err)
-		}
-		select {
-		case <-ctx.Done():
-			return translate(err)
-		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
-		}
-	}
-}
-
-// updateAttempts bounds the retries of an update that found no workflow task
-// to take it.
-const updateAttempts = 5
-
-func (c *Client) update(ctx context.Context, opts client.UpdateWorkflowOptions, out any) error {
-	handle, err := c.Temporal.UpdateWorkflow(ctx, opts)
-	if err != nil {
-		return err
-	}
-	return handle.Get(ctx, out)
-}
-
-func split(id string) (workflowID, firstRunID string, err error) {
-	workflowID, firstRunID, ok := model.SplitConversationID(id)
-	if !ok {
-		return "", "", BadRequest("%q is not a conversation id (as printed by start)", id)
-	}
-	return workflowID, firstRunID, nil
+	out, err := update.Call(ctx, c.Temporal, workflowID, req)
+	return out, translate(err)
 }

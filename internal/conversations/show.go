@@ -8,6 +8,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
 )
@@ -23,10 +24,10 @@ var ErrArchiveUnavailable = errors.New("the transcript is partly archived in the
 // the messages the state carries (Archived stays set, so callers see it was
 // paged). Without an archive reader, an archived conversation answers its
 // state with the carried messages only and ErrArchiveUnavailable.
-func (c *Client) Show(ctx context.Context, id string) (model.ConversationState, error) {
+func (c *Client) Show(ctx context.Context, id string) (api.ConversationState, error) {
 	workflowID, firstRunID, err := split(id)
 	if err != nil {
-		return model.ConversationState{}, err
+		return api.ConversationState{}, err
 	}
 	state, err := c.current(ctx, workflowID, firstRunID)
 	if err != nil {
@@ -40,7 +41,7 @@ func (c *Client) Show(ctx context.Context, id string) (model.ConversationState, 
 }
 
 // unarchive puts the archived pages before the carried messages.
-func (c *Client) unarchive(ctx context.Context, state *model.ConversationState) error {
+func (c *Client) unarchive(ctx context.Context, state *api.ConversationState) error {
 	if len(state.Archived) == 0 {
 		return nil
 	}
@@ -59,36 +60,32 @@ func (c *Client) unarchive(ctx context.Context, state *model.ConversationState) 
 	return nil
 }
 
-func (c *Client) current(ctx context.Context, workflowID, firstRunID string) (model.ConversationState, error) {
-	var state model.ConversationState
+func (c *Client) current(ctx context.Context, workflowID, firstRunID string) (api.ConversationState, error) {
+	var state api.ConversationState
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
 		return state, notFound(err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && info.GetFirstRunId() == firstRunID {
-		resp, err := c.Temporal.QueryWorkflow(ctx, workflowID, "", model.QueryState)
-		if err != nil {
-			return state, err
-		}
-		return state, resp.Get(&state)
+		return api.ConversationQuery.Get(ctx, c.Temporal, workflowID)
 	}
 	if err := c.Temporal.GetWorkflow(ctx, workflowID, firstRunID).Get(ctx, &state); err != nil {
 		return state, notFound(err)
 	}
-	if state.Status == model.StatusRefused {
+	if state.Status == api.StatusRefused {
 		return state, codes.New(codes.ConversationClosed, "no such conversation: its start was refused (%s)", state.RefusedCode)
 	}
 	return state, nil
 }
 
 // fillWrapUp completes a wrap-up the conversation only saw begin.
-func (c *Client) fillWrapUp(ctx context.Context, state *model.ConversationState) {
+func (c *Client) fillWrapUp(ctx context.Context, state *api.ConversationState) {
 	w := state.WrapUp
 	if w == nil || w.Reason != "" {
 		return
 	}
-	ag, err := c.agentState(ctx, state.Tenant, w.Agent)
+	ag, err := api.AgentQuery.Get(ctx, c.Temporal, api.AgentWorkflowID(state.Tenant, w.Agent))
 	if err != nil {
 		return // the wrap-up shows as pending
 	}
@@ -102,7 +99,7 @@ func (c *Client) fillWrapUp(ctx context.Context, state *model.ConversationState)
 func notFound(err error) error {
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return BadRequest("no such conversation")
+		return codes.New(codes.BadRequest, "no such conversation")
 	}
 	return err
 }

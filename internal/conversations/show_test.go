@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"outbound/internal/api"
 	"outbound/internal/model"
 )
 
@@ -29,8 +30,8 @@ func ids(msgs []model.Message) string {
 
 func TestUnarchive(t *testing.T) {
 	archived := []model.ArchivePage{{Key: "p0", Messages: 2}, {Key: "p1", Messages: 1}}
-	carried := func() model.ConversationState {
-		return model.ConversationState{Archived: archived, Messages: []model.Message{{ID: "m4"}, {ID: "m5"}}}
+	carried := func() api.ConversationState {
+		return api.ConversationState{Archived: archived, Messages: []model.Message{{ID: "m4"}, {ID: "m5"}}}
 	}
 	store := pages{"p0": {{ID: "m1"}, {ID: "m2"}}, "p1": {{ID: "m3"}}}
 
@@ -59,7 +60,7 @@ func TestUnarchive(t *testing.T) {
 		t.Fatalf("missing page: err = %v, transcript %s", err, ids(st.Messages))
 	}
 
-	st = model.ConversationState{Messages: []model.Message{{ID: "m1"}}}
+	st = api.ConversationState{Messages: []model.Message{{ID: "m1"}}}
 	if err := (&Client{}).unarchive(context.Background(), &st); err != nil || ids(st.Messages) != "m1 " {
 		t.Fatalf("nothing archived: err = %v, transcript %s", err, ids(st.Messages))
 	}

@@ -8,16 +8,7 @@ package directory
 import (
 	"time"
 
-	"outbound/internal/channel"
-)
-
-// Channel is re-exported from package channel (which exists only to break the
-// import cycle with package address), so callers can say directory.Channel.
-type Channel = channel.Channel
-
-const (
-	SMS   = channel.SMS
-	Email = channel.Email
+	"outbound/internal/model"
 )
 
 // Assignment is how a profile routes a channel's contacts to the agent.
@@ -51,8 +42,8 @@ type Directory struct {
 // EntryPoint is a tenant address conversations are sent from (the "From"), and
 // the queue that receives its conversations when no agent takes them.
 type EntryPoint struct {
-	ID      string  `yaml:"id" json:"id"`
-	Channel Channel `yaml:"channel" json:"channel"`
+	ID      string        `yaml:"id" json:"id"`
+	Channel model.Channel `yaml:"channel" json:"channel"`
 	// Address is stored normalized (E.164 or lower-cased email domain) once
 	// the directory is parsed, so it compares equal to normalized input.
 	Address string `yaml:"address" json:"address"`
@@ -69,9 +60,9 @@ type Queue struct {
 // Profile is a multimedia profile: which channels an agent handles, how they
 // are assigned, and how many outbound tasks it may hold at once (rule 7).
 type Profile struct {
-	ID          string                 `yaml:"id" json:"id"`
-	Channels    map[Channel]Assignment `yaml:"channels" json:"channels"`
-	MaxOutbound int                    `yaml:"maxOutbound" json:"maxOutbound"`
+	ID          string                       `yaml:"id" json:"id"`
+	Channels    map[model.Channel]Assignment `yaml:"channels" json:"channels"`
+	MaxOutbound int                          `yaml:"maxOutbound" json:"maxOutbound"`
 }
 
 // Agent is a contact-center agent.
@@ -85,8 +76,8 @@ type Agent struct {
 // Template is a message an agent can send instead of typing (rule 9). Bodies
 // use Go template syntax: text/template for SMS, html/template for email.
 type Template struct {
-	ID      string  `yaml:"id" json:"id"`
-	Channel Channel `yaml:"channel" json:"channel"`
+	ID      string        `yaml:"id" json:"id"`
+	Channel model.Channel `yaml:"channel" json:"channel"`
 	// Subject is for email templates only; empty means the agent writes one.
 	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
 	Body    string `yaml:"body" json:"body"`

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 // premiumLicense is the license outbound requires (rule 1).
@@ -13,7 +14,7 @@ const premiumLicense = "premium"
 // outbound conversation on ch from the entry point: rules 1, 2, 3 and 5, in
 // that order, so the refusal names the most fundamental problem. Rule 4 (the
 // agent's live state) is not configuration and is checked by the caller.
-func (d *Directory) CheckEligibility(agentID string, ch Channel, entryPointID string) (EntryPoint, Profile, error) {
+func (d *Directory) CheckEligibility(agentID string, ch model.Channel, entryPointID string) (EntryPoint, Profile, error) {
 	agent, ok := d.Agent(agentID)
 	if !ok {
 		return EntryPoint{}, Profile{}, codes.New(codes.UnknownAgent, "agent %q is not in tenant %s", agentID, d.Tenant)
@@ -30,7 +31,7 @@ func (d *Directory) CheckEligibility(agentID string, ch Channel, entryPointID st
 }
 
 // checkAgent applies rules 1 to 3: tenant and license, then the profile.
-func (d *Directory) checkAgent(agent Agent, ch Channel) (Profile, error) {
+func (d *Directory) checkAgent(agent Agent, ch model.Channel) (Profile, error) {
 	if !d.DigitalChannels {
 		return Profile{}, codes.New(codes.DigitalChannelsDisabled, "tenant %s does not have digital channels enabled", d.Tenant)
 	}
@@ -52,7 +53,7 @@ func (d *Directory) checkAgent(agent Agent, ch Channel) (Profile, error) {
 }
 
 // checkEntryPoint applies rule 5: the "From" is a configured entry point of ch.
-func (d *Directory) checkEntryPoint(ch Channel, entryPointID string) (EntryPoint, error) {
+func (d *Directory) checkEntryPoint(ch model.Channel, entryPointID string) (EntryPoint, error) {
 	if !d.hasEntryPointFor(ch) {
 		return EntryPoint{}, codes.New(codes.NoEntryPoint, "tenant %s has no %s entry point configured", d.Tenant, ch)
 	}
@@ -66,7 +67,7 @@ func (d *Directory) checkEntryPoint(ch Channel, entryPointID string) (EntryPoint
 	return ep, nil
 }
 
-func (d *Directory) hasEntryPointFor(ch Channel) bool {
+func (d *Directory) hasEntryPointFor(ch model.Channel) bool {
 	_, ok := find(d.EntryPoints, func(e EntryPoint) bool { return e.Channel == ch })
 	return ok
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 // eligibilityDirectory has one agent per way of failing rules 1 to 3.
@@ -12,13 +13,13 @@ func eligibilityDirectory() *Directory {
 		Tenant:          "t1",
 		DigitalChannels: true,
 		EntryPoints: []EntryPoint{
-			{ID: "ep-sms", Channel: SMS, Address: "+14155550100", Queue: "q1"},
-			{ID: "ep-email", Channel: Email, Address: "support@t1.example", Queue: "q1"},
+			{ID: "ep-sms", Channel: model.SMS, Address: "+14155550100", Queue: "q1"},
+			{ID: "ep-email", Channel: model.Email, Address: "support@t1.example", Queue: "q1"},
 		},
 		Profiles: []Profile{
-			{ID: "blended", Channels: map[Channel]Assignment{SMS: Auto, Email: Auto}, MaxOutbound: 2},
-			{ID: "sms-only", Channels: map[Channel]Assignment{SMS: Auto}, MaxOutbound: 1},
-			{ID: "email-manual", Channels: map[Channel]Assignment{SMS: Auto, Email: Manual}, MaxOutbound: 1},
+			{ID: "blended", Channels: map[model.Channel]Assignment{model.SMS: Auto, model.Email: Auto}, MaxOutbound: 2},
+			{ID: "sms-only", Channels: map[model.Channel]Assignment{model.SMS: Auto}, MaxOutbound: 1},
+			{ID: "email-manual", Channels: map[model.Channel]Assignment{model.SMS: Auto, model.Email: Manual}, MaxOutbound: 1},
 		},
 		Agents: []Agent{
 			{ID: "alice", License: "Premium", Profile: "blended"}, // case-insensitive license
@@ -34,24 +35,24 @@ func TestCheckEligibility(t *testing.T) {
 		name       string
 		tweak      func(*Directory)
 		agent      string
-		ch         Channel
+		ch         model.Channel
 		entryPoint string
 		want       codes.Code // "" means eligible
 	}{
-		{name: "eligible", agent: "alice", ch: Email, entryPoint: "ep-email"},
-		{name: "unknown agent", agent: "zed", ch: SMS, entryPoint: "ep-sms", want: codes.UnknownAgent},
+		{name: "eligible", agent: "alice", ch: model.Email, entryPoint: "ep-email"},
+		{name: "unknown agent", agent: "zed", ch: model.SMS, entryPoint: "ep-sms", want: codes.UnknownAgent},
 		{name: "digital channels disabled", tweak: func(d *Directory) { d.DigitalChannels = false },
-			agent: "alice", ch: SMS, entryPoint: "ep-sms", want: codes.DigitalChannelsDisabled},
-		{name: "license not premium", agent: "carol", ch: SMS, entryPoint: "ep-sms", want: codes.LicenseNotPremium},
-		{name: "channel not in profile", agent: "sam", ch: Email, entryPoint: "ep-email", want: codes.ChannelNotInProfile},
-		{name: "manual assignment", agent: "dave", ch: Email, entryPoint: "ep-email", want: codes.ManualAssignment},
-		{name: "unknown entry point", agent: "alice", ch: SMS, entryPoint: "ep-fax", want: codes.NoEntryPoint},
+			agent: "alice", ch: model.SMS, entryPoint: "ep-sms", want: codes.DigitalChannelsDisabled},
+		{name: "license not premium", agent: "carol", ch: model.SMS, entryPoint: "ep-sms", want: codes.LicenseNotPremium},
+		{name: "channel not in profile", agent: "sam", ch: model.Email, entryPoint: "ep-email", want: codes.ChannelNotInProfile},
+		{name: "manual assignment", agent: "dave", ch: model.Email, entryPoint: "ep-email", want: codes.ManualAssignment},
+		{name: "unknown entry point", agent: "alice", ch: model.SMS, entryPoint: "ep-fax", want: codes.NoEntryPoint},
 		{name: "no entry point of the channel", tweak: func(d *Directory) { d.EntryPoints = d.EntryPoints[:1] },
-			agent: "alice", ch: Email, entryPoint: "ep-email", want: codes.NoEntryPoint},
-		{name: "entry point of the other channel", agent: "alice", ch: SMS, entryPoint: "ep-email", want: codes.EntryPointChannelMismatch},
+			agent: "alice", ch: model.Email, entryPoint: "ep-email", want: codes.NoEntryPoint},
+		{name: "entry point of the other channel", agent: "alice", ch: model.SMS, entryPoint: "ep-email", want: codes.EntryPointChannelMismatch},
 		// Rules apply in order: the tenant setting is reported before the license.
 		{name: "rule 1 before rule 2", tweak: func(d *Directory) { d.DigitalChannels = false },
-			agent: "carol", ch: Email, entryPoint: "ep-sms", want: codes.DigitalChannelsDisabled},
+			agent: "carol", ch: model.Email, entryPoint: "ep-sms", want: codes.DigitalChannelsDisabled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 const examplePath = "../../examples/acme.yaml"
@@ -28,7 +29,7 @@ func TestExampleLoads(t *testing.T) {
 	if d.TransferOfferTimeout != 30*time.Second || d.WrapUpTimeout != 60*time.Second {
 		t.Errorf("timeouts = %v, %v; want 30s, 60s", d.TransferOfferTimeout, d.WrapUpTimeout)
 	}
-	if tpl, _ := d.Template("followup"); tpl.Channel != Email || tpl.Subject == "" {
+	if tpl, _ := d.Template("followup"); tpl.Channel != model.Email || tpl.Subject == "" {
 		t.Errorf("followup template = %+v; want an email template with a subject", tpl)
 	}
 	wantFlows := []Flow{{ID: "survey"}, {ID: "csat", Event: TaskEnded}}
@@ -45,7 +46,7 @@ func TestExampleLookups(t *testing.T) {
 	if _, ok := d.Agent("zed"); ok {
 		t.Error("Agent(zed) found")
 	}
-	if p, ok := d.Profile("email-manual"); !ok || p.MaxOutbound != 1 || p.Channels[Email] != Manual {
+	if p, ok := d.Profile("email-manual"); !ok || p.MaxOutbound != 1 || p.Channels[model.Email] != Manual {
 		t.Errorf("Profile(email-manual) = %+v, %v", p, ok)
 	}
 	if q, ok := d.Queue("billing"); !ok || q.Name != "Billing" {
@@ -58,13 +59,13 @@ func TestExampleLookups(t *testing.T) {
 	if !reflect.DeepEqual(queues, []string{"support", "billing"}) {
 		t.Errorf("QueuesOf(bob) = %v", queues)
 	}
-	if ep, ok := d.EntryPointByAddress(Email, "Acme <support@ACME.example>"); !ok || ep.ID != "ep-email" {
+	if ep, ok := d.EntryPointByAddress(model.Email, "Acme <support@ACME.example>"); !ok || ep.ID != "ep-email" {
 		t.Errorf("EntryPointByAddress(email) = %+v, %v", ep, ok)
 	}
-	if ep, ok := d.EntryPointByAddress(SMS, "+1 415 555 0100"); !ok || ep.ID != "ep-sms" {
+	if ep, ok := d.EntryPointByAddress(model.SMS, "+1 415 555 0100"); !ok || ep.ID != "ep-sms" {
 		t.Errorf("EntryPointByAddress(sms) = %+v, %v", ep, ok)
 	}
-	if _, ok := d.EntryPointByAddress(SMS, "support@acme.example"); ok {
+	if _, ok := d.EntryPointByAddress(model.SMS, "support@acme.example"); ok {
 		t.Error("an email address matched an SMS entry point")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"outbound/internal/address"
+	"outbound/internal/model"
 )
 
 // Lists are short (tens of entries), so lookups scan them instead of keeping
@@ -53,7 +54,7 @@ func (d *Directory) QueuesOf(agentID string) []Queue {
 // EntryPointByAddress returns the entry point of the channel with the address,
 // e.g. to thread a customer reply sent to it. The address may be written in
 // any form Normalize accepts ("Acme <Support@ACME.example>").
-func (d *Directory) EntryPointByAddress(ch Channel, addr string) (EntryPoint, bool) {
+func (d *Directory) EntryPointByAddress(ch model.Channel, addr string) (EntryPoint, bool) {
 	normalized, err := address.Normalize(ch, addr)
 	if err != nil {
 		return EntryPoint{}, false

@@ -6,6 +6,8 @@ import (
 	htmltemplate "html/template"
 	"io"
 	texttemplate "text/template"
+
+	"outbound/internal/model"
 )
 
 // validateTemplates parses every template the way package templates will
@@ -16,12 +18,12 @@ func (d *Directory) validateTemplates(p *problems) {
 		path := fmt.Sprintf("templates[%d]", i)
 		p.checkID(path+".id", t.ID, seen)
 		switch t.Channel {
-		case SMS:
+		case model.SMS:
 			if t.Subject != "" {
 				p.add(path+".subject", "only email templates have a subject")
 			}
 			checkText(p, path+".body", t.Body)
-		case Email:
+		case model.Email:
 			if t.Subject != "" {
 				checkText(p, path+".subject", t.Subject) // a header, not HTML
 			}

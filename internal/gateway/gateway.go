@@ -26,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 
 	"outbound/internal/codes"
@@ -38,7 +37,7 @@ import (
 // Conversations is the part of *conversations.Client the gateway uses.
 type Conversations interface {
 	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
-	DeliveryStatus(ctx context.Context, mode conversations.Mode, conversation, messageID, status, errText string) error
+	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error // a signal
 }
 
 var _ Conversations = (*conversations.Client)(nil)
@@ -158,7 +157,7 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	}
 	log := h.log.With(zap.String("messageSid", sid))
 	msg := conversations.InboundMessage{
-		Channel: "sms",
+		Channel: model.SMS,
 		To:      form.Get("To"),
 		From:    form.Get("From"),
 		CustomerMessage: model.CustomerMessage{
@@ -232,7 +231,7 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
 	defer cancel()
-	err := h.convs.DeliveryStatus(ctx, conversations.Async, conversation, messageID, status, errText)
+	err := h.convs.DeliveryStatus(ctx, conversation, messageID, status, errText)
 	if codes.Is(err, codes.ConversationClosed) {
 		log.Info("sms status for a closed conversation ignored")
 		w.WriteHeader(http.StatusOK)
@@ -299,20 +298,19 @@ func (h *handler) base(r *http.Request) string {
 // code, a malformed request the service caught is 400, anything else 503 so
 // that the provider retries.
 func (h *handler) fail(w http.ResponseWriter, log *zap.Logger, what string, err error) {
-	if code, msg, ok := codes.Of(err); ok {
+	code, msg, ok := codes.Of(err)
+	switch {
+	case code == codes.BadRequest:
+		log.Info(what+" rejected", zap.String("reason", msg))
+		writeError(w, http.StatusBadRequest, msg, "")
+	case ok:
 		log.Info(what+" refused", zap.String("code", string(code)))
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": msg, "code": string(code)})
-		return
+	default:
+		log.Error(what+" failed", zap.Error(err))
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "temporarily unable to process the request", "")
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == "BAD_REQUEST" {
-		log.Info(what+" rejected", zap.String("reason", appErr.Message()))
-		writeError(w, http.StatusBadRequest, appErr.Message(), "")
-		return
-	}
-	log.Error(what+" failed", zap.Error(err))
-	w.Header().Set("Retry-After", "5")
-	writeError(w, http.StatusServiceUnavailable, "temporarily unable to process the request", "")
 }
 
 // validSid accepts provider ids of sane length and characters; it bounds what

@@ -22,6 +22,7 @@ import (
 	"outbound/internal/conversations"
 	"outbound/internal/devsink"
 	"outbound/internal/gateway"
+	"outbound/internal/model"
 	"outbound/internal/sms"
 )
 
@@ -58,10 +59,7 @@ func (f *fakeConvs) Inbound(ctx context.Context, m conversations.InboundMessage)
 	return "wf-1/run-1", nil
 }
 
-func (f *fakeConvs) DeliveryStatus(ctx context.Context, mode conversations.Mode, conversation, messageID, status, errText string) error {
-	if mode != conversations.Async {
-		return errors.New("the gateway must record a status by signal: the provider needs only a 200")
-	}
+func (f *fakeConvs) DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error {
 	c := statusCall{conversation, messageID, status, errText}
 	f.mu.Lock()
 	f.statuses = append(f.statuses, c)
@@ -168,7 +166,7 @@ func TestInboundSignedRoutesMessage(t *testing.T) {
 		t.Fatalf("Inbound called %d times", len(calls))
 	}
 	m := calls[0]
-	if m.Channel != "sms" || m.To != entry || m.From != customer || m.Text != text || m.ProviderID != "SM0001" || m.Thread != "" {
+	if m.Channel != model.SMS || m.To != entry || m.From != customer || m.Text != text || m.ProviderID != "SM0001" || m.Thread != "" {
 		t.Fatalf("Inbound got %+v", m)
 	}
 	assertNoCustomerData(t, logs)
@@ -281,7 +279,7 @@ func TestInboundRefusalIs422(t *testing.T) {
 	if body := a.json(t); body["code"] != "NO_ENTRY_POINT" || body["error"] != "no entry point has this address" {
 		t.Fatalf("body %v", body)
 	}
-	convs.setInboundErr(conversations.BadRequest("malformed"))
+	convs.setInboundErr(codes.New(codes.BadRequest, "malformed"))
 	if a := postSigned(t, base, "/webhooks/sms", inboundForm("SM0009")); a.status != http.StatusBadRequest {
 		t.Fatalf("bad request: %d %s", a.status, a.body)
 	}
@@ -409,7 +407,7 @@ func TestStatusCallbackErrors(t *testing.T) {
 	if a := postSigned(t, base, cb, statusForm("SM0203", "delivered", "")); a.status != http.StatusServiceUnavailable {
 		t.Errorf("service down: %d %s, want 503", a.status, a.body)
 	}
-	convs.statusErr = conversations.BadRequest("%q is not a conversation id", "wf-1")
+	convs.statusErr = codes.New(codes.BadRequest, "%q is not a conversation id", "wf-1")
 	if a := postSigned(t, base, cb, statusForm("SM0204", "delivered", "")); a.status != http.StatusBadRequest {
 		t.Errorf("bad conversation id: %d %s, want 400", a.status, a.body)
 	}

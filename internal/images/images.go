@@ -9,12 +9,9 @@
 package images
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/codes"
 	"outbound/internal/model"
@@ -34,12 +31,6 @@ const (
 	GIF  = "image/gif"
 	WebP = "image/webp"
 )
-
-// badRequest is malformed input (not a SPEC §5 refusal): the starter prints it
-// as "error: BAD_REQUEST: ..." and exits 2.
-func badRequest(format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), "BAD_REQUEST", nil)
-}
 
 // Check refuses an image that may not be sent: larger than MaxBytes
 // (IMAGE_TOO_LARGE), not a PNG, JPEG, GIF or WebP by its bytes whatever its
@@ -62,21 +53,21 @@ func Check(img model.Image) error {
 func CheckName(name string) error {
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
-		return badRequest("an inline image needs a name (its file's base name)")
+		return codes.New(codes.BadRequest, "an inline image needs a name (its file's base name)")
 	case len(name) > MaxNameLength:
-		return badRequest("inline image name is longer than %d bytes", MaxNameLength)
+		return codes.New(codes.BadRequest, "inline image name is longer than %d bytes", MaxNameLength)
 	case !utf8.ValidString(name):
-		return badRequest("inline image name %q is not valid UTF-8", name)
+		return codes.New(codes.BadRequest, "inline image name %q is not valid UTF-8", name)
 	case name == "." || name == "..":
-		return badRequest("inline image name %q is not a file name", name)
+		return codes.New(codes.BadRequest, "inline image name %q is not a file name", name)
 	case strings.ContainsAny(name, `/\`):
-		return badRequest("inline image name %q must be a base name, without a directory", name)
+		return codes.New(codes.BadRequest, "inline image name %q must be a base name, without a directory", name)
 	case strings.TrimSpace(name) != name:
-		return badRequest("inline image name %q has leading or trailing spaces", name)
+		return codes.New(codes.BadRequest, "inline image name %q has leading or trailing spaces", name)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return badRequest("inline image name %q holds a control character", name)
+			return codes.New(codes.BadRequest, "inline image name %q holds a control character", name)
 		}
 	}
 	return nil
@@ -91,7 +82,7 @@ func CheckAll(imgs []model.Image) error {
 		}
 		for _, prev := range imgs[:i] {
 			if prev.Name == img.Name {
-				return badRequest("two inline images are named %q", img.Name)
+				return codes.New(codes.BadRequest, "two inline images are named %q", img.Name)
 			}
 		}
 	}

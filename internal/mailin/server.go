@@ -299,7 +299,7 @@ type Message struct {
 // Inbound is the message as it goes to the Router for one recipient.
 func (m Message) Inbound(to string) conversations.InboundMessage {
 	return conversations.InboundMessage{
-		Channel: "email",
+		Channel: model.Email,
 		To:      to,
 		From:    m.From,
 		Thread:  m.Thread,

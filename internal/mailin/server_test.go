@@ -13,6 +13,7 @@ import (
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/mailin"
+	"outbound/internal/model"
 )
 
 const (
@@ -128,7 +129,7 @@ Thanks!
 		t.Fatal(err)
 	}
 	m := only(t, r)
-	if m.Thread != conv1 || m.Channel != "email" || m.To != entryPoint || m.From != customer ||
+	if m.Thread != conv1 || m.Channel != model.Email || m.To != entryPoint || m.From != customer ||
 		m.Subject != "Re: Your order" || m.Text != "Thanks!" || m.ProviderID != "reply-1@customer.example" {
 		t.Fatalf("routed %+v", m)
 	}

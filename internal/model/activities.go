@@ -1,20 +1,21 @@
 package model
 
-// PreparedStart is what the start checks (rules 1–3, 5, address, template) give back.
+// PreparedStart is what the start checks (rules 1–3, 5, the address) give back.
 type PreparedStart struct {
-	Customer     string      `json:"customer"` // normalised address
-	CustomerKey  string      `json:"customerKey"`
-	EntryAddress string      `json:"entryAddress"`
-	Agent        AgentConfig `json:"agent"`
-	Policy       Policy      `json:"policy"`
-	First        *Rendered   `json:"first,omitempty"`
+	Customer     string `json:"customer"` // normalised address
+	CustomerKey  string `json:"customerKey"`
+	EntryAddress string `json:"entryAddress"`
+	Policy       Policy `json:"policy"`
 }
 
-// RenderRequest asks for an agent's message to be rendered for a channel.
-type RenderRequest struct {
-	Tenant  string  `json:"tenant"`
-	Channel string  `json:"channel"`
-	Compose Compose `json:"compose"`
+// ComposeRequest asks for an agent's message to be made ready to deliver:
+// its template rendered, and for email its HTML sanitised with the inline
+// images hosted and referenced by URL. The request is already validated.
+type ComposeRequest struct {
+	Tenant       string  `json:"tenant"`
+	Conversation string  `json:"conversation"` // the conversation id: part of the images' keys
+	Channel      Channel `json:"channel"`
+	Compose      Compose `json:"compose"`
 }
 
 // Rendered is a message ready to deliver.
@@ -51,12 +52,19 @@ type RankRequest struct {
 	Exclude []string `json:"exclude,omitempty"`
 }
 
-// OfferRequest reserves a slot on a transfer target.
-type OfferRequest struct {
-	Tenant        string `json:"tenant"`
-	Agent         string `json:"agent"`
-	Conversation  string `json:"conversation"`
-	Kind          string `json:"kind"`            // ReserveOffer or ReservePickup
-	Queue         string `json:"queue,omitempty"` // pickup: the agent must be in this queue
-	OnlyAvailable bool   `json:"onlyAvailable,omitempty"`
+// ArchivePage is one archived slice of a transcript, in order: the object
+// key it is stored under and how many messages it holds.
+type ArchivePage struct {
+	Key      string `json:"key"`
+	Messages int    `json:"messages"`
+}
+
+// ArchiveRequest asks the ArchiveMessages activity to store one page of a
+// conversation's transcript. The same request always writes the same key, so
+// a retry overwrites the page with the same messages.
+type ArchiveRequest struct {
+	Tenant       string    `json:"tenant"`
+	Conversation string    `json:"conversation"` // the conversation id
+	Page         int       `json:"page"`         // 0 to 999999, in transcript order
+	Messages     []Message `json:"messages"`
 }

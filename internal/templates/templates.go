@@ -14,6 +14,7 @@ import (
 
 	"outbound/internal/codes"
 	"outbound/internal/directory"
+	"outbound/internal/model"
 )
 
 const missingKeyError = "missingkey=error"
@@ -25,15 +26,15 @@ var missingKey = regexp.MustCompile(`map has no entry for key "([^"]*)"`)
 
 // Render returns the subject (email only, may be empty) and body of tpl filled
 // with vars, for a message on ch.
-func Render(ch directory.Channel, tpl directory.Template, vars map[string]string) (subject, body string, err error) {
+func Render(ch model.Channel, tpl directory.Template, vars map[string]string) (subject, body string, err error) {
 	if tpl.Channel != ch {
 		return "", "", codes.New(codes.TemplateNotFound, "template %q is for %s", tpl.ID, tpl.Channel)
 	}
 	switch ch {
-	case directory.SMS:
+	case model.SMS:
 		body, err = renderText(tpl.ID, tpl.Body, vars)
 		return "", body, err
-	case directory.Email:
+	case model.Email:
 		if body, err = renderHTML(tpl.ID, tpl.Body, vars); err != nil {
 			return "", "", err
 		}

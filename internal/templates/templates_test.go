@@ -5,20 +5,21 @@ import (
 
 	"outbound/internal/codes"
 	"outbound/internal/directory"
+	"outbound/internal/model"
 )
 
 var (
-	greeting = directory.Template{ID: "greeting", Channel: directory.SMS, Body: "Hello {{.name}}, this is Acme support."}
+	greeting = directory.Template{ID: "greeting", Channel: model.SMS, Body: "Hello {{.name}}, this is Acme support."}
 	followup = directory.Template{
 		ID:      "followup",
-		Channel: directory.Email,
+		Channel: model.Email,
 		Subject: "Your Acme request {{.ticket}}",
 		Body:    "<p>Hello {{.name}},</p><p>about {{.ticket}}.</p>",
 	}
 )
 
 func TestRenderSMS(t *testing.T) {
-	subject, body, err := Render(directory.SMS, greeting, map[string]string{"name": "Ann <3"})
+	subject, body, err := Render(model.SMS, greeting, map[string]string{"name": "Ann <3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestRenderSMS(t *testing.T) {
 
 func TestRenderEmailEscapesVariables(t *testing.T) {
 	vars := map[string]string{"name": `<script>alert("x")</script>`, "ticket": "T-42 & co"}
-	subject, body, err := Render(directory.Email, followup, vars)
+	subject, body, err := Render(model.Email, followup, vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestRenderEmailEscapesVariables(t *testing.T) {
 
 func TestRenderSubjectCannotInjectHeaders(t *testing.T) {
 	vars := map[string]string{"name": "Ann", "ticket": "T-1\r\nBcc: someone@example.com"}
-	subject, _, err := Render(directory.Email, followup, vars)
+	subject, _, err := Render(model.Email, followup, vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +58,14 @@ func TestRenderSubjectCannotInjectHeaders(t *testing.T) {
 func TestRenderMissingVariable(t *testing.T) {
 	tests := []struct {
 		name string
-		ch   directory.Channel
+		ch   model.Channel
 		tpl  directory.Template
 		vars map[string]string
 		want string
 	}{
-		{"sms body", directory.SMS, greeting, nil, `template "greeting" needs variable "name"`},
-		{"email body", directory.Email, followup, map[string]string{"ticket": "T-1"}, `template "followup" needs variable "name"`},
-		{"email subject", directory.Email, directory.Template{ID: "s", Channel: directory.Email, Subject: "{{.ticket}}", Body: "<p>hi</p>"},
+		{"sms body", model.SMS, greeting, nil, `template "greeting" needs variable "name"`},
+		{"email body", model.Email, followup, map[string]string{"ticket": "T-1"}, `template "followup" needs variable "name"`},
+		{"email subject", model.Email, directory.Template{ID: "s", Channel: model.Email, Subject: "{{.ticket}}", Body: "<p>hi</p>"},
 			map[string]string{}, `template "s" needs variable "ticket"`},
 	}
 	for _, tt := range tests {
@@ -79,7 +80,7 @@ func TestRenderMissingVariable(t *testing.T) {
 }
 
 func TestRenderChannelMismatch(t *testing.T) {
-	_, _, err := Render(directory.SMS, followup, map[string]string{"name": "Ann", "ticket": "T-1"})
+	_, _, err := Render(model.SMS, followup, map[string]string{"name": "Ann", "ticket": "T-1"})
 	code, msg, _ := codes.Of(err)
 	if code != codes.TemplateNotFound || msg != `template "followup" is for email` {
 		t.Errorf("got %s %q; want TEMPLATE_NOT_FOUND", code, msg)

@@ -21,7 +21,6 @@ type TB interface {
 type Main struct {
 	mu       sync.Mutex
 	cleanups []func()
-	dirs     []string
 }
 
 func (m *Main) Helper()           {}

@@ -23,6 +23,7 @@ import (
 
 	"outbound/activities"
 	"outbound/internal/address"
+	"outbound/internal/api"
 	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
@@ -35,7 +36,6 @@ import (
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
 	"outbound/internal/metrics"
-	"outbound/internal/model"
 	"outbound/internal/service"
 	"outbound/internal/sms"
 )
@@ -84,7 +84,7 @@ func Start(tb TB, opts Options) *Env {
 	opts = defaults(opts)
 	log := quietLogger()
 	srv, err := devserver.Start(context.Background(), devserver.Options{
-		UIPort: devserver.NoUI, SearchAttributes: model.SearchAttributes(), Logger: log,
+		UIPort: devserver.NoUI, SearchAttributes: api.SearchAttributes(), Logger: log,
 	})
 	if err != nil {
 		tb.Fatalf("start Temporal: %v", err)

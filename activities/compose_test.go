@@ -53,28 +53,23 @@ func acme(t *testing.T, edits ...string) *directory.Directory {
 
 const conv = "conversation/acme/ep-email/0123456789abcdef/run-1"
 
-func TestPrepareEmailBodyRefusals(t *testing.T) {
-	big := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 16*1024)...)
+func TestComposeMessageRefusals(t *testing.T) {
+	long := strings.Repeat("x", 1700)
 	for _, tc := range []struct {
-		name  string
-		edits []string
-		req   model.EmailBodyRequest
-		want  codes.Code
+		name string
+		req  model.ComposeRequest
+		want codes.Code
 	}{
-		{"pci tenant", []string{"pciEmail: false", "pciEmail: true"},
-			model.EmailBodyRequest{HTML: "<p>x</p>", Images: []model.Image{{Name: "a.png", Data: testPNG}}}, codes.InlineImagesDisabled},
-		{"exempt tenant", []string{"inlineImagesExempt: false", "inlineImagesExempt: true"},
-			model.EmailBodyRequest{HTML: "<p>x</p>", Images: []model.Image{{Name: "a.png", Data: testPNG}}}, codes.InlineImagesDisabled},
-		{"16 KB", nil, model.EmailBodyRequest{HTML: "<p>x</p>", Images: []model.Image{{Name: "big.png", Data: big}}}, codes.ImageTooLarge},
-		{"text renamed .png", nil, model.EmailBodyRequest{HTML: "<p>x</p>", Images: []model.Image{{Name: "a.png", Data: []byte("just text")}}}, codes.UnsupportedImageType},
-		{"cid", nil, model.EmailBodyRequest{HTML: `<img src="cid:logo">`}, codes.CIDNotSupported},
-		{"cid with images", nil, model.EmailBodyRequest{HTML: `<img src="CID:logo">`, Images: []model.Image{{Name: "a.png", Data: testPNG}}}, codes.CIDNotSupported},
+		{"unknown template", model.ComposeRequest{Channel: model.SMS, Compose: model.Compose{Template: "nope"}}, codes.TemplateNotFound},
+		{"missing variable", model.ComposeRequest{Channel: model.SMS, Compose: model.Compose{Template: "greeting"}}, codes.TemplateVariableMissing},
+		{"template of the other channel", model.ComposeRequest{Channel: model.Email, Compose: model.Compose{Template: "greeting", Vars: map[string]string{"name": "Jo"}}}, codes.TemplateNotFound},
+		{"rendered SMS too long", model.ComposeRequest{Channel: model.SMS, Compose: model.Compose{Template: "greeting", Vars: map[string]string{"name": long}}}, codes.MessageTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := &recordingStore{}
-			a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t, tc.edits...)}, Images: store}
+			a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: store}
 			tc.req.Tenant, tc.req.Conversation = "acme", conv
-			_, err := a.PrepareEmailBody(context.Background(), tc.req)
+			_, err := a.ComposeMessage(context.Background(), tc.req)
 			if !codes.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %s", err, tc.want)
 			}
@@ -82,25 +77,26 @@ func TestPrepareEmailBodyRefusals(t *testing.T) {
 			if !errors.As(err, &appErr) || !appErr.NonRetryable() {
 				t.Fatalf("%v is retryable", err)
 			}
-			if len(store.puts) != 0 {
-				t.Fatalf("uploaded %v before refusing", store.puts)
-			}
 		})
 	}
 }
 
-func TestPrepareEmailBody(t *testing.T) {
+func emailRequest(c model.Compose) model.ComposeRequest {
+	return model.ComposeRequest{Tenant: "acme", Conversation: conv, Channel: model.Email, Compose: c}
+}
+
+func TestComposeMessageHostsImages(t *testing.T) {
 	store := &recordingStore{}
 	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: store}
 	gif := []byte("GIF89a\x01\x00\x01\x00")
-	body, err := a.PrepareEmailBody(context.Background(), model.EmailBodyRequest{
-		Tenant: "acme", Conversation: conv,
+	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
 		HTML:   `<p onclick="x()">Our logo: <img src="logo.png"></p><script>alert(1)</script>`,
 		Images: []model.Image{{Name: "logo.png", Data: testPNG}, {Name: "dot.gif", Data: gif}},
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	body := out.HTML
 	logo := "https://img.example/" + imagestore.Key("acme", conv, testPNG, "image/png")
 	dot := "https://img.example/" + imagestore.Key("acme", conv, gif, "image/gif")
 	want := `<p>Our logo: <img src="` + logo + `"></p><p><img src="` + dot + `" alt="dot.gif"></p>`
@@ -110,23 +106,47 @@ func TestPrepareEmailBody(t *testing.T) {
 	if len(store.puts) != 2 || !strings.HasSuffix(store.puts[0], ".png image/png") || !strings.HasSuffix(store.puts[1], ".gif image/gif") {
 		t.Fatalf("puts = %v", store.puts)
 	}
-}
-
-func TestPrepareEmailBodyWithoutImages(t *testing.T) {
-	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t, "pciEmail: false", "pciEmail: true")}} // no store needed
-	body, err := a.PrepareEmailBody(context.Background(), model.EmailBodyRequest{
-		Tenant: "acme", Conversation: conv, HTML: `<p>Hi</p><iframe src="https://evil.example"></iframe>`,
-	})
-	if err != nil || body != "<p>Hi</p>" {
-		t.Fatalf("body = %q, %v", body, err)
+	if out.Text != "Our logo:" {
+		t.Fatalf("plain text %q", out.Text)
 	}
 }
 
-func TestPrepareEmailBodyUploadFailureRetries(t *testing.T) {
+// A template's body takes the images like an agent's HTML does, and keeps
+// the template's subject.
+func TestComposeMessageTemplateWithImage(t *testing.T) {
+	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: &recordingStore{}}
+	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
+		Template: "followup", Vars: map[string]string{"name": "Ada", "ticket": "7"},
+		Images: []model.Image{{Name: "chart.png", Data: testPNG}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "https://img.example/" + imagestore.Key("acme", conv, testPNG, "image/png")
+	want := `<p>Hello Ada,</p><p>we are following up on your request 7.</p><p><img src="` + img + `" alt="chart.png"></p>`
+	if out.HTML != want || out.Subject != "Your Acme request 7" || out.Template != "followup" {
+		t.Fatalf("composed %+v\nwant HTML %s", out, want)
+	}
+	if !strings.Contains(out.Text, "Hello Ada,") || strings.Contains(out.Text, "<") {
+		t.Fatalf("plain text %q", out.Text)
+	}
+}
+
+func TestComposeMessageWithoutImages(t *testing.T) {
+	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t, "pciEmail: false", "pciEmail: true")}} // no store needed
+	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
+		HTML: `<p>Hi</p><iframe src="https://evil.example"></iframe>`,
+	}))
+	if err != nil || out.HTML != "<p>Hi</p>" || out.Text != "Hi" {
+		t.Fatalf("composed %+v, %v", out, err)
+	}
+}
+
+func TestComposeMessageUploadFailureRetries(t *testing.T) {
 	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: &recordingStore{fail: errors.New("connection reset")}}
-	_, err := a.PrepareEmailBody(context.Background(), model.EmailBodyRequest{
-		Tenant: "acme", Conversation: conv, Images: []model.Image{{Name: "a.png", Data: testPNG}},
-	})
+	_, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
+		Text: "see the picture", Images: []model.Image{{Name: "a.png", Data: testPNG}},
+	}))
 	var appErr *temporal.ApplicationError
 	if err == nil || (errors.As(err, &appErr) && appErr.NonRetryable()) {
 		t.Fatalf("err = %v, want a retryable error", err)
@@ -151,18 +171,18 @@ func fakeS3(t *testing.T) (*imagestore.FakeS3, *imagestore.Store) {
 	return fake, store
 }
 
-// TestPrepareEmailBodyOnFakeS3 runs the activity against the dev S3 fake: the
+// TestComposeMessageOnFakeS3 runs the activity against the dev S3 fake: the
 // body's <img src> serves the PNG.
-func TestPrepareEmailBodyOnFakeS3(t *testing.T) {
+func TestComposeMessageOnFakeS3(t *testing.T) {
 	fake, store := fakeS3(t)
 	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: store}
-	body, err := a.PrepareEmailBody(context.Background(), model.EmailBodyRequest{
-		Tenant: "acme", Conversation: conv, HTML: `<p><img src="logo.png"></p>`,
-		Images: []model.Image{{Name: "logo.png", Data: testPNG}},
-	})
+	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
+		HTML: `<p><img src="logo.png"></p>`, Images: []model.Image{{Name: "logo.png", Data: testPNG}},
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	body := out.HTML
 	url := strings.TrimSuffix(strings.TrimPrefix(body, `<p><img src="`), `"></p>`)
 	if !strings.HasPrefix(url, fake.URL()+"/images/acme/") {
 		t.Fatalf("body %s", body)

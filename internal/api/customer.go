@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"outbound/internal/model"
+)
+
+// CustomerWorkflow is a customer's record: the email subjects already used
+// with them (rule 11), their SMS opt-outs and their recent conversations, so
+// a new one inherits the last one's history (rule 16).
+const CustomerWorkflow = "Customer"
+
+// The Customer's operations. A starting conversation registers with the
+// record by update (through an activity: a reused subject or an opt-out
+// refuses the start); what it tells the record afterwards is a signal.
+const (
+	CustomerOpen   Update[CustomerOpenRequest, CustomerContext] = "open"
+	CustomerClosed Signal[CustomerClosedRequest]                = "closed"
+	CustomerOptOut Signal[OptOutRequest]                        = "optOut"
+	CustomerQuery  Query[CustomerState]                         = "state"
+)
+
+// CustomerWorkflowID names a customer's record: a keyed hash, not the address.
+func CustomerWorkflowID(tenant, customerKey string) string {
+	return "customer/" + tenant + "/" + customerKey
+}
+
+// OpenCustomer registers a conversation with the customer's record, starting
+// the record on the customer's first conversation.
+func OpenCustomer(ctx context.Context, c client.Client, req CustomerOpenRequest) (CustomerContext, error) {
+	start := Start{
+		Options: client.StartWorkflowOptions{
+			ID:                       CustomerWorkflowID(req.Tenant, req.Key),
+			TaskQueue:                TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		},
+		Workflow: CustomerWorkflow,
+		Input:    CustomerState{Tenant: req.Tenant, Key: req.Key},
+	}
+	return CustomerOpen.CallWithStart(ctx, c, start, req)
+}
+
+// CustomerState is the record's state: its input, its query's answer and its
+// continue-as-new carry-over.
+type CustomerState struct {
+	Tenant        string                 `json:"tenant"`
+	Key           string                 `json:"key"`
+	Subjects      []string               `json:"subjects,omitempty"`
+	OptedOut      []string               `json:"optedOut,omitempty"` // entry points the customer opted out of (SMS)
+	Conversations []CustomerConversation `json:"conversations,omitempty"`
+}
+
+// CustomerConversation is one conversation in a customer's record.
+type CustomerConversation struct {
+	ID           string          `json:"id"`
+	EntryPoint   string          `json:"entryPoint"`
+	Subject      string          `json:"subject,omitempty"`
+	StartedAt    time.Time       `json:"startedAt"`
+	ClosedAt     time.Time       `json:"closedAt,omitempty"`
+	LastMessages []model.Message `json:"lastMessages,omitempty"`
+}
+
+// CustomerOpenRequest registers a new conversation with the customer's record.
+type CustomerOpenRequest struct {
+	Tenant       string    `json:"tenant"`
+	Key          string    `json:"key"`
+	Conversation string    `json:"conversation"`
+	EntryPoint   string    `json:"entryPoint"`
+	Subject      string    `json:"subject,omitempty"`
+	At           time.Time `json:"at"`
+	// RefuseOptedOut refuses an agent's SMS conversation to a customer who
+	// opted out of this entry point (OPTED_OUT); a customer's own message is
+	// always taken.
+	RefuseOptedOut bool `json:"refuseOptedOut,omitempty"`
+}
+
+// CustomerContext is what a new conversation inherits from the previous one.
+type CustomerContext struct {
+	PreviousConversation string          `json:"previousConversation,omitempty"`
+	PreviousMessages     []model.Message `json:"previousMessages,omitempty"`
+	OptedOut             bool            `json:"optedOut,omitempty"`
+}
+
+// CustomerClosedRequest records a closed conversation's last messages.
+type CustomerClosedRequest struct {
+	Conversation string          `json:"conversation"`
+	ClosedAt     time.Time       `json:"closedAt"`
+	LastMessages []model.Message `json:"lastMessages"`
+}
+
+// OptOutRequest records an SMS opt-out or opt-in for one entry point.
+type OptOutRequest struct {
+	EntryPoint string `json:"entryPoint"`
+	OptedOut   bool   `json:"optedOut"`
+}

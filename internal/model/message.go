@@ -1,0 +1,59 @@
+package model
+
+import "time"
+
+// Message directions.
+const (
+	Outbound = "outbound"
+	Inbound  = "inbound"
+)
+
+// Message statuses: an outbound message moves forward only, queued → sent →
+// delivered or failed; an inbound one is received.
+const (
+	MessageQueued    = "queued"
+	MessageSent      = "sent"
+	MessageDelivered = "delivered"
+	MessageFailed    = "failed"
+	MessageReceived  = "received"
+)
+
+// Message is one line of the transcript.
+type Message struct {
+	ID         string    `json:"id"`
+	Direction  string    `json:"direction"`
+	Agent      string    `json:"agent,omitempty"`
+	Text       string    `json:"text"`
+	HTML       string    `json:"html,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Template   string    `json:"template,omitempty"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	ProviderID string    `json:"providerId,omitempty"`
+	Segments   int       `json:"segments,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// Compose is what an agent writes: plain text or a template with variables;
+// for email optionally an HTML body and inline images (rules 12, 13).
+type Compose struct {
+	Text     string            `json:"text,omitempty"`
+	Template string            `json:"template,omitempty"`
+	Vars     map[string]string `json:"vars,omitempty"`
+	HTML     string            `json:"html,omitempty"`
+	Images   []Image           `json:"images,omitempty"`
+}
+
+// Image is an inline image an agent attaches to an email.
+type Image struct {
+	Name string `json:"name"` // the file's base name; <img src="NAME"> refers to it
+	Data []byte `json:"data"`
+}
+
+// CustomerMessage is a message a customer sent that arrived through a channel.
+type CustomerMessage struct {
+	Text       string `json:"text"`
+	HTML       string `json:"html,omitempty"`    // sanitised
+	Subject    string `json:"subject,omitempty"` // email
+	ProviderID string `json:"providerId,omitempty"`
+}

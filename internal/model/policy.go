@@ -1,0 +1,23 @@
+package model
+
+import "time"
+
+// Policy is the tenant configuration a conversation needs, captured at start.
+type Policy struct {
+	TransferOfferTimeout time.Duration `json:"transferOfferTimeout"`
+	WrapUp               WrapUpPolicy  `json:"wrapUp"`
+	EntryQueue           string        `json:"entryQueue"`
+	Queues               []string      `json:"queues"`
+	Flows                []string      `json:"flows"` // flows an agent may trigger (rule 14)
+	// No inline images for tenants on the PCI-restricted email provider or
+	// on the exception list (rule 12).
+	PCIEmail           bool `json:"pciEmail,omitempty"`
+	InlineImagesExempt bool `json:"inlineImagesExempt,omitempty"`
+}
+
+// WrapUpPolicy is the tenant's wrap-up step (rule 20).
+type WrapUpPolicy struct {
+	Timeout       time.Duration `json:"timeout"`
+	Reasons       []string      `json:"reasons"`
+	DefaultReason string        `json:"defaultReason"`
+}
