@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -25,7 +26,9 @@ type loadResult struct {
 	MaxRun        int     // the longest single run
 	ByChannel     map[string]*channelCost
 	Tally         *tally
-	EntityEvents  int // product: Agent and Customer workflow events the load added
+	EntityEvents  int           // product: Agent and Customer workflow events the load added
+	CPU           time.Duration // process CPU (user + system) over the load
+	CPUPerMsg     time.Duration // CPU / Messages
 
 	latency  latencies
 	messages atomic.Int64
@@ -94,6 +97,7 @@ func (r *loadResult) fail(err error) {
 // conversation starts after the duration cap.
 func (w *world) runLoad(ctx context.Context, r *loadResult, one func(ctx context.Context, i int) error) {
 	var next atomic.Int64
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(w.cfg.Duration)
 	var wg sync.WaitGroup
@@ -115,10 +119,25 @@ func (w *world) runLoad(ctx context.Context, r *loadResult, one func(ctx context
 	}
 	wg.Wait()
 	r.Elapsed = time.Since(start)
+	r.CPU = processCPU() - cpu0
 	r.Conversations, r.Messages, r.Replies = int(r.convs.Load()), int(r.messages.Load()), int(r.replies.Load())
 	secs := r.Elapsed.Seconds()
 	r.ConvPerSec, r.MsgPerSec = float64(r.Conversations)/secs, float64(r.Messages)/secs
 	r.P50, r.P99 = r.latency.percentile(50), r.latency.percentile(99)
+	if r.Messages > 0 {
+		r.CPUPerMsg = r.CPU / time.Duration(r.Messages)
+	}
+}
+
+// processCPU is the CPU time this process has used (user + system): with the
+// in-process server that is the server, the worker, the sinks and the
+// clients; with --address only the clients and the baseline's worker.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // countHistories reads the histories of the load's finished conversations.

@@ -38,7 +38,7 @@ type Config struct {
 	LongCANAfter    int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
 	Idle            int // (c) open idle conversations for the memory figure (0: skip)
 
-	CPUProfile  string // write a CPU profile of the product load here
+	CPUProfile  string // write CPU profiles of the loads to CPUProfile.baseline and .product
 	WorkerPID   int    // (c) with --address: the worker process whose RSS to read
 	IdleProcess bool   // (c) in-process: run the production worker as a child process and read its RSS
 }
@@ -76,7 +76,7 @@ func main() {
 	flag.IntVar(&cfg.Idle, "idle", cfg.Idle, "(c) open idle conversations for the memory figure (0: skip; 10000 for the target; with --address needs --worker-pid)")
 	flag.BoolVar(&cfg.IdleProcess, "idle-process", false, "(c) run the production worker binary as a child process for this phase and read its resident memory alone")
 	flag.IntVar(&cfg.WorkerPID, "worker-pid", 0, "(c) with --address: read the resident memory of this process (the worker, on this machine)")
-	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the product load to this file")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the loads to FILE.baseline and FILE.product")
 	flag.Parse()
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -18,6 +18,7 @@ import (
 // Targets of issue 5.
 const (
 	targetThroughputRatio = 0.8
+	targetCPURatio        = 1.4
 	targetEventsPerMsg    = 12
 	targetRunEvents       = 10240
 	targetIdleBytes       = 1 << 30 // for targetIdleConvs
@@ -29,24 +30,27 @@ const (
 type Results struct {
 	Baseline, Product *loadResult
 	MsgRatio          float64 // product msg/s ÷ baseline msg/s
+	CPURatio          float64 // product CPU per message ÷ baseline CPU per message
 	P99Ratio          float64 // product p99 ÷ baseline p99
 	ProductBad        int     // conversations whose transcript came back wrong
 	History           []historyCost
 	Long              *longResult
 	Idle              *idleResult
+	InProcess         bool // the server and the worker run in this process
 }
 
 // Run starts (or reaches) the service, runs both loads and the checks, and
 // prints the tables to out.
 func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
-	fmt.Fprintf(out, "outbound bench: %d conversations × %d agent messages, concurrency %d, cap %s, product channel %s, a reply every %d messages; %d cores, %s\n",
-		cfg.Conversations, cfg.Messages, cfg.Concurrency, cfg.Duration, cfg.Channel, cfg.ReplyEvery, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(out, "outbound bench: %d conversations × %d agent messages, concurrency %d, cap %s, product channel %s, a reply every %d messages\n",
+		cfg.Conversations, cfg.Messages, cfg.Concurrency, cfg.Duration, cfg.Channel, cfg.ReplyEvery)
+	fmt.Fprintf(out, "machine: %d cores (nproc), %s; %s\n", runtime.NumCPU(), cpuModel(), runtime.Version())
 	w, err := startWorld(ctx, cfg, out)
 	if err != nil {
 		return nil, err
 	}
 	defer w.close()
-	res := &Results{}
+	res := &Results{InProcess: w.inProcess}
 
 	// Baseline.
 	fmt.Fprintf(out, "load average before the loads: %s\n", loadAverage())
@@ -55,9 +59,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 		return nil, err
 	}
 	res.Baseline = newLoad("baseline")
+	stopProfile, err := startProfile(cfg.CPUProfile, "baseline")
+	if err != nil {
+		return nil, err
+	}
 	w.runLoad(ctx, res.Baseline, func(ctx context.Context, i int) error {
 		return w.baselineConversation(ctx, acts, i, res.Baseline)
 	})
+	stopProfile()
 	stop()
 	if err := w.countHistories(ctx, res.Baseline); err != nil {
 		return nil, err
@@ -67,7 +76,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	p := w.newPool()
 	res.Product = newLoad("product")
 	agentsBefore := w.agentLengths(ctx)
-	stopProfile, err := startProfile(cfg.CPUProfile)
+	stopProfile, err = startProfile(cfg.CPUProfile, "product")
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +93,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	res.ProductBad = bad
 	if res.Baseline.MsgPerSec > 0 {
 		res.MsgRatio = res.Product.MsgPerSec / res.Baseline.MsgPerSec
+	}
+	if res.Baseline.CPUPerMsg > 0 {
+		res.CPURatio = float64(res.Product.CPUPerMsg) / float64(res.Baseline.CPUPerMsg)
 	}
 	if res.Baseline.P99 > 0 {
 		res.P99Ratio = float64(res.Product.P99) / float64(res.Baseline.P99)
@@ -186,15 +198,18 @@ func (w *world) entityEvents(ctx context.Context, r *loadResult, before map[stri
 
 func printLoads(out io.Writer, res *Results) {
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-9s %6s %8s %8s %8s %8s %11s %7s %7s\n",
-		"load", "convs", "conv/s", "msg/s", "p50 ms", "p99 ms", "events/msg", "maxrun", "errors")
+	fmt.Fprintf(out, "%-9s %6s %8s %8s %8s %8s %11s %7s %7s %11s %7s\n",
+		"load", "convs", "conv/s", "msg/s", "p50 ms", "p99 ms", "events/msg", "maxrun", "errors", "cpu ms/msg", "cores")
 	for _, r := range []*loadResult{res.Baseline, res.Product} {
-		fmt.Fprintf(out, "%-9s %6d %8.2f %8.1f %8.1f %8.1f %11.1f %7d %7d\n",
-			r.Name, r.Conversations, r.ConvPerSec, r.MsgPerSec, ms(r.P50), ms(r.P99), r.EventsPerMsg, r.MaxRun, r.Errors)
+		fmt.Fprintf(out, "%-9s %6d %8.2f %8.1f %8.1f %8.1f %11.1f %7d %7d %11.2f %7.2f\n",
+			r.Name, r.Conversations, r.ConvPerSec, r.MsgPerSec, ms(r.P50), ms(r.P99), r.EventsPerMsg, r.MaxRun, r.Errors,
+			ms(r.CPUPerMsg), r.CPU.Seconds()/r.Elapsed.Seconds())
 	}
-	fmt.Fprintf(out, "ratio product/baseline: msg/s %.2f× (target ≥ %.1f×: %s), p99 %.2f×, conv/s %.2f×\n",
-		res.MsgRatio, targetThroughputRatio, verdict(res.MsgRatio >= targetThroughputRatio), res.P99Ratio,
+	fmt.Fprintf(out, "ratio product/baseline: msg/s %.2f× (target ≥ %.1f×: %s), CPU per message %.2f× (target ≤ %.1f×: %s), p99 %.2f×, conv/s %.2f×\n",
+		res.MsgRatio, targetThroughputRatio, verdict(res.MsgRatio >= targetThroughputRatio),
+		res.CPURatio, targetCPURatio, verdict(res.CPURatio <= targetCPURatio), res.P99Ratio,
 		res.Product.ConvPerSec/max(res.Baseline.ConvPerSec, 1e-9))
+	fmt.Fprintf(out, "cpu = this process's user + system time over the load, per delivered message; cores = cpu ÷ wall clock (%s)\n", cpuScope(res))
 	fmt.Fprintln(out, "latency: baseline = signal sent → no-op activity running; product = Send (a Sync update) → its answer \"sent\",")
 	fmt.Fprintln(out, "         i.e. the SMS API sink or the SMTP sink accepted and stored the message")
 	for _, r := range []*loadResult{res.Baseline, res.Product} {
@@ -235,6 +250,14 @@ func printLoads(out io.Writer, res *Results) {
 		fmt.Fprintf(out, "baseline events: %s\n", top(b.Tally.types, float64(b.Messages), "message", 8))
 		fmt.Fprintf(out, "baseline task times, mean ms: %s\n", b.Tally.timings())
 	}
+}
+
+// cpuScope says what the CPU figures include.
+func cpuScope(res *Results) string {
+	if res.InProcess {
+		return "server, worker, sinks and clients: everything runs in this process"
+	}
+	return "with --address the product's worker and server run elsewhere: only the clients and the baseline's worker are counted"
 }
 
 func printHistory(out io.Writer, hs []historyCost) {
@@ -301,6 +324,21 @@ func printIdle(out io.Writer, m *idleResult) {
 	fmt.Fprintln(out)
 }
 
+// cpuModel is the processor's name from /proc/cpuinfo: figures from machines
+// of different processors are not comparable.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown processor"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return "unknown processor"
+}
+
 // loadAverage is the machine's 1, 5 and 15 minute load averages: other
 // processes share the cores and skew the figures.
 func loadAverage() string {
@@ -315,13 +353,13 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// startProfile writes a CPU profile of the product load (whole process:
-// server, worker, sinks and clients) when a file is named.
-func startProfile(file string) (func(), error) {
+// startProfile writes a CPU profile of one load (whole process: server,
+// worker, sinks and clients) to FILE.load when a FILE is named.
+func startProfile(file, load string) (func(), error) {
 	if file == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(file)
+	f, err := os.Create(file + "." + load)
 	if err != nil {
 		return nil, err
 	}
