@@ -103,7 +103,7 @@ func (w *world) dial(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts.DataConverter, opts.FailureConverter = codec.DataConverter(keys), codec.FailureConverter(keys)
+	codec.Configure(&opts, keys)
 	w.dc = opts.DataConverter
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

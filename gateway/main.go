@@ -111,7 +111,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return fmt.Errorf("load the Temporal client configuration: %w", err)
 	}
 	opts.Logger = logging.NewSDK(log)
-	opts.DataConverter, opts.FailureConverter = codec.DataConverter(cfg.keys), codec.FailureConverter(cfg.keys)
+	codec.Configure(&opts, cfg.keys)
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	tc, err := client.DialContext(dialCtx, opts)
 	cancel()

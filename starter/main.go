@@ -191,7 +191,7 @@ func (a *app) connect(ctx context.Context, cmd *cobra.Command) (*conversations.C
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.DataConverter, opts.FailureConverter = codec.DataConverter(keys), codec.FailureConverter(keys)
+	codec.Configure(&opts, keys)
 	reader, err := archiveReader(ctx, opts.HostPort, keys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("transcript archive: %w", err)

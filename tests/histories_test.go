@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"outbound/internal/address"
 	"outbound/internal/api"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
@@ -93,10 +94,12 @@ func TestReplayHistories(t *testing.T) {
 	mustDo(t, func() error { _, err := c.Close(ctx, inbound, "bob"); return err })
 	histories["conversation-inbound-decline-status-optout"] = workflowID(inbound)
 
-	_, err = c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: newPhone()})
+	refusedTo := newPhone()
+	_, err = c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: refusedTo})
 	if err == nil {
 		t.Fatal("carol's start must be refused")
 	}
+	histories["conversation-refused"] = api.ConversationWorkflowID(c.Tenant, "ep-sms", address.Key(c.IDKey, refusedTo))
 	histories["agent-alice"] = api.AgentWorkflowID(c.Tenant, "alice")
 	histories["directory"] = api.DirectoryWorkflowID
 	st := show(t, c, full)

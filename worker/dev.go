@@ -102,7 +102,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	}
 	var gatewayAddr, mailinAddr string
 	clientOptions := client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()}
-	withCodec(&clientOptions, keys)
+	codec.Configure(&clientOptions, keys)
 	return &env{
 		clientOptions: clientOptions,
 		email:         &email.Sender{Host: host, Port: port},

@@ -60,7 +60,7 @@ func productionEnvironment() (*env, error) {
 	if keys.Dev() {
 		return nil, errors.New(codec.KeysEnv + " or " + codec.KeysFileEnv + " must be set (the keys that encrypt payloads)")
 	}
-	withCodec(&opts, keys)
+	codec.Configure(&opts, keys)
 	smtpPort, err := strconv.Atoi(envOr("SMTP_PORT", "587"))
 	if err != nil {
 		return nil, errors.New("SMTP_PORT must be a number")
@@ -107,13 +107,6 @@ func imageStore(ctx context.Context) (*imagestore.Store, error) {
 		return nil, nil
 	}
 	return imagestore.New(ctx, cfg)
-}
-
-// withCodec encrypts payloads and failure messages with the keys; every
-// client of the namespace must use the same keys (internal/codec).
-func withCodec(opts *client.Options, keys *codec.Keys) {
-	opts.DataConverter = codec.DataConverter(keys)
-	opts.FailureConverter = codec.FailureConverter(keys)
 }
 
 func envOr(name, fallback string) string {

@@ -99,6 +99,7 @@ func (c *conversation) refuse(ctx workflow.Context, err error) (api.Conversation
 	c.openErr = codes.New(code, "%s", msg)
 	count(ctx, metrics.ConversationsRefused, map[string]string{"tenant": c.state.Tenant, "code": string(code)})
 	c.state.Status, c.state.RefusedCode = api.StatusRefused, string(code)
+	c.publish(ctx) // in the task that ends the run: the server folds it into the closed record
 	_ = c.inbox.settle(ctx)
 	return c.state, nil
 }
@@ -160,39 +161,25 @@ func (c *conversation) event(ctx workflow.Context, kind, agent, detail string) {
 }
 
 // publish keeps the search attributes current, so the Web UI and `list` find
-// conversations by status and owner.
+// conversations by status and owner. Only what changed is upserted, and
+// nothing when nothing did: each upsert is a visibility write on the server.
 func (c *conversation) publish(ctx workflow.Context) {
-	owner := keyword(api.AttrOwnerAgent, c.state.Owner)
-	target := keyword(api.AttrTransferTarget, c.transferTarget())
-	err := workflow.UpsertTypedSearchAttributes(ctx,
-		api.AttrTenant.ValueSet(c.state.Tenant),
-		api.AttrChannel.ValueSet(string(c.state.Channel)),
-		api.AttrEntryPoint.ValueSet(c.state.EntryPoint),
-		api.AttrCustomerKey.ValueSet(c.state.CustomerKey),
-		api.AttrConversationID.ValueSet(c.state.ID),
-		api.AttrConversationStatus.ValueSet(c.state.Status),
-		owner, target,
-	)
-	if err != nil {
-		workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
+	current := workflow.GetTypedSearchAttributes(ctx)
+	var changed []temporal.SearchAttributeUpdate
+	for _, a := range api.ConversationAttributes(c.state) {
+		if v, _ := current.GetKeyword(a.Key); v == a.Value {
+			continue
+		}
+		if a.Value == "" {
+			changed = append(changed, a.Key.ValueUnset())
+		} else {
+			changed = append(changed, a.Key.ValueSet(a.Value))
+		}
+	}
+	if len(changed) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, changed...); err != nil {
+			workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
+		}
 	}
 	c.showDetails(ctx)
-}
-
-// transferTarget is who (or which queue) the conversation waits for.
-func (c *conversation) transferTarget() string {
-	switch t := c.state.PendingTransfer; {
-	case t != nil && t.OfferedTo != "":
-		return t.OfferedTo
-	case c.state.Status == api.StatusQueued:
-		return c.state.Queue
-	}
-	return ""
-}
-
-func keyword(key temporal.SearchAttributeKeyKeyword, value string) temporal.SearchAttributeUpdate {
-	if value == "" {
-		return key.ValueUnset()
-	}
-	return key.ValueSet(value)
 }

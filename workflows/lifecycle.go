@@ -28,7 +28,6 @@ func (c *conversation) close(ctx workflow.Context, req api.AgentRequest) (string
 	c.state.Status, c.state.ClosedAt = api.StatusClosed, now
 	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: now.Add(c.state.Policy.WrapUp.Timeout)}
 	c.event(ctx, "closed", req.Agent, "")
-	c.publish(ctx)
 	leave := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
 	closed := api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: tail(c.state.Messages, lastMessages)}
 	// Both at once: one workflow task, not two.
@@ -36,6 +35,10 @@ func (c *conversation) close(ctx workflow.Context, req api.AgentRequest) (string
 	toldCustomer := api.CustomerClosed.External(ctx, api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey), closed)
 	logFailure(ctx, "agent not told of the close", toldAgent)
 	logFailure(ctx, "customer record not told of the close", toldCustomer)
+	// Last, in the workflow task that completes the run: the server skips
+	// the upsert's visibility write for a closed run and the closed record
+	// carries these attributes.
+	c.publish(ctx)
 	return api.StatusClosed, nil
 }
 

@@ -234,6 +234,38 @@ var (
 	AttrTransferTarget     = temporal.NewSearchAttributeKeyKeyword("TransferTarget")
 )
 
+// Attribute is one keyword search attribute's value; empty unsets it.
+type Attribute struct {
+	Key   temporal.SearchAttributeKeyKeyword
+	Value string
+}
+
+// ConversationAttributes are the search attributes of a conversation in
+// state s, always in this order.
+func ConversationAttributes(s ConversationState) []Attribute {
+	return []Attribute{
+		{AttrTenant, s.Tenant},
+		{AttrChannel, string(s.Channel)},
+		{AttrEntryPoint, s.EntryPoint},
+		{AttrCustomerKey, s.CustomerKey},
+		{AttrConversationStatus, s.Status},
+		{AttrOwnerAgent, s.Owner},
+		{AttrTransferTarget, s.TransferTarget()},
+		{AttrConversationID, s.ID},
+	}
+}
+
+// TransferTarget is who (or which queue) the conversation waits for.
+func (s *ConversationState) TransferTarget() string {
+	switch t := s.PendingTransfer; {
+	case t != nil && t.OfferedTo != "":
+		return t.OfferedTo
+	case s.Status == StatusQueued:
+		return s.Queue
+	}
+	return ""
+}
+
 // SearchAttributes lists the attributes to register on the namespace.
 func SearchAttributes() map[string]enumspb.IndexedValueType {
 	out := map[string]enumspb.IndexedValueType{}

@@ -107,11 +107,12 @@ func Start(tb TB, opts Options) *Env {
 		tb.Fatalf("metrics: %v", err)
 	}
 	env.Metrics = metricsPage
-	c, err := client.Dial(client.Options{
+	clientOpts := client.Options{
 		HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log),
-		DataConverter: codec.DataConverter(env.Codec), FailureConverter: codec.FailureConverter(env.Codec),
 		MetricsHandler: metricsHandler,
-	})
+	}
+	codec.Configure(&clientOpts, env.Codec)
+	c, err := client.Dial(clientOpts)
 	if err != nil {
 		tb.Fatalf("dial: %v", err)
 	}
