@@ -29,7 +29,7 @@ func (c *conversation) checkSend(req api.SendRequest) error {
 // first message and every later one pass it (rules 9, 12, 13, SMS length).
 func (c *conversation) checkCompose(m model.Compose) error {
 	if m.Template != "" && (m.Text != "" || m.HTML != "") || m.Template == "" && m.Text == "" && m.HTML == "" {
-		return codes.New(codes.BadRequest, "a message needs text (and, for email, HTML) or a template")
+		return codes.New(codes.BadRequest, "a message is text, HTML (email) or a template; a template comes without text or HTML")
 	}
 	if c.state.Channel == model.SMS {
 		if m.HTML != "" || len(m.Images) > 0 {
