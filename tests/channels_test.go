@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -88,6 +89,53 @@ func TestInboundSMSWebhook(t *testing.T) {
 	})
 	if next.ID == id || next.PreviousConversation == nil || *next.PreviousConversation != id {
 		t.Fatalf("want a new conversation after %s, got %s with previous %v", id, next.ID, next.PreviousConversation)
+	}
+}
+
+// SPEC §3: an entry point sends from a toll-free number, a fixed line, a
+// short code or an alphanumeric sender ID; customers' replies to the numbers
+// and the short code open conversations there, while nothing routes to the
+// sender ID, which cannot receive.
+func TestSMSSendersOfEveryKind(t *testing.T) {
+	c := env.ClientFor(testenv.SendersTenant)
+	ctx := testContext(t)
+	for i, ep := range []string{"ep-toll-free", "ep-landline", "ep-short-code", "ep-named"} {
+		agent := []string{"alice", "bob"}[i%2]
+		to := newPhone()
+		id, err := c.Start(ctx, conversations.StartOptions{Agent: agent, Channel: model.SMS, EntryPoint: ep, To: to, First: &model.Compose{Text: "Hello from Acme"}})
+		if err != nil {
+			t.Fatalf("%s: %v", ep, err)
+		}
+		eventually(t, 10*time.Second, ep+"'s SMS in the outbox", func() bool { return len(smsOutbox(t, to)) == 1 })
+		if from := smsOutbox(t, to)[0]["from"]; from != entryAddress(c, ep) {
+			t.Fatalf("%s sent from %v, want %s", ep, from, entryAddress(c, ep))
+		}
+		if _, err := c.Close(ctx, id, agent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := entryAddress(c, "ep-toll-free") + " " + entryAddress(c, "ep-short-code"); got != "+18002345678 12345" {
+		t.Fatalf("stored senders %q", got)
+	}
+
+	for i, to := range []string{"+18002345678", "12345", "AcmeCo"} {
+		from := newPhone()
+		form := url.Values{"From": {from}, "To": {to}, "Body": {"Hi"}, "MessageSid": {fmt.Sprintf("SM%032d", 900+i)}}
+		code := postSMS(t, form, true)
+		if to == "AcmeCo" {
+			if code != http.StatusUnprocessableEntity {
+				t.Fatalf("an SMS to the sender ID: %d, want 422 (no entry point receives there)", code)
+			}
+			continue
+		}
+		if code != http.StatusOK {
+			t.Fatalf("an SMS to %s: %d", to, code)
+		}
+		want := map[string]string{"+18002345678": "ep-toll-free", "12345": "ep-short-code"}[to]
+		eventually(t, 10*time.Second, "a conversation on "+want, func() bool {
+			list, err := c.List(ctx, conversations.ListFilter{Customer: from, Open: true})
+			return err == nil && len(list) == 1 && list[0].EntryPoint == want
+		})
 	}
 }
 

@@ -78,3 +78,58 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+// SPEC §3: an entry point sends from any valid number, a short code of a
+// country, or an alphanumeric sender ID.
+func TestNormalizeSender(t *testing.T) {
+	tests := []struct {
+		raw, country string
+		want         string
+		kind         SenderKind
+	}{
+		{"+1 800 234 5678", "", "+18002345678", SenderNumber},
+		{"+44 20 7183 8750", "", "+442071838750", SenderNumber},
+		{"+14155550100", "", "+14155550100", SenderNumber},
+		{"12345", "US", "12345", SenderShortCode},
+		{" 604 ", "GB", "604", SenderShortCode},
+		{"AcmeCo", "", "AcmeCo", SenderAlphanumeric},
+		{"Acme Shop 1", "", "Acme Shop 1", SenderAlphanumeric},
+	}
+	for _, tt := range tests {
+		got, kind, err := NormalizeSender(tt.raw, tt.country)
+		if err != nil || got != tt.want || kind != tt.kind {
+			t.Errorf("NormalizeSender(%q, %q) = %q, %s, %v; want %q, %s", tt.raw, tt.country, got, kind, err, tt.want, tt.kind)
+		}
+	}
+	for _, bad := range []struct{ raw, country string }{
+		{"+1415555010", ""},    // too short to be valid
+		{"+1-800-FLOWERS", ""}, // letters in a number
+		{"12345", ""},          // a short code without its country
+		{"12345", "XX"},        // no such country
+		{"12", "US"},           // too short for a short code
+		{"123456789", "US"},    // too long
+		{"+14155550100", "US"}, // a country on a number
+		{"Acme Support", ""},   // 12 characters
+		{"12 34", ""},          // no letter
+		{"Acme-Co", ""},        // a character senders cannot have
+		{"", ""},
+	} {
+		if got, _, err := NormalizeSender(bad.raw, bad.country); !codes.Is(err, codes.InvalidAddress) {
+			t.Errorf("NormalizeSender(%q, %q) = %q, %v; want INVALID_ADDRESS", bad.raw, bad.country, got, err)
+		}
+	}
+}
+
+// An inbound SMS's To is a number or a short code; nothing else routes.
+func TestSMSDestination(t *testing.T) {
+	for raw, want := range map[string]string{"+18002345678": "+18002345678", "+44 20 7183 8750": "+442071838750", "12345": "12345"} {
+		if got, ok := SMSDestination(raw); !ok || got != want {
+			t.Errorf("SMSDestination(%q) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
+	for _, raw := range []string{"AcmeCo", "12", "+1415555010", ""} {
+		if got, ok := SMSDestination(raw); ok {
+			t.Errorf("SMSDestination(%q) = %q, want no destination", raw, got)
+		}
+	}
+}

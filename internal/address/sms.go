@@ -13,15 +13,10 @@ import (
 // an SMS can only go to a plain subscriber number.
 const phoneSeparators = " -().\u00a0"
 
+// normalizeMobile accepts a customer's number: one that can receive SMS.
 func normalizeMobile(raw string) (string, error) {
-	if !strings.HasPrefix(raw, "+") {
-		// Without the country code the number's region would have to be guessed.
-		return "", codes.New(codes.InvalidAddress, "the address is not an E.164 number: it must start with + and the country code")
-	}
-	for _, r := range raw[1:] {
-		if (r < '0' || r > '9') && !strings.ContainsRune(phoneSeparators, r) {
-			return "", codes.New(codes.InvalidAddress, "the address is not an E.164 number: unexpected character %q", r)
-		}
+	if err := checkE164Characters(raw); err != nil {
+		return "", err
 	}
 	num, err := phonenumbers.Parse(raw, "")
 	if err != nil {
@@ -34,6 +29,19 @@ func normalizeMobile(raw string) (string, error) {
 		return "", codes.New(codes.InvalidAddress, "the address is not a mobile number")
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func checkE164Characters(raw string) error {
+	if !strings.HasPrefix(raw, "+") {
+		// Without the country code the number's region would have to be guessed.
+		return codes.New(codes.InvalidAddress, "the address is not an E.164 number: it must start with + and the country code")
+	}
+	for _, r := range raw[1:] {
+		if (r < '0' || r > '9') && !strings.ContainsRune(phoneSeparators, r) {
+			return codes.New(codes.InvalidAddress, "the address is not an E.164 number: unexpected character %q", r)
+		}
+	}
+	return nil
 }
 
 // canReceiveSMS accepts mobile numbers, and the numbering plans (such as

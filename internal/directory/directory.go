@@ -44,9 +44,14 @@ type Directory struct {
 type EntryPoint struct {
 	ID      string        `yaml:"id" json:"id"`
 	Channel model.Channel `yaml:"channel" json:"channel"`
-	// Address is stored normalized (E.164 or lower-cased email domain) once
-	// the directory is parsed, so it compares equal to normalized input.
+	// Address is stored normalized once the directory is parsed, so it
+	// compares equal to normalized input: for email the address with its
+	// domain lower-cased; for SMS an E.164 number of any kind, a short code's
+	// digits or an alphanumeric sender ID (which cannot receive replies).
 	Address string `yaml:"address" json:"address"`
+	// Country is a short code's country (ISO 3166 alpha-2, "US"); only short
+	// codes have one.
+	Country string `yaml:"country,omitempty" json:"country,omitempty"`
 	Queue   string `yaml:"queue" json:"queue"`
 }
 

@@ -51,12 +51,20 @@ func (d *Directory) QueuesOf(agentID string) []Queue {
 	return qs
 }
 
-// EntryPointByAddress returns the entry point of the channel with the address,
-// e.g. to thread a customer reply sent to it. The address may be written in
-// any form Normalize accepts ("Acme <Support@ACME.example>").
+// EntryPointByAddress returns the entry point of the channel that receives
+// at the address, e.g. to thread a customer reply sent to it. The address may
+// be written in any form a provider or a mail server sends ("Acme
+// <Support@ACME.example>"; an SMS's To as E.164 or a short code). An
+// alphanumeric sender ID receives nothing.
 func (d *Directory) EntryPointByAddress(ch model.Channel, addr string) (EntryPoint, bool) {
-	normalized, err := address.Normalize(ch, addr)
-	if err != nil {
+	var normalized string
+	var err error
+	if ch == model.SMS {
+		var ok bool
+		if normalized, ok = address.SMSDestination(addr); !ok {
+			return EntryPoint{}, false
+		}
+	} else if normalized, err = address.Normalize(ch, addr); err != nil {
 		return EntryPoint{}, false
 	}
 	return find(d.EntryPoints, func(e EntryPoint) bool { return e.Channel == ch && e.Address == normalized })

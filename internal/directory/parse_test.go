@@ -3,6 +3,8 @@ package directory
 import (
 	"strings"
 	"testing"
+
+	"outbound/internal/model"
 )
 
 // validYAML is a minimal valid directory; each broken case edits one spot.
@@ -63,8 +65,13 @@ func TestParseBroken(t *testing.T) {
 		{"queue agent unknown", "agents: [a1]", "agents: [a1, zed]", `queues[0].agents[1]: unknown agent "zed"`},
 		{"entry point queue unknown", "queue: q1}", "queue: nope}", `entryPoints[0].queue: unknown queue "nope"`},
 		{"entry point channel unknown", "channel: sms, address", "channel: fax, address", `entryPoints[0].channel: unknown channel "fax"`},
-		{"entry point address invalid", `"+14155550100"`, "support@t1.example", "entryPoints[0].address: not a valid sms address"},
-		{"entry point address landline", `"+14155550100"`, `"+442071838750"`, "entryPoints[0].address: not a valid sms address"},
+		{"entry point address invalid", `"+14155550100"`, "support@t1.example", "entryPoints[0].address: not a valid sms sender: an alphanumeric sender ID holds letters, digits and spaces only"},
+		{"entry point number too short", `"+14155550100"`, `"+1415555010"`, "entryPoints[0].address: not a valid sms sender: the address is not a valid phone number"},
+		{"short code without country", `"+14155550100"`, `"12345"`, "entryPoints[0].address: not a valid sms sender: short code 12345 needs its country"},
+		{"short code too long", `"+14155550100"`, `"123456789"`, "entryPoints[0].address: not a valid sms sender: a short code has 3 to 8 digits"},
+		{"short code in no country", `address: "+14155550100"`, `address: "12345", country: XX`, `entryPoints[0].address: not a valid sms sender: "XX" is not an ISO 3166 country code`},
+		{"country of a number", `address: "+14155550100"`, `address: "+14155550100", country: US`, "entryPoints[0].address: not a valid sms sender: a country is declared for short codes only"},
+		{"sender ID too long", `"+14155550100"`, `"Acme Support"`, "entryPoints[0].address: not a valid sms sender: an alphanumeric sender ID has 1 to 11 characters, not 12"},
 		{"template channel unknown", "channel: sms, body", "channel: fax, body", `templates[0].channel: unknown channel "fax"`},
 		{"sms template with subject", "channel: sms, body", `channel: sms, subject: "Hi", body`, "templates[0].subject: only email templates have a subject"},
 		{"sms template does not parse", `"Hi {{.name}}"`, `"Hi {{.name"`, "templates[0].body: does not parse"},
@@ -134,6 +141,29 @@ func assertEveryLineNamesFile(t *testing.T, err error) {
 	for _, line := range strings.Split(err.Error(), "\n") {
 		if !strings.HasPrefix(line, "broken.yaml: ") {
 			t.Errorf("error line does not name the file: %q", line)
+		}
+	}
+}
+
+// SPEC §3: an SMS entry point may send from any valid number (a toll-free or
+// fixed-line business number too), a short code of a country, or an
+// alphanumeric sender ID; replies reach the numbers and the short code only.
+func TestParseSMSSenders(t *testing.T) {
+	yaml := strings.Replace(validYAML, `  - {id: ep-sms, channel: sms, address: "+14155550100", queue: q1}`, `  - {id: toll-free, channel: sms, address: "+1 800 234 5678", queue: q1}
+  - {id: uk-landline, channel: sms, address: "+44 20 7183 8750", queue: q1}
+  - {id: short, channel: sms, address: "12345", country: US, queue: q1}
+  - {id: named, channel: sms, address: "Acme Co", queue: q1}`, 1)
+	d, err := Parse("senders.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("senders refused:\n%v", err)
+	}
+	for to, want := range map[string]string{
+		"+18002345678": "toll-free", "+442071838750": "uk-landline", "12345": "short",
+		"Acme Co": "", "+14155550100": "", "1234": "",
+	} {
+		ep, ok := d.EntryPointByAddress(model.SMS, to)
+		if ok != (want != "") || ep.ID != want {
+			t.Errorf("an SMS to %q routes to %q (%v), want %q", to, ep.ID, ok, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"outbound/internal/address"
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 // safeID is what ids may contain: they end up in workflow IDs, task queue
@@ -167,9 +168,9 @@ func (d *Directory) validateEntryPoints(p *problems) {
 			p.add(path+".channel", "unknown channel %q (sms or email)", ep.Channel)
 			continue
 		}
-		normalized, err := address.Normalize(ep.Channel, ep.Address)
+		normalized, err := entryAddress(*ep)
 		if err != nil {
-			p.add(path+".address", "not a valid %s address: %s", ep.Channel, refusalMessage(err))
+			p.add(path+".address", "not a valid %s sender: %s", ep.Channel, refusalMessage(err))
 			continue
 		}
 		// Stored normalized so lookups compare canonical forms.
@@ -180,6 +181,19 @@ func (d *Directory) validateEntryPoints(p *problems) {
 		}
 		addresses[key] = path
 	}
+}
+
+// entryAddress normalizes an entry point's address: an SMS entry point may
+// send from any kind of sender (SPEC §3), an email one from an address.
+func entryAddress(ep EntryPoint) (string, error) {
+	if ep.Channel == model.SMS {
+		addr, _, err := address.NormalizeSender(ep.Address, ep.Country)
+		return addr, err
+	}
+	if ep.Country != "" {
+		return "", codes.New(codes.InvalidAddress, "a country is declared for SMS short codes only")
+	}
+	return address.Normalize(ep.Channel, ep.Address)
 }
 
 func (d *Directory) validateFlows(p *problems) {

@@ -43,6 +43,7 @@ import (
 // Options shapes the tenants of an environment.
 type Options struct {
 	Tenants              int                    // how many fresh tenants (default 16)
+	Senders              bool                   // also the SendersTenant
 	TransferOfferTimeout time.Duration          // default 2s
 	WrapUpTimeout        time.Duration          // default 2s
 	SMS                  activities.SMSSender   // default: the SMS sink
@@ -97,10 +98,13 @@ func Start(tb TB, opts Options) *Env {
 	}
 	env.startSinks(tb, &opts, log)
 	for i := 1; i <= opts.Tenants; i++ {
-		d := env.addTenant(tb, i, opts, false)
+		d := env.addTenant(tb, fmt.Sprintf("t%02d", i), i, opts)
 		env.tenants = append(env.tenants, d.Tenant)
 	}
-	env.addTenant(tb, 99, opts, true)
+	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
+	if opts.Senders {
+		env.addTenant(tb, SendersTenant, 98, opts, "\nqueues:", sendersEntryPoints+"\nqueues:")
+	}
 	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
 	if err != nil {
@@ -258,25 +262,30 @@ func defaults(o Options) Options {
 // PCITenant is a tenant on the PCI-restricted email provider (no inline images).
 const PCITenant = "pci"
 
+// SendersTenant has an SMS entry point of every kind of sender besides the
+// example's mobile number (SPEC §3).
+const SendersTenant = "senders"
+
+const sendersEntryPoints = `
+  - {id: ep-toll-free, channel: sms, address: "+1 800 234 5678", queue: support}
+  - {id: ep-landline, channel: sms, address: "+44 20 7183 8750", queue: support}
+  - {id: ep-short-code, channel: sms, address: "12345", country: US, queue: support}
+  - {id: ep-named, channel: sms, address: "AcmeCo", queue: support}`
+
 // tenant clones the example directory under a new name, timeouts and entry
 // point addresses (inbound messages find their tenant by address).
 // DirectoryYAML is every tenant's directory as the worker's --directory
 // files hold it, by tenant.
 func (e *Env) DirectoryYAML() map[string][]byte { return e.yamls }
 
-func (e *Env) addTenant(tb TB, i int, o Options, pci bool) *directory.Directory {
-	name := fmt.Sprintf("t%02d", i)
-	if pci {
-		name = PCITenant
-	}
-	yaml := strings.NewReplacer(
-		"pciEmail: false", fmt.Sprintf("pciEmail: %v", pci),
-		"tenant: acme", "tenant: "+name,
+func (e *Env) addTenant(tb TB, name string, i int, o Options, edits ...string) *directory.Directory {
+	yaml := strings.NewReplacer(append([]string{
+		"tenant: acme", "tenant: " + name,
 		`"+14155550100"`, fmt.Sprintf(`"+1415555%04d"`, 200+i),
-		"support@acme.example", "support@"+name+".example",
-		"transferOfferTimeout: 30s", "transferOfferTimeout: "+o.TransferOfferTimeout.String(),
-		"wrapUpTimeout: 60s", "wrapUpTimeout: "+o.WrapUpTimeout.String(),
-	).Replace(string(ExampleDirectory(tb)))
+		"support@acme.example", "support@" + name + ".example",
+		"transferOfferTimeout: 30s", "transferOfferTimeout: " + o.TransferOfferTimeout.String(),
+		"wrapUpTimeout: 60s", "wrapUpTimeout: " + o.WrapUpTimeout.String(),
+	}, edits...)...).Replace(string(ExampleDirectory(tb)))
 	d, err := directory.Parse(name+".yaml", []byte(yaml))
 	if err != nil {
 		tb.Fatalf("tenant %s: %v", name, err)
