@@ -42,6 +42,7 @@ const (
 // app is one invocation of the CLI.
 type app struct {
 	address, namespace, tenant string
+	requestID                  string // --request-id of a command that changes something
 
 	stdout, stderr io.Writer
 	timeout        time.Duration
@@ -126,15 +127,26 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", defaultNamespace), "Temporal namespace (env TEMPORAL_NAMESPACE)")
 	pf.StringVar(&a.tenant, "tenant", os.Getenv("OUTBOUND_TENANT"), "tenant (env OUTBOUND_TENANT; optional when the worker serves one tenant)")
 
-	root.AddCommand(
+	for _, cmd := range []*cobra.Command{
 		a.startCmd(), a.sendCmd(), a.replyCmd(),
 		a.transferCmd(), a.acceptCmd(), a.declineCmd(), a.wrapUpCmd(),
-		a.closeCmd(), a.triggerCmd(), a.conferenceCmd(),
-		a.showCmd(), a.listCmd(),
-		a.agentsCmd(), a.queuesCmd(), a.agentStateCmd(),
-	)
+		a.closeCmd(), a.triggerCmd(), a.agentStateCmd(),
+	} {
+		root.AddCommand(a.retrySafe(cmd))
+	}
+	root.AddCommand(a.conferenceCmd(), a.showCmd(), a.listCmd(), a.agentsCmd(), a.queuesCmd())
 	a.markRuns(root)
 	return root
+}
+
+// retrySafe gives a command that changes something --request-id. The client
+// retries a request that got no answer (conversations.RetryBudget) with its
+// id, which acts once; after that the command says OUTCOME_UNKNOWN, and the
+// same command with the same --request-id tells the outcome.
+func (a *app) retrySafe(cmd *cobra.Command) *cobra.Command {
+	cmd.Flags().StringVar(&a.requestID, "request-id", "",
+		"the request's id: the same command with the same id acts once and prints the first answer (default: a new id)")
+	return cmd
 }
 
 // markRuns records when a RunE starts: an error returned before that came
@@ -159,6 +171,9 @@ func (a *app) markRuns(cmd *cobra.Command) {
 func (a *app) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *conversations.Client) error) error {
 	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 	defer cancel()
+	if a.requestID != "" {
+		ctx = conversations.WithRequestID(ctx, a.requestID)
+	}
 	c, closeClient, err := a.dial(ctx, cmd)
 	if err != nil {
 		return err

@@ -53,8 +53,13 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 		t.Fatalf("start: stdout must be the conversation id alone, got %q", out)
 	}
 
-	if out := h.mustStarter("send", "--id", id, "--agent", "alice", "--text", "How can I help?"); out != "m2 sent\n" {
-		t.Fatalf("send: stdout %q, want %q", out, "m2 sent\n")
+	// A send run three times with one --request-id acts once and prints the
+	// first answer each time (and once more after the crash, below).
+	send := []string{"send", "--id", id, "--agent", "alice", "--text", "How can I help?", "--request-id", "binaries-send-m2"}
+	for range 3 {
+		if out := h.mustStarter(send...); out != "m2 sent\n" {
+			t.Fatalf("send: stdout %q, want %q", out, "m2 sent\n")
+		}
 	}
 	if out := h.mustStarter("reply", "--id", id, "--text", "My order is late"); out != "m3 received\n" {
 		t.Fatalf("reply: stdout %q, want %q", out, "m3 received\n")
@@ -98,6 +103,9 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 	t.Logf("worker restarted in %s; offer expires %s after the kill", restartTook.Round(time.Millisecond),
 		before.PendingTransfer.OfferExpires.Sub(killedAt).Round(time.Millisecond))
 
+	if out := h.mustStarter(send...); out != "m2 sent\n" {
+		t.Errorf("the send's request id after the restart: stdout %q, want the first answer %q", out, "m2 sent\n")
+	}
 	after := h.show(id)
 	if before.PendingTransfer.OfferExpires.Before(time.Now()) && after.Status != api.StatusOffered {
 		t.Fatalf("test timing: the restart took %s and the offer (expiring %s) was over before it could be "+

@@ -41,8 +41,8 @@ func (ag *agent) setup(ctx workflow.Context) {
 	api.AgentQuery.Handle(ctx, func() api.AgentState { return ag.state })
 	api.AgentReserve.Handle(ctx, ag.reserve, validateReserve)
 	api.AgentTransferOut.Handle(ctx, ag.transferOut, validateLeave)
-	api.AgentWrapUp.Handle(ctx, ag.wrapUp, validateWrapUp)
-	api.AgentSetState.Handle(ctx, ag.setState, validateState)
+	api.AgentWrapUp.Handle(ctx, ag.wrapUp, unlessAnswered(&ag.state.Answered, validateWrapUp))
+	api.AgentSetState.Handle(ctx, ag.setState, unlessAnswered(&ag.state.Answered, validateState))
 	onSignal(ctx, &ag.inbox, api.AgentConfigure, ag.configure)
 	onSignal(ctx, &ag.inbox, api.AgentRelease, ag.release)
 	onSignal(ctx, &ag.inbox, api.AgentLeave, ag.leave)
@@ -195,6 +195,10 @@ func validateWrapUp(req api.WrapUpRequest) error {
 
 // wrapUp ends a wrap-up with a reason from the tenant's list and frees the slot.
 func (ag *agent) wrapUp(ctx workflow.Context, req api.WrapUpRequest) (int, error) {
+	return once(ctx, &ag.state.Answered, req.RequestID, func() (int, error) { return ag.wrapUpOnce(ctx, req) })
+}
+
+func (ag *agent) wrapUpOnce(ctx workflow.Context, req api.WrapUpRequest) (int, error) {
 	if err := ag.inbox.afterSignals(ctx); err != nil {
 		return 0, err
 	}
@@ -218,16 +222,18 @@ func validateState(req api.SetStateRequest) error {
 }
 
 func (ag *agent) setState(ctx workflow.Context, req api.SetStateRequest) (int, error) {
-	if err := ag.inbox.afterSignals(ctx); err != nil {
-		return 0, err
-	}
-	if req.Config.ID != "" {
-		ag.state.Config = req.Config
-	}
-	if ag.state.State != req.State {
-		ag.state.State, ag.state.Since = req.State, workflow.Now(ctx)
-	}
-	return len(ag.state.Slots), nil
+	return once(ctx, &ag.state.Answered, req.RequestID, func() (int, error) {
+		if err := ag.inbox.afterSignals(ctx); err != nil {
+			return 0, err
+		}
+		if req.Config.ID != "" {
+			ag.state.Config = req.Config
+		}
+		if ag.state.State != req.State {
+			ag.state.State, ag.state.Since = req.State, workflow.Now(ctx)
+		}
+		return len(ag.state.Slots), nil
+	})
 }
 
 func (ag *agent) configure(ctx workflow.Context, cfg api.AgentConfig) {

@@ -18,6 +18,8 @@ func Conversation(ctx workflow.Context, in api.ConversationInput) (api.Conversat
 		// Before setup: updates buffered for a new run are validated as soon
 		// as their handler is registered.
 		c.state, c.opened = *in.State, true
+	} else {
+		c.state.StartRequestID = in.Start.RequestID // open's validator may run before open
 	}
 	c.setup(ctx)
 	return c.run(ctx, in)
@@ -35,14 +37,15 @@ type conversation struct {
 
 func (c *conversation) setup(ctx workflow.Context) {
 	api.ConversationQuery.Handle(ctx, func() api.ConversationState { return c.state })
-	api.ConversationOpen.Handle(ctx, c.awaitOpen, nil)
-	api.ConversationSend.Handle(ctx, c.send, c.checkSend)
-	api.ConversationReply.Handle(ctx, c.reply, c.checkReply)
-	api.ConversationTransfer.Handle(ctx, c.transfer, c.checkTransfer)
-	api.ConversationAccept.Handle(ctx, c.accept, c.checkAccept)
-	api.ConversationDecline.Handle(ctx, c.decline, c.checkDecline)
-	api.ConversationClose.Handle(ctx, c.close, c.checkClose)
-	api.ConversationTrigger.Handle(ctx, c.trigger, c.checkTrigger)
+	answered := &c.state.Answered
+	api.ConversationOpen.Handle(ctx, c.awaitOpen, c.checkOpen)
+	api.ConversationSend.Handle(ctx, c.send, unlessAnswered(answered, c.checkSend))
+	api.ConversationReply.Handle(ctx, c.reply, unlessAnswered(answered, c.checkReply))
+	api.ConversationTransfer.Handle(ctx, c.transfer, unlessAnswered(answered, c.checkTransfer))
+	api.ConversationAccept.Handle(ctx, c.accept, unlessAnswered(answered, c.checkAccept))
+	api.ConversationDecline.Handle(ctx, c.decline, unlessAnswered(answered, c.checkDecline))
+	api.ConversationClose.Handle(ctx, c.close, unlessAnswered(answered, c.checkClose))
+	api.ConversationTrigger.Handle(ctx, c.trigger, unlessAnswered(answered, c.checkTrigger))
 	onSignal(ctx, &c.inbox, api.ConversationSendSignal, c.sendSignal)
 	onSignal(ctx, &c.inbox, api.ConversationReplySignal, c.replySignal)
 	onSignal(ctx, &c.inbox, api.ConversationDeliveryStatus, c.deliveryStatus)
@@ -75,6 +78,16 @@ func (c *conversation) run(ctx workflow.Context, in api.ConversationInput) (api.
 			return c.state, workflow.NewContinueAsNewError(ctx, Conversation, api.ConversationInput{State: &c.state})
 		}
 	}
+}
+
+// checkOpen refuses a start other than this conversation's own (its retry,
+// with the same request id, gets the conversation): one open conversation per
+// customer and entry point (rule 6).
+func (c *conversation) checkOpen(req api.OpenRequest) error {
+	if req.RequestID != c.state.StartRequestID {
+		return codes.New(codes.ActiveConversationExists, "an active conversation with this address already exists")
+	}
+	return nil
 }
 
 // awaitOpen answers the starter's update once the start rules have run.

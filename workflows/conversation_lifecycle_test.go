@@ -275,3 +275,40 @@ func carriedOffer(expires time.Time) api.ConversationState {
 		ContinueAsNewAfter: 30,
 	}
 }
+
+// A request retried after the run continued as new (the server knows update
+// IDs per run only) gets its first answer from the carried state and acts no
+// more; a new request id acts.
+func TestRetryAfterContinueAsNewActsOnce(t *testing.T) {
+	sendAs := func(requestID, text string) func(string) any {
+		return func(id string) any {
+			return api.SendRequest{Conversation: id, Agent: "alice", Compose: model.Compose{Text: text}, Request: api.Request{RequestID: requestID}}
+		}
+	}
+	h := newHarness(t)
+	start := smsStart()
+	start.ContinueAsNewAfter = 30
+	first := update(h, time.Minute, api.ConversationSend, sendAs("r1", "once"))
+	h.at(2*time.Minute, func() {
+		h.env.SetCurrentHistoryLength(31)
+		h.env.SignalWorkflow(string(api.ConversationReplySignal), reply("wake up")(h.convID))
+	})
+	h.endAt(time.Hour) // must not be reached
+	h.startConversation(start)
+	requireDone(t, first)
+	carried := requireContinuedActive(t, h)
+
+	next := newHarness(t)
+	again := update(next, time.Minute, api.ConversationSend, sendAs("r1", "once"))
+	other := update(next, time.Minute+time.Second, api.ConversationSend, sendAs("r2", "twice"))
+	after := next.snapshot(2 * time.Minute)
+	next.endAt(time.Hour)
+	next.resumeConversation(carried)
+
+	requireDone(t, again)
+	require.Equal(t, first.value, again.value, "the retry gets the first answer")
+	requireDone(t, other)
+	require.Len(t, after.Messages, len(carried.Messages)+1, "only the new request added a message")
+	require.Len(t, next.deliveryCalls(), 1)
+	require.Equal(t, "twice", next.deliveryCalls()[0].Text)
+}

@@ -21,6 +21,10 @@ func (c *conversation) checkClose(req api.AgentRequest) error {
 // the customer's record keeps the last messages for the next conversation,
 // and the workflow completes so the customer can be contacted again at once.
 func (c *conversation) close(ctx workflow.Context, req api.AgentRequest) (string, error) {
+	return once(ctx, &c.state.Answered, req.RequestID, func() (string, error) { return c.closeOnce(ctx, req) })
+}
+
+func (c *conversation) closeOnce(ctx workflow.Context, req api.AgentRequest) (string, error) {
 	if err := c.checkedAfterSignals(ctx, func() error { return c.checkClose(req) }); err != nil {
 		return "", err
 	}
@@ -61,11 +65,13 @@ func (c *conversation) checkTrigger(req api.TriggerRequest) error {
 
 // trigger records the business flow the agent started (rule 14).
 func (c *conversation) trigger(ctx workflow.Context, req api.TriggerRequest) (string, error) {
-	if err := c.checkedAfterSignals(ctx, func() error { return c.checkTrigger(req) }); err != nil {
-		return "", err
-	}
-	c.event(ctx, "flow", req.Agent, req.Flow)
-	return c.state.Status, nil
+	return once(ctx, &c.state.Answered, req.RequestID, func() (string, error) {
+		if err := c.checkedAfterSignals(ctx, func() error { return c.checkTrigger(req) }); err != nil {
+			return "", err
+		}
+		c.event(ctx, "flow", req.Agent, req.Flow)
+		return c.state.Status, nil
+	})
 }
 
 func tail(ms []model.Message, n int) []model.Message {

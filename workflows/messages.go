@@ -50,16 +50,22 @@ func (c *conversation) checkCompose(m model.Compose) error {
 // send adds the agent's message to the transcript and delivers it; the answer
 // carries the delivery status (sent, or failed with the reason).
 func (c *conversation) send(ctx workflow.Context, req api.SendRequest) (api.MessageResult, error) {
-	if err := c.checkedAfterSignals(ctx, func() error { return c.checkSend(req) }); err != nil {
-		return api.MessageResult{}, err
-	}
-	return c.sendMessage(ctx, req)
+	return once(ctx, &c.state.Answered, req.RequestID, func() (api.MessageResult, error) {
+		if err := c.checkedAfterSignals(ctx, func() error { return c.checkSend(req) }); err != nil {
+			return api.MessageResult{}, err
+		}
+		return c.sendMessage(ctx, req)
+	})
 }
 
 // sendSignal is send --async: a refusal changes nothing and is only logged.
 func (c *conversation) sendSignal(ctx workflow.Context, req api.SendRequest) {
+	if seen(c.state.Answered, req.RequestID) {
+		return // a retry of a signal already taken
+	}
 	err := c.checkSend(req)
 	if err == nil {
+		remember(ctx, &c.state.Answered, req.RequestID, nil)
 		_, err = c.sendMessage(ctx, req)
 	}
 	logRefused(ctx, api.ConversationSendSignal, err)
@@ -112,16 +118,22 @@ func (c *conversation) checkReply(req api.ReplyRequest) error {
 // provider's retry of a message already recorded (same provider id) is
 // answered with the first copy.
 func (c *conversation) reply(ctx workflow.Context, req api.ReplyRequest) (api.MessageResult, error) {
-	if err := c.checkedAfterSignals(ctx, func() error { return c.checkReply(req) }); err != nil {
-		return api.MessageResult{}, err
-	}
-	return c.receive(ctx, req), nil
+	return once(ctx, &c.state.Answered, req.RequestID, func() (api.MessageResult, error) {
+		if err := c.checkedAfterSignals(ctx, func() error { return c.checkReply(req) }); err != nil {
+			return api.MessageResult{}, err
+		}
+		return c.receive(ctx, req), nil
+	})
 }
 
 // replySignal is a reply that needs no answer (reply --async).
 func (c *conversation) replySignal(ctx workflow.Context, req api.ReplyRequest) {
+	if seen(c.state.Answered, req.RequestID) {
+		return // a retry of a signal already taken
+	}
 	err := c.checkReply(req)
 	if err == nil {
+		remember(ctx, &c.state.Answered, req.RequestID, nil)
 		c.receive(ctx, req)
 	}
 	logRefused(ctx, api.ConversationReplySignal, err)

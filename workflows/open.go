@@ -26,6 +26,7 @@ func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
 		Subject:            strings.TrimSpace(req.Subject),
 		StartedAt:          workflow.Now(ctx),
 		ContinueAsNewAfter: req.ContinueAsNewAfter,
+		StartRequestID:     req.RequestID,
 	}
 	var prep model.PreparedStart
 	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.PrepareStart, req).Get(ctx, &prep); err != nil {

@@ -38,6 +38,10 @@ func (c *conversation) checkTransfer(req api.TransferRequest) error {
 // transfer hands the conversation to an agent or a queue (rules 17–20). The
 // owner leaves at once and starts wrap-up; the target must accept in time.
 func (c *conversation) transfer(ctx workflow.Context, req api.TransferRequest) (string, error) {
+	return once(ctx, &c.state.Answered, req.RequestID, func() (string, error) { return c.transferOnce(ctx, req) })
+}
+
+func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferRequest) (string, error) {
 	if err := c.checkedAfterSignals(ctx, func() error { return c.checkTransfer(req) }); err != nil {
 		return "", err
 	}
@@ -214,6 +218,10 @@ func (c *conversation) checkAccept(req api.AgentRequest) error {
 // accept makes the target the owner: of an offer made to it, or of a
 // conversation waiting in one of its queues.
 func (c *conversation) accept(ctx workflow.Context, req api.AgentRequest) (string, error) {
+	return once(ctx, &c.state.Answered, req.RequestID, func() (string, error) { return c.acceptOnce(ctx, req) })
+}
+
+func (c *conversation) acceptOnce(ctx workflow.Context, req api.AgentRequest) (string, error) {
 	if err := c.checkedAfterSignals(ctx, func() error { return c.checkAccept(req) }); err != nil {
 		return "", err
 	}
@@ -273,6 +281,10 @@ func (c *conversation) checkDecline(req api.AgentRequest) error {
 
 // decline drops the offer; the routing goes on with the next agent.
 func (c *conversation) decline(ctx workflow.Context, req api.AgentRequest) (string, error) {
+	return once(ctx, &c.state.Answered, req.RequestID, func() (string, error) { return c.declineOnce(ctx, req) })
+}
+
+func (c *conversation) declineOnce(ctx workflow.Context, req api.AgentRequest) (string, error) {
 	if err := c.checkedAfterSignals(ctx, func() error { return c.checkDecline(req) }); err != nil {
 		return "", err
 	}

@@ -130,6 +130,7 @@ type AgentState struct {
 	Slots        []Slot         `json:"slots"`
 	Transferring string         `json:"transferring,omitempty"` // rule 18
 	Recent       []WrapUpRecord `json:"recentWrapUps,omitempty"`
+	Answered     []Answered     `json:"answered,omitempty"` // requests a retry must not repeat
 }
 
 // Slot is one unit of the agent's outbound capacity (rule 7).
@@ -178,10 +179,12 @@ type SlotRequest struct {
 type WrapUpRequest struct {
 	Conversation string `json:"conversation"`
 	Reason       string `json:"reason"`
+	Request
 }
 
 // SetStateRequest sets the agent's state.
 type SetStateRequest struct {
 	State  string      `json:"state"`
 	Config AgentConfig `json:"config"`
+	Request
 }

@@ -55,16 +55,17 @@ func SplitConversationID(id string) (workflowID, firstRunID string, ok bool) {
 	return id[:i], id[i+1:], true
 }
 
-// ConversationStart starts a conversation: a second one with the same
-// workflow ID while the first runs is refused (rule 6); once it has ended,
-// the next conversation with the customer may start at once. summary is the
+// ConversationStart starts a conversation, or reaches the one that runs under
+// the workflow ID: its open update then answers a retry of its own start (the
+// same request id) and refuses any other start (rule 6). Once a conversation
+// has ended the next one with the customer may start at once. summary is the
 // one line the Web UI shows for it (no PII).
 func ConversationStart(workflowID string, req StartRequest, summary string) Start {
 	return Start{
 		Options: client.StartWorkflowOptions{
 			ID:                       workflowID,
 			TaskQueue:                TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			StaticSummary:            summary,
 		},
@@ -88,6 +89,7 @@ type StartRequest struct {
 	// ContinueAsNewAfter forces continue-as-new past this many history events
 	// (0: only when the server suggests it). Tests and benchmarks lower it.
 	ContinueAsNewAfter int `json:"continueAsNewAfter,omitempty"`
+	Request
 }
 
 // ConversationInput is the workflow input: a start request for the first
@@ -98,8 +100,10 @@ type ConversationInput struct {
 }
 
 // OpenRequest asks a starting conversation for its answer; the start request
-// itself is the workflow's input.
-type OpenRequest struct{}
+// itself is the workflow's input. Its id is the start's: a retried start
+// (same id) gets the conversation, any other start of the same workflow ID
+// while it runs ACTIVE_CONVERSATION_EXISTS (rule 6).
+type OpenRequest struct{ Request }
 
 // Requests. Each names the conversation it is meant for, so one that reaches
 // a later conversation with the same customer (same workflow ID) is refused
@@ -109,10 +113,12 @@ type (
 		Conversation string `json:"conversation"`
 		Agent        string `json:"agent"`
 		model.Compose
+		Request
 	}
 	ReplyRequest struct {
 		Conversation string `json:"conversation"`
 		model.CustomerMessage
+		Request
 	}
 	// DeliveryStatusRequest is a provider's news about an outbound message.
 	DeliveryStatusRequest struct {
@@ -126,15 +132,18 @@ type (
 		Agent        string `json:"agent"`
 		ToAgent      string `json:"toAgent,omitempty"`
 		ToQueue      string `json:"toQueue,omitempty"`
+		Request
 	}
 	AgentRequest struct { // accept, decline, close
 		Conversation string `json:"conversation"`
 		Agent        string `json:"agent"`
+		Request
 	}
 	TriggerRequest struct {
 		Conversation string `json:"conversation"`
 		Agent        string `json:"agent"`
 		Flow         string `json:"flow"`
+		Request
 	}
 )
 
@@ -187,6 +196,20 @@ type ConversationState struct {
 	NextMessage          int                 `json:"nextMessage"`
 	OptedOut             bool                `json:"optedOut,omitempty"` // the customer sent STOP (SMS)
 	ContinueAsNewAfter   int                 `json:"continueAsNewAfter,omitempty"`
+	StartRequestID       string              `json:"startRequestId,omitempty"`
+	Answered             []Answered          `json:"answered,omitempty"` // requests a retry must not repeat
+}
+
+// Answered is a request a workflow acted on and the answer it gave, kept for
+// RetryWindow so that a retry acts no more and gets that answer: a message's
+// result (send, reply), a status (transfer, accept, decline, close, trigger)
+// or the agent's slots in use (wrap-up, state).
+type Answered struct {
+	RequestID string         `json:"requestId"`
+	At        time.Time      `json:"at"`
+	Message   *MessageResult `json:"message,omitempty"`
+	Status    string         `json:"status,omitempty"`
+	Slots     int            `json:"slots,omitempty"`
 }
 
 // Open reports whether the conversation still takes messages.

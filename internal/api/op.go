@@ -33,6 +33,28 @@ type Signal[Req any] string
 // Query reads a workflow's state.
 type Query[Res any] string
 
+// Request identifies one request of a caller. Its retries carry the same id,
+// which is also the update's ID: the server runs an update ID once per run,
+// and the workflow remembers the answers it gave (for RetryWindow, across
+// continue-as-new), so a retry acts once and gets the first answer.
+type Request struct {
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// RetryWindow is how long a workflow remembers a request's answer.
+const RetryWindow = time.Hour
+
+// ID is the request's id ("" for none).
+func (r Request) ID() string { return r.RequestID }
+
+// updateID is the request's id, or a fresh one for a request without.
+func updateID(req any) string {
+	if r, ok := req.(interface{ ID() string }); ok && r.ID() != "" {
+		return r.ID()
+	}
+	return uuid.NewString()
+}
+
 // Start is how a client starts an entity's workflow when it is not running.
 type Start struct {
 	Options  client.StartWorkflowOptions
@@ -46,10 +68,11 @@ type Start struct {
 const updateAttempts = 5
 
 // Call runs the update on the running workflow and returns its answer. Every
-// attempt carries the same update ID, so the server runs it at most once.
+// attempt carries the same update ID (the request's id), so the server runs it
+// at most once.
 func (u Update[Req, Res]) Call(ctx context.Context, c client.Client, workflowID string, req Req) (Res, error) {
 	opts := client.UpdateWorkflowOptions{
-		UpdateID:     uuid.NewString(),
+		UpdateID:     updateID(req),
 		WorkflowID:   workflowID,
 		UpdateName:   string(u),
 		Args:         []any{req},
@@ -81,6 +104,7 @@ func (u Update[Req, Res]) CallWithStart(ctx context.Context, c client.Client, st
 	handle, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID:     updateID(req),
 			UpdateName:   string(u),
 			Args:         []any{req},
 			WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -49,6 +49,9 @@ const (
 	// Beyond the source.
 	BadRequest     Code = "BAD_REQUEST" // a malformed request: a usage error, not a refusal by a rule
 	MessageTooLong Code = "MESSAGE_TOO_LONG"
+	// OutcomeUnknown: the client gave up retrying and cannot tell whether the
+	// request took effect; the same request id again tells.
+	OutcomeUnknown Code = "OUTCOME_UNKNOWN"
 )
 
 // New returns a refusal: a non-retryable ApplicationError typed with the code.
@@ -83,7 +86,7 @@ func init() {
 		InlineImagesDisabled, UnsupportedImageType, CIDNotSupported, NotOwner,
 		ConversationClosed, TransferPending, TargetUnavailable, UnknownQueue,
 		NoPendingOffer, WrapUpReasonUnknown, ConferenceNotSupported, FlowNotAllowed,
-		OptedOut, TaskCreationFailed, BadRequest, MessageTooLong,
+		OptedOut, TaskCreationFailed, BadRequest, MessageTooLong, OutcomeUnknown,
 	} {
 		all[c] = true
 	}

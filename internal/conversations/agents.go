@@ -89,7 +89,10 @@ func (c *Client) SetAgentState(ctx context.Context, agent, state string) error {
 	if err != nil {
 		return err
 	}
-	_, err = api.UpdateAgent(ctx, c.Temporal, cfg, api.AgentSetState, api.SetStateRequest{State: state, Config: cfg})
+	req := api.SetStateRequest{State: state, Config: cfg, Request: request(ctx)}
+	_, err = retry(ctx, req.ID(), func(ctx context.Context) (int, error) {
+		return api.UpdateAgent(ctx, c.Temporal, cfg, api.AgentSetState, req)
+	})
 	return translate(err)
 }
 

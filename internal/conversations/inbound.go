@@ -54,8 +54,8 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 				return id, err
 			}
 		}
-		req := api.StartRequest{Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage}
-		id, err := c.open(ctx, api.ConversationStart(workflowID, req, summary(ep.Channel, ep.ID, from, "queue")))
+		req := api.StartRequest{Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage, Request: request(ctx)}
+		id, err := c.open(ctx, workflowID, req, summary(ep.Channel, ep.ID, from, "queue"))
 		if !codes.Is(err, codes.ActiveConversationExists) {
 			return id, err
 		}

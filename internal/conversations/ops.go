@@ -20,7 +20,7 @@ const (
 
 // Send delivers an agent's message and returns its delivery status.
 func (c *Client) Send(ctx context.Context, mode Mode, id, agent string, msg model.Compose) (api.MessageResult, error) {
-	req := api.SendRequest{Conversation: id, Agent: agent, Compose: msg}
+	req := api.SendRequest{Conversation: id, Agent: agent, Compose: msg, Request: api.Request{RequestID: requestID(ctx)}}
 	return message(ctx, c, mode, id, api.ConversationSend, api.ConversationSendSignal, req)
 }
 
@@ -31,22 +31,25 @@ func (c *Client) Reply(ctx context.Context, mode Mode, id, text string) (api.Mes
 
 // ReplyMessage records a customer message into the conversation id.
 func (c *Client) ReplyMessage(ctx context.Context, mode Mode, id string, msg model.CustomerMessage) (api.MessageResult, error) {
-	req := api.ReplyRequest{Conversation: id, CustomerMessage: msg}
+	req := api.ReplyRequest{Conversation: id, CustomerMessage: msg, Request: api.Request{RequestID: requestID(ctx)}}
 	return message(ctx, c, mode, id, api.ConversationReply, api.ConversationReplySignal, req)
 }
 
-// message sends a message as the update (Sync) or as the signal (Async).
-func message[Req any](ctx context.Context, c *Client, mode Mode, id string,
+// message sends a message as the update (Sync) or as the signal (Async),
+// retried with its request id until it has an answer.
+func message[Req interface{ ID() string }](ctx context.Context, c *Client, mode Mode, id string,
 	update api.Update[Req, api.MessageResult], signal api.Signal[Req], req Req,
 ) (api.MessageResult, error) {
 	workflowID, _, err := split(id)
 	if err != nil {
 		return api.MessageResult{}, err
 	}
-	if mode == Async {
-		return api.MessageResult{}, translate(signal.Send(ctx, c.Temporal, workflowID, req))
-	}
-	out, err := update.Call(ctx, c.Temporal, workflowID, req)
+	out, err := retry(ctx, req.ID(), func(ctx context.Context) (api.MessageResult, error) {
+		if mode == Async {
+			return api.MessageResult{}, signal.Send(ctx, c.Temporal, workflowID, req)
+		}
+		return update.Call(ctx, c.Temporal, workflowID, req)
+	})
 	return out, translate(err)
 }
 
@@ -63,27 +66,29 @@ func (c *Client) DeliveryStatus(ctx context.Context, conversation, messageID, st
 
 // Transfer hands the conversation to another agent or to a queue.
 func (c *Client) Transfer(ctx context.Context, id, agent, toAgent, toQueue string) (string, error) {
-	return call(ctx, c, id, api.ConversationTransfer, api.TransferRequest{Conversation: id, Agent: agent, ToAgent: toAgent, ToQueue: toQueue})
+	req := api.TransferRequest{Conversation: id, Agent: agent, ToAgent: toAgent, ToQueue: toQueue, Request: request(ctx)}
+	return call(ctx, c, id, api.ConversationTransfer, req)
 }
 
 // Accept takes an offered or queued conversation.
 func (c *Client) Accept(ctx context.Context, id, agent string) (string, error) {
-	return call(ctx, c, id, api.ConversationAccept, api.AgentRequest{Conversation: id, Agent: agent})
+	return call(ctx, c, id, api.ConversationAccept, api.AgentRequest{Conversation: id, Agent: agent, Request: request(ctx)})
 }
 
 // Decline drops an offer made to the agent.
 func (c *Client) Decline(ctx context.Context, id, agent string) (string, error) {
-	return call(ctx, c, id, api.ConversationDecline, api.AgentRequest{Conversation: id, Agent: agent})
+	return call(ctx, c, id, api.ConversationDecline, api.AgentRequest{Conversation: id, Agent: agent, Request: request(ctx)})
 }
 
 // Close ends the conversation; the agent goes to wrap-up.
 func (c *Client) Close(ctx context.Context, id, agent string) (string, error) {
-	return call(ctx, c, id, api.ConversationClose, api.AgentRequest{Conversation: id, Agent: agent})
+	return call(ctx, c, id, api.ConversationClose, api.AgentRequest{Conversation: id, Agent: agent, Request: request(ctx)})
 }
 
 // Trigger starts a configured business flow from the conversation.
 func (c *Client) Trigger(ctx context.Context, id, agent, flow string) (string, error) {
-	return call(ctx, c, id, api.ConversationTrigger, api.TriggerRequest{Conversation: id, Agent: agent, Flow: flow})
+	req := api.TriggerRequest{Conversation: id, Agent: agent, Flow: flow, Request: request(ctx)}
+	return call(ctx, c, id, api.ConversationTrigger, req)
 }
 
 // Conference is refused for every outbound conversation (rule 15), so the
@@ -105,16 +110,22 @@ func (c *Client) WrapUp(ctx context.Context, id, agent, reason string) error {
 	if err != nil {
 		return err
 	}
-	_, err = api.AgentWrapUp.Call(ctx, c.Temporal, api.AgentWorkflowID(tenant, agent), api.WrapUpRequest{Conversation: id, Reason: reason})
+	req := api.WrapUpRequest{Conversation: id, Reason: reason, Request: request(ctx)}
+	_, err = retry(ctx, req.ID(), func(ctx context.Context) (int, error) {
+		return api.AgentWrapUp.Call(ctx, c.Temporal, api.AgentWorkflowID(tenant, agent), req)
+	})
 	return translate(err)
 }
 
-// call runs a conversation update that answers the status it left.
-func call[Req any](ctx context.Context, c *Client, id string, update api.Update[Req, string], req Req) (string, error) {
+// call runs a conversation update that answers the status it left, retried
+// with its request id until it has an answer.
+func call[Req interface{ ID() string }](ctx context.Context, c *Client, id string, update api.Update[Req, string], req Req) (string, error) {
 	workflowID, _, err := split(id)
 	if err != nil {
 		return "", err
 	}
-	out, err := update.Call(ctx, c.Temporal, workflowID, req)
+	out, err := retry(ctx, req.ID(), func(ctx context.Context) (string, error) {
+		return update.Call(ctx, c.Temporal, workflowID, req)
+	})
 	return out, translate(err)
 }

@@ -39,15 +39,20 @@ func (c *Client) Start(ctx context.Context, o StartOptions) (string, error) {
 	}
 	req := api.StartRequest{
 		Tenant: tenant, Agent: o.Agent, Channel: o.Channel, EntryPoint: o.EntryPoint, To: to,
-		Subject: o.Subject, First: o.First, ContinueAsNewAfter: o.ContinueAsNewAfter,
+		Subject: o.Subject, First: o.First, ContinueAsNewAfter: o.ContinueAsNewAfter, Request: request(ctx),
 	}
 	workflowID := api.ConversationWorkflowID(tenant, o.EntryPoint, address.Key(c.IDKey, to))
-	return c.open(ctx, api.ConversationStart(workflowID, req, summary(o.Channel, o.EntryPoint, to, o.Agent)))
+	return c.open(ctx, workflowID, req, summary(o.Channel, o.EntryPoint, to, o.Agent))
 }
 
-// open starts a conversation and waits for its start rules to answer.
-func (c *Client) open(ctx context.Context, start api.Start) (string, error) {
-	id, err := api.ConversationOpen.CallWithStart(ctx, c.Temporal, start, api.OpenRequest{})
+// open starts a conversation and waits for its start rules to answer,
+// retried with the start's request id until it has an answer: a retry reaches
+// the conversation its first attempt started.
+func (c *Client) open(ctx context.Context, workflowID string, req api.StartRequest, summary string) (string, error) {
+	start := api.ConversationStart(workflowID, req, summary)
+	id, err := retry(ctx, req.ID(), func(ctx context.Context) (string, error) {
+		return api.ConversationOpen.CallWithStart(ctx, c.Temporal, start, api.OpenRequest{Request: req.Request})
+	})
 	return id, translate(err)
 }
 
