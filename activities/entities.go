@@ -52,6 +52,20 @@ func (a *Activities) OpenCustomer(ctx context.Context, req api.CustomerOpenReque
 	return out, refusal(err)
 }
 
+// Enqueue puts a conversation in its queue's line (the queue's workflow starts
+// on its first conversation), where the queue offers it to the queue's agents.
+func (a *Activities) Enqueue(ctx context.Context, tenant, queue string, w api.Waiting) error {
+	dir, err := a.directory(tenant)
+	if err != nil {
+		return err
+	}
+	cfg, err := api.QueueConfigFrom(dir, queue)
+	if err != nil {
+		return err
+	}
+	return api.EnqueueConversation(ctx, a.Temporal, cfg, w)
+}
+
 // RankQueue lists a queue's agents that can take an offer now, longest
 // available first (rule 17's "current availability").
 func (a *Activities) RankQueue(ctx context.Context, req model.RankRequest) ([]string, error) {

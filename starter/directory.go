@@ -52,7 +52,7 @@ func (a *app) queuesCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "queues [--json]",
-		Short: "List queues with how many of their agents can take work now",
+		Short: "List queues: their waiting conversations (in --json, oldest first) and their agents' availability",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
@@ -67,9 +67,9 @@ func (a *app) queuesCmd() *cobra.Command {
 					return writeJSON(a.stdout, queues)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tAVAILABLE\tAGENTS")
+				fmt.Fprintln(tw, "ID\tNAME\tWAITING\tAVAILABLE\tAGENTS")
 				for _, q := range queues {
-					fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", q.ID, q.Name, q.Available, len(q.Agents), orDash(strings.Join(q.Agents, ",")))
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%s\n", q.ID, q.Name, len(q.Waiting), q.Available, len(q.Agents), orDash(agentStates(q.Agents)))
 				}
 				return tw.Flush()
 			})
@@ -102,4 +102,13 @@ func (a *app) agentStateCmd() *cobra.Command {
 	cmd.Flags().StringVar(&state, "state", "", "available, idle or rona")
 	required(cmd, "agent", "state")
 	return cmd
+}
+
+// agentStates is "alice:available,bob:idle".
+func agentStates(agents []conversations.AgentInfo) string {
+	parts := make([]string, len(agents))
+	for i, ag := range agents {
+		parts[i] = ag.ID + ":" + ag.State
+	}
+	return strings.Join(parts, ",")
 }

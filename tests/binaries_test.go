@@ -185,6 +185,68 @@ func TestBinariesWorkerKilledDuringTransferOffer(t *testing.T) {
 	t.Logf("scenario done in %s (builds included)", time.Since(began).Round(time.Millisecond))
 }
 
+// A directory changes when the worker restarts with it: carol joins the
+// billing queue, and the conversation waiting there is offered to her with
+// nobody calling accept. `starter queues --json` shows the line and the
+// queue's agents with their availability, before and after.
+func TestBinariesDirectoryChangeAddsAnAgentToAQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the worker and starter binaries")
+	}
+	h := newBinaryHarness(t)
+	withCarol, err := os.ReadFile(h.directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutCarol := strings.Replace(string(withCarol), "agents: [bob, carol]", "agents: [bob]", 1)
+	if withoutCarol == string(withCarol) {
+		t.Fatal("tests/testdata/fast.yaml no longer has billing with bob and carol; update this test")
+	}
+	h.directory = filepath.Join(t.TempDir(), "fast.yaml")
+	writeFile(t, h.directory, withoutCarol)
+	h.startWorker()
+
+	h.mustStarter("agent-state", "--agent", "bob", "--state", "idle")
+	id := strings.TrimSpace(h.mustStarter("start", "--agent", "alice", "--channel", "sms", "--to", binCustomer,
+		"--from", "ep-sms", "--text", "Hello"))
+	if out := h.mustStarter("transfer", "--id", id, "--agent", "alice", "--queue", "billing"); out != "queued\n" {
+		t.Fatalf("transfer to billing, whose only agent is idle: stdout %q, want %q", out, "queued\n")
+	}
+	billing := h.queue("billing")
+	if len(billing.Waiting) != 1 || billing.Waiting[0].ID != id || billing.Waiting[0].OfferedTo != "" ||
+		billing.Waiting[0].Channel != model.SMS || billing.Waiting[0].Since.IsZero() {
+		t.Fatalf("queues --json: want %s waiting in billing, unoffered, got %+v", id, billing.Waiting)
+	}
+	if len(billing.Agents) != 1 || billing.Agents[0].ID != "bob" || billing.Agents[0].State != api.AgentIdle || billing.Available != 0 {
+		t.Fatalf("queues --json: want billing's agents [bob idle], got %+v", billing.Agents)
+	}
+
+	h.killWorker()
+	writeFile(t, h.directory, string(withCarol))
+	h.startWorker()
+	deadline := time.Now().Add(10 * time.Second)
+	for st := h.show(id); st.PendingTransfer == nil || st.PendingTransfer.OfferedTo != "carol"; st = h.show(id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("10s after the restart, not offered to carol: %s", binDump(st))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	billing = h.queue("billing")
+	if len(billing.Waiting) != 1 || billing.Waiting[0].OfferedTo != "carol" {
+		t.Errorf("queues --json: want %s offered to carol, got %+v", id, billing.Waiting)
+	}
+	if len(billing.Agents) != 2 || billing.Agents[1].ID != "carol" || billing.Agents[1].InUse != 1 {
+		t.Errorf("queues --json: want billing's agents bob and carol (holding the offer), got %+v", billing.Agents)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // binaryHarness runs the built worker and starter for one test.
 type binaryHarness struct {
 	t          *testing.T
@@ -409,6 +471,19 @@ func (h *binaryHarness) show(id string) api.ConversationState {
 	var st api.ConversationState
 	h.starterJSON(&st, "show", "--id", id, "--json")
 	return st
+}
+
+func (h *binaryHarness) queue(id string) conversations.QueueInfo {
+	h.t.Helper()
+	var queues []conversations.QueueInfo
+	h.starterJSON(&queues, "queues", "--json")
+	for _, q := range queues {
+		if q.ID == id {
+			return q
+		}
+	}
+	h.t.Fatalf("queues --json does not list %s: %+v", id, queues)
+	return conversations.QueueInfo{}
 }
 
 func (h *binaryHarness) agentState(agent string) string {

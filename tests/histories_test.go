@@ -105,6 +105,24 @@ func TestReplayHistories(t *testing.T) {
 	st := show(t, c, full)
 	histories["customer"] = api.CustomerWorkflowID(c.Tenant, st.CustomerKey)
 
+	// Queue routing: a transfer to a queue of idle agents waits in its line
+	// until an agent becomes available; that offer times out, the next
+	// agent to become available accepts.
+	routed := startSMS(t, c, "alice", newPhone())
+	setState(t, c, "bob", api.AgentIdle)
+	setState(t, c, "carol", api.AgentIdle)
+	mustDo(t, func() error { _, err := c.Transfer(ctx, routed, "alice", "", "billing"); return err })
+	setState(t, c, "carol", api.AgentAvailable)
+	waitOffered(t, c, routed, "carol")
+	eventually(t, 15*time.Second, "the offer timeout", func() bool { return show(t, c, routed).Status == api.StatusQueued })
+	setState(t, c, "bob", api.AgentAvailable)
+	waitOffered(t, c, routed, "bob")
+	mustDo(t, func() error { _, err := c.Accept(ctx, routed, "bob"); return err })
+	mustDo(t, func() error { _, err := c.Close(ctx, routed, "bob"); return err })
+	histories["conversation-queue-offer-timeout-accept"] = workflowID(routed)
+	histories["queue-billing"] = api.QueueWorkflowID(c.Tenant, "billing")
+	histories["agent-bob-queues"] = api.AgentWorkflowID(c.Tenant, "bob")
+
 	long, _ := archivedConversation(t, c, 900)
 	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })
 

@@ -49,6 +49,7 @@ func (ag *agent) setup(ctx workflow.Context) {
 	onSignal(ctx, &ag.inbox, api.AgentOfferAccepted, ag.offerAccepted)
 	onSignal(ctx, &ag.inbox, api.AgentTransferResolved, ag.transferResolved)
 	onSignal(ctx, &ag.inbox, api.AgentNoAnswer, ag.noAnswer)
+	onSignal(ctx, &ag.inbox, api.AgentQueueWaiting, ag.queueWaiting)
 	ag.inbox.listen(ctx)
 }
 
@@ -91,7 +92,10 @@ func (ag *agent) reserve(ctx workflow.Context, req api.ReserveRequest) (int, err
 	if err := ag.inbox.afterSignals(ctx); err != nil {
 		return 0, err
 	}
-	if ag.slot(req.Conversation) >= 0 {
+	if i := ag.slot(req.Conversation); i >= 0 {
+		if req.Kind != api.ReserveOffer { // a pickup of what a queue offers the agent takes it
+			ag.state.Slots[i].Role = api.SlotActive
+		}
 		return len(ag.state.Slots), nil
 	}
 	if err := ag.checkCapacity(req); err != nil {
@@ -182,8 +186,8 @@ func (ag *agent) transferResolved(ctx workflow.Context, req api.SlotRequest) {
 
 // noAnswer: the agent let an offer time out, so it goes to RONA (rule 19).
 func (ag *agent) noAnswer(ctx workflow.Context, req api.SlotRequest) {
-	ag.free(ctx, req.Conversation)
 	ag.state.State, ag.state.Since = api.AgentRONA, workflow.Now(ctx)
+	ag.free(ctx, req.Conversation)
 }
 
 func validateWrapUp(req api.WrapUpRequest) error {
@@ -231,13 +235,44 @@ func (ag *agent) setState(ctx workflow.Context, req api.SetStateRequest) (int, e
 		}
 		if ag.state.State != req.State {
 			ag.state.State, ag.state.Since = req.State, workflow.Now(ctx)
+			ag.wakeQueues(ctx)
 		}
 		return len(ag.state.Slots), nil
 	})
 }
 
 func (ag *agent) configure(ctx workflow.Context, cfg api.AgentConfig) {
+	more := cfg.MaxOutbound > ag.state.Config.MaxOutbound
 	ag.state.Config = cfg
+	if more {
+		ag.wakeQueues(ctx)
+	}
+}
+
+// queueWaiting keeps which of the agent's queues wait for an agent.
+func (ag *agent) queueWaiting(ctx workflow.Context, req api.QueueWaitingRequest) {
+	i := slices.Index(ag.state.WaitingQueues, req.Queue)
+	switch {
+	case req.Waiting && i < 0:
+		ag.state.WaitingQueues = append(ag.state.WaitingQueues, req.Queue)
+		ag.wakeQueues(ctx) // it may have become able meanwhile
+	case !req.Waiting && i >= 0:
+		ag.state.WaitingQueues = slices.Delete(ag.state.WaitingQueues, i, i+1)
+	}
+}
+
+// wakeQueues tells the queues that wait for an agent that this one can take a
+// conversation now, if it can: available, with a free slot.
+func (ag *agent) wakeQueues(ctx workflow.Context) {
+	s := ag.state
+	if s.State != api.AgentAvailable || len(s.Slots) >= s.Config.MaxOutbound || len(s.WaitingQueues) == 0 {
+		return
+	}
+	wake := api.QueueWaking{Agent: s.Config.ID}
+	for _, queue := range s.WaitingQueues {
+		f := api.QueueWake.External(ctx, api.QueueWorkflowID(s.Config.Tenant, queue), wake)
+		ag.inbox.goDo(ctx, func(ctx workflow.Context) { logFailure(ctx, "queue not woken", f) })
+	}
 }
 
 func (ag *agent) nextWrapUp() (time.Time, bool) {
@@ -284,6 +319,7 @@ func (ag *agent) free(ctx workflow.Context, conversation string) {
 	if ag.state.State == api.AgentAvailable {
 		ag.state.Since = workflow.Now(ctx)
 	}
+	ag.wakeQueues(ctx)
 }
 
 func (ag *agent) slot(conversation string) int {

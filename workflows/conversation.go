@@ -30,9 +30,10 @@ type conversation struct {
 	inbox    inbox
 	opened   bool
 	openErr  error
-	busy     bool        // a transfer or a pickup is between its activities
-	answer   offerAnswer // set by accept or decline for the running offer
-	archived bool        // this run has archived (or tried to)
+	busy     bool             // a transfer or a pickup is between its activities
+	answer   offerAnswer      // set by accept or decline for the running offer
+	archived bool             // this run has archived (or tried to)
+	routing  workflow.Version // 0 until asked; then 1 + the queue-routing version (see queueRouting)
 }
 
 func (c *conversation) setup(ctx workflow.Context) {
@@ -49,6 +50,7 @@ func (c *conversation) setup(ctx workflow.Context) {
 	onSignal(ctx, &c.inbox, api.ConversationSendSignal, c.sendSignal)
 	onSignal(ctx, &c.inbox, api.ConversationReplySignal, c.replySignal)
 	onSignal(ctx, &c.inbox, api.ConversationDeliveryStatus, c.deliveryStatus)
+	onSignal(ctx, &c.inbox, api.ConversationOffer, c.queueOffer)
 	c.inbox.listen(ctx)
 }
 

@@ -155,10 +155,11 @@ func TestContinueAsNewDuringOfferTimeoutDropsOfferOnce(t *testing.T) {
 	h := newHarness(t)
 	start := smsStart()
 	start.ContinueAsNewAfter = 30
-	h.onSignal = func(s sentSignal) {
+	h.onSignal = func(s sentSignal) error {
 		if s.Name == string(api.AgentNoAnswer) {
 			time.Sleep(100 * time.Millisecond) // the RONA signal is still being sent...
 		}
+		return nil
 	}
 	update(h, time.Minute, api.ConversationTransfer, toAgent("alice", "bob"))
 	// ...when the history reaches the limit, just after the offer expired.

@@ -79,39 +79,64 @@ func TestAcceptedTransferMakesTargetOwner(t *testing.T) {
 }
 
 // Rule 17 (b): the target declines; its slot is released (it is not RONA)
-// and the conversation is offered to the next agent of the entry point's
-// queue, excluding the one who declined.
-func TestDeclinedOfferGoesToNextQueueAgent(t *testing.T) {
+// and the conversation waits in the entry point's queue, whose offers leave
+// out the transferring agent and the one who declined.
+func TestDeclinedTransferWaitsInEntryQueue(t *testing.T) {
 	h := newHarness(t)
-	h.rank = func(req model.RankRequest) ([]string, error) { return []string{"carol"}, nil }
 	update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
 	decline := update(h, transferAt+10*time.Second, api.ConversationDecline, byAgent("bob"))
 	st := h.snapshot(transferAt + 11*time.Second)
-	accept := update(h, transferAt+20*time.Second, api.ConversationAccept, byAgent("carol"))
-	final := h.snapshot(transferAt + 21*time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireDone(t, decline)
 	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("bob")), "declined: released, not RONA")
-	require.Equal(t, []model.RankRequest{{Tenant: tenant, Queue: "support", Exclude: []string{"alice", "bob"}}}, h.rankCalls(),
-		"neither the transferring agent nor the one who declined is offered it again")
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")), "alice may transfer again")
+	require.Equal(t, api.StatusQueued, st.Status)
+	require.Equal(t, "support", st.Queue)
+	require.Nil(t, st.PendingTransfer)
+	calls := h.enqueueCalls()
+	require.Len(t, calls, 1)
+	require.Equal(t, "support", calls[0].Queue)
+	require.Equal(t, api.Waiting{Conversation: st.ID, Since: t0.Add(transferAt + 10*time.Second), Channel: model.SMS, Exclude: []string{"alice", "bob"}},
+		calls[0].Waiting, "neither the transferring agent nor the one who declined is offered it again")
+}
 
-	require.Equal(t, api.StatusOffered, st.Status)
-	require.Equal(t, "carol", st.PendingTransfer.OfferedTo)
-	require.Equal(t, []string{"alice", "bob"}, st.PendingTransfer.Tried)
-	require.Equal(t, "support", st.PendingTransfer.ToQueue)
-	require.Equal(t, t0.Add(transferAt+10*time.Second+testPolicy().TransferOfferTimeout), st.PendingTransfer.OfferExpires,
-		"the next agent gets a full offer timeout")
-	reserves := h.reserveCalls()
-	require.Equal(t, api.ReserveRequest{Tenant: tenant, Agent: "carol", Conversation: st.ID, Kind: api.ReserveOffer, OnlyAvailable: true},
-		reserves[len(reserves)-1], "queue routing offers to available agents only")
+// Rules 17 and 19: the queue's offer puts the conversation in front of the
+// agent for a full offer timeout; accepted, the agent owns it and the queue
+// lets it go; declined, it goes back to the queue's line, not to that agent.
+func TestQueueOfferAcceptedOrDeclined(t *testing.T) {
+	h := newHarness(t)
+	offerTo := func(agent string) func(string) any {
+		return func(id string) any { return api.QueueOffer{Conversation: id, Queue: "sales", Agent: agent} }
+	}
+	update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
+	signal(h, transferAt+time.Second, api.ConversationOffer, offerTo("erin"))
+	offered := h.snapshot(transferAt + 2*time.Second)
+	update(h, transferAt+3*time.Second, api.ConversationDecline, byAgent("erin"))
+	back := h.snapshot(transferAt + 4*time.Second)
+	signal(h, transferAt+5*time.Second, api.ConversationOffer, offerTo("frank"))
+	accept := update(h, transferAt+6*time.Second, api.ConversationAccept, byAgent("frank"))
+	final := h.snapshot(transferAt + 7*time.Second)
+	h.endAt(time.Hour)
+	h.startConversation(smsStart())
+
+	require.Equal(t, api.StatusOffered, offered.Status)
+	require.Equal(t, "erin", offered.PendingTransfer.OfferedTo)
+	require.Equal(t, t0.Add(transferAt+time.Second+testPolicy().TransferOfferTimeout), offered.PendingTransfer.OfferExpires)
+
+	require.Equal(t, api.StatusQueued, back.Status)
+	require.Equal(t, "sales", back.Queue)
+	queue := api.QueueWorkflowID(tenant, "sales")
+	ended, _ := h.signalArg(queue, string(api.QueueOfferEnded))
+	require.Equal(t, api.OfferEnded{Conversation: back.ID, Agent: "erin"}, ended)
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("erin")))
 
 	requireDone(t, accept)
-	require.Equal(t, "carol", final.Owner)
+	require.Equal(t, "frank", final.Owner)
 	require.Equal(t, api.StatusActive, final.Status)
-	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
-	require.Equal(t, []string{string(api.AgentOfferAccepted)}, h.signalsTo(agentID("carol")))
+	require.Equal(t, []string{string(api.QueueOfferEnded), string(api.QueueLeave)}, h.signalsTo(queue))
+	require.Equal(t, []string{string(api.AgentOfferAccepted)}, h.signalsTo(agentID("frank")))
 }
 
 // Rule 19 (c): an offer not answered within the policy's transfer offer
@@ -150,7 +175,9 @@ func TestTransferOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 	arg, _ := h.signalArg(agentID("bob"), string(api.AgentNoAnswer))
 	require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
 	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")), "alice may transfer again")
-	require.Equal(t, []model.RankRequest{{Tenant: tenant, Queue: "support", Exclude: []string{"alice", "bob"}}}, h.rankCalls())
+	calls := h.enqueueCalls()
+	require.Len(t, calls, 1)
+	require.Equal(t, []string{"alice", "bob"}, calls[0].Waiting.Exclude)
 
 	requireDone(t, replyRes) // a queued conversation still takes the customer's replies
 }
@@ -198,42 +225,24 @@ func TestTransferOutRefusedReleasesTarget(t *testing.T) {
 	require.Equal(t, *before, *after)
 }
 
-// Rule 17: a transfer to a queue offers the conversation in RankQueue order to
-// the first agent whose reservation succeeds.
-func TestQueueTransferOffersFirstReservableAgentInRankOrder(t *testing.T) {
+// Rule 17: a transfer to a queue puts the conversation in the queue's line,
+// leaving out the agent who transferred it; that agent may transfer again.
+func TestQueueTransferJoinsTheQueuesLine(t *testing.T) {
 	h := newHarness(t)
-	h.rank = func(model.RankRequest) ([]string, error) { return []string{"dave", "erin", "frank"}, nil }
-	h.reserve = func(req api.ReserveRequest) error {
-		if req.Agent == "dave" {
-			return codes.New(codes.TargetUnavailable, "dave just took another conversation")
-		}
-		return nil
-	}
 	res := update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
 	st := h.snapshot(transferAt + time.Second)
-	accept := update(h, transferAt+10*time.Second, api.ConversationAccept, byAgent("erin"))
-	final := h.snapshot(transferAt + 11*time.Second)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
 
 	requireDone(t, res)
-	require.Equal(t, []model.RankRequest{{Tenant: tenant, Queue: "sales", Exclude: []string{"alice"}}}, h.rankCalls(),
-		"the transferring agent is not offered the conversation back")
-	var offered []string
-	for _, r := range h.reserveCalls()[1:] {
-		require.Equal(t, api.ReserveOffer, r.Kind)
-		require.True(t, r.OnlyAvailable)
-		offered = append(offered, r.Agent)
-	}
-	require.Equal(t, []string{"dave", "erin"}, offered, "frank is not reserved once erin is")
-	require.Equal(t, api.StatusOffered, st.Status)
-	require.Equal(t, "erin", st.PendingTransfer.OfferedTo)
-	require.Equal(t, "sales", st.PendingTransfer.ToQueue)
+	require.Equal(t, api.StatusQueued, res.value)
+	require.Equal(t, api.StatusQueued, st.Status)
+	require.Equal(t, "sales", st.Queue)
 	require.Equal(t, "alice", st.WrapUp.Agent)
-
-	requireDone(t, accept)
-	require.Equal(t, "erin", final.Owner)
-	require.Equal(t, api.StatusActive, final.Status)
+	require.Equal(t, []enqueueCall{{"sales", api.Waiting{Conversation: st.ID, Since: t0.Add(transferAt), Channel: model.SMS, Exclude: []string{"alice"}}}},
+		h.enqueueCalls(), "the transferring agent is not offered the conversation back")
+	require.Equal(t, []string{string(api.AgentTransferResolved)}, h.signalsTo(agentID("alice")))
+	require.Empty(t, h.rankCalls(), "the queue ranks its agents, not the conversation")
 }
 
 // Rule 17: with nobody available the conversation waits in the queue, and
@@ -272,13 +281,35 @@ func TestQueuedConversationPickedUpByQueueMember(t *testing.T) {
 	require.Equal(t, "dave", final.Owner)
 	require.Empty(t, final.Queue)
 	require.Empty(t, h.signalsTo(agentID("dave")), "a pickup slot is active from the start")
+	require.Equal(t, []string{string(api.QueueLeave)}, h.signalsTo(api.QueueWorkflowID(tenant, "sales")), "the queue lets it go")
 }
 
-// A ranking failure does not lose the customer: the conversation waits in the
-// queue.
-func TestRankFailureLeavesConversationQueued(t *testing.T) {
+// An offer that comes after a member picked the conversation up gives the
+// reserved slot back and tells the queue the conversation left its line.
+func TestLateQueueOfferIsGivenBack(t *testing.T) {
 	h := newHarness(t)
-	h.rank = func(model.RankRequest) ([]string, error) { return nil, errors.New("temporal unavailable") }
+	update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
+	update(h, transferAt+time.Second, api.ConversationAccept, byAgent("dave"))
+	signal(h, transferAt+2*time.Second, api.ConversationOffer, func(id string) any {
+		return api.QueueOffer{Conversation: id, Queue: "sales", Agent: "erin"}
+	})
+	st := h.snapshot(transferAt + 3*time.Second)
+	h.endAt(time.Hour)
+	h.startConversation(smsStart())
+
+	require.Equal(t, api.StatusActive, st.Status)
+	require.Equal(t, "dave", st.Owner)
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("erin")))
+	arg, _ := h.signalArg(agentID("erin"), string(api.AgentRelease))
+	require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
+	require.Equal(t, []string{string(api.QueueLeave), string(api.QueueLeave)}, h.signalsTo(api.QueueWorkflowID(tenant, "sales")))
+}
+
+// A queue that cannot be reached does not lose the customer: the conversation
+// waits queued, for a pickup.
+func TestEnqueueFailureLeavesConversationQueued(t *testing.T) {
+	h := newHarness(t)
+	h.enqueue = func(string, api.Waiting) error { return errors.New("temporal unavailable") }
 	update(h, transferAt, api.ConversationTransfer, toQueue("alice", "sales"))
 	st := h.snapshot(transferAt + time.Hour)
 	h.endAt(2 * time.Hour)

@@ -87,9 +87,10 @@ type harness struct {
 	openCustomer func(api.CustomerOpenRequest) (api.CustomerContext, error)
 	transferOut  func(agent string, req api.LeaveRequest) error
 	rank         func(model.RankRequest) ([]string, error)
+	enqueue      func(queue string, w api.Waiting) error
 	deliver      func(model.Delivery) (model.Delivered, error)
 	compose      func(model.ComposeRequest) (model.Rendered, error)
-	onSignal     func(sentSignal) // runs while the workflow waits for the signal to be sent
+	onSignal     func(sentSignal) error // runs while the workflow waits for the signal to be sent; its error fails the send
 
 	mu           sync.Mutex
 	signals      []sentSignal
@@ -97,6 +98,7 @@ type harness struct {
 	reserves     []api.ReserveRequest
 	transferOuts []transferOutCall
 	ranks        []model.RankRequest
+	enqueues     []enqueueCall
 	deliveries   []model.Delivery
 	composes     []model.ComposeRequest
 	channels     []string // the channel activity of each delivery
@@ -116,6 +118,7 @@ func newHarness(t *testing.T) *harness {
 		openCustomer: func(api.CustomerOpenRequest) (api.CustomerContext, error) { return api.CustomerContext{}, nil },
 		transferOut:  func(string, api.LeaveRequest) error { return nil },
 		rank:         func(model.RankRequest) ([]string, error) { return nil, nil },
+		enqueue:      func(string, api.Waiting) error { return nil },
 		deliver: func(d model.Delivery) (model.Delivered, error) {
 			return model.Delivered{ProviderID: "SM-" + d.MessageID, Segments: 1}, nil
 		},
@@ -179,11 +182,30 @@ func newHarness(t *testing.T) *harness {
 			h.signals = append(h.signals, sentSignal{workflowID, name, arg})
 			h.mu.Unlock()
 			if h.onSignal != nil {
-				h.onSignal(sentSignal{workflowID, name, arg})
+				return h.onSignal(sentSignal{workflowID, name, arg})
 			}
 			return nil
 		})
+	env.OnActivity(a.Enqueue, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _, queue string, w api.Waiting) error {
+			h.mu.Lock()
+			h.enqueues = append(h.enqueues, enqueueCall{queue, w})
+			h.mu.Unlock()
+			return h.enqueue(queue, w)
+		})
 	return h
+}
+
+// enqueueCall is one Enqueue activity call.
+type enqueueCall struct {
+	Queue   string
+	Waiting api.Waiting
+}
+
+func (h *harness) enqueueCalls() []enqueueCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]enqueueCall(nil), h.enqueues...)
 }
 
 // startConversation runs the Conversation workflow from a start request until

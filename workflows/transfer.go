@@ -60,7 +60,12 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 	}
 	c.state.Owner = ""
 	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: workflow.Now(ctx).Add(c.state.Policy.WrapUp.Timeout)}
-	// The agent who transfers is never offered the conversation back.
+	if req.ToQueue != "" && c.queueRouting(ctx) {
+		c.event(ctx, "transfer", req.Agent, "to queue "+req.ToQueue)
+		// The agent who transfers is never offered the conversation back.
+		c.joinQueue(ctx, req.ToQueue, req.Agent, []string{req.Agent})
+		return c.state.Status, nil
+	}
 	c.state.PendingTransfer = &api.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
 	if req.ToAgent != "" {
 		c.event(ctx, "transfer", req.Agent, "to agent "+req.ToAgent)
@@ -94,6 +99,7 @@ func (c *conversation) offer(ctx workflow.Context, agent string) {
 	t := c.state.PendingTransfer
 	t.OfferedTo = agent
 	t.OfferExpires = workflow.Now(ctx).Add(c.state.Policy.TransferOfferTimeout)
+	c.answer = noAnswer
 	c.state.Status, c.state.Queue = api.StatusOffered, ""
 	c.event(ctx, "offered", agent, "")
 }
@@ -117,16 +123,16 @@ func (c *conversation) route(ctx workflow.Context) {
 			continue
 		}
 		answer := c.awaitAnswer(ctx, t)
-		if answer == accepted || ctx.Err() != nil {
+		if answer == accepted || ctx.Err() != nil || c.state.PendingTransfer != t {
 			return
 		}
 		c.inbox.do(func() { c.drop(ctx, t, answer) })
 	}
 }
 
-// awaitAnswer waits for accept, decline or the offer timeout.
+// awaitAnswer waits for accept, decline or the offer timeout; an answer that
+// came before the wait began counts.
 func (c *conversation) awaitAnswer(ctx workflow.Context, t *api.Transfer) offerAnswer {
-	c.answer = noAnswer
 	wait := t.OfferExpires.Sub(workflow.Now(ctx))
 	if wait > 0 {
 		opts := workflow.AwaitOptions{Timeout: wait, TimerOptions: workflow.TimerOptions{
@@ -140,14 +146,18 @@ func (c *conversation) awaitAnswer(ctx workflow.Context, t *api.Transfer) offerA
 }
 
 // drop ends a declined or timed-out offer: a target that did not answer goes
-// to RONA (rule 19); a dropped transfer to an agent goes on in the entry
-// point's queue.
+// to RONA (rule 19). A queue's offer goes back to its place in the queue's
+// line; a dropped transfer to an agent goes on in the entry point's queue.
 func (c *conversation) drop(ctx workflow.Context, t *api.Transfer, answer offerAnswer) {
 	target := t.OfferedTo
 	if answer == noAnswer {
 		c.countOffer(ctx, "timed_out")
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
 		tellAgent(ctx, c.state.Tenant, target, api.AgentNoAnswer, api.SlotRequest{Conversation: c.state.ID})
+	}
+	if c.queueRouting(ctx) {
+		c.backInLine(ctx, t, target)
+		return
 	}
 	t.Tried = append(t.Tried, target)
 	t.OfferedTo, t.OfferExpires = "", time.Time{}
@@ -156,8 +166,77 @@ func (c *conversation) drop(ctx workflow.Context, t *api.Transfer, answer offerA
 	}
 }
 
+// backInLine returns the conversation to a queue after an offer it did not
+// take: the queue that offered it, or for a transfer to an agent the entry
+// point's queue, neither offering it to that agent again.
+func (c *conversation) backInLine(ctx workflow.Context, t *api.Transfer, target string) {
+	if t.ToAgent != "" {
+		c.joinQueue(ctx, c.state.Policy.EntryQueue, t.From, append(slices.Clone(t.Tried), target))
+		return
+	}
+	c.state.PendingTransfer = nil
+	c.state.Status, c.state.Queue = api.StatusQueued, t.ToQueue
+	c.event(ctx, "queued", "", "back in queue "+t.ToQueue)
+	ended := api.OfferEnded{Conversation: c.state.ID, Agent: target}
+	logFailure(ctx, "queue not told the offer ended", api.QueueOfferEnded.External(ctx, api.QueueWorkflowID(c.state.Tenant, t.ToQueue), ended))
+	c.publish(ctx)
+}
+
+// joinQueue puts the conversation in the queue's line, where the queue offers
+// it to its agents (except those excluded); the transfer that brought it
+// there, if any, is over for its agent (rule 18).
+func (c *conversation) joinQueue(ctx workflow.Context, queue, from string, exclude []string) {
+	c.state.PendingTransfer = nil
+	c.state.Status, c.state.Queue = api.StatusQueued, queue
+	c.event(ctx, "queued", "", "waiting in queue "+queue)
+	w := api.Waiting{Conversation: c.state.ID, Since: workflow.Now(ctx), Channel: c.state.Channel, Exclude: exclude}
+	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.Enqueue, c.state.Tenant, queue, w).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("conversation not in its queue's line: it waits for a pickup", "queue", queue, "error", err)
+	}
+	tellAgent(ctx, c.state.Tenant, from, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
+	c.publish(ctx)
+}
+
+// queueOffer takes its queue's offer of the conversation to an agent whose
+// slot the queue reserved. An offer that comes too late (the conversation was
+// picked up meanwhile) gives the slot back, unless that agent picked it up,
+// and takes the conversation out of the line.
+func (c *conversation) queueOffer(ctx workflow.Context, o api.QueueOffer) {
+	if err := workflow.Await(ctx, func() bool { return !c.busy }); err != nil { // a pickup settles first
+		return
+	}
+	if c.mine(o.Conversation) != nil || c.state.Status != api.StatusQueued || c.state.Queue != o.Queue {
+		if c.state.Owner != o.Agent { // who picked it up keeps the slot as theirs
+			tellAgent(ctx, c.state.Tenant, o.Agent, api.AgentRelease, api.SlotRequest{Conversation: o.Conversation})
+		}
+		leaving := api.QueueLeaving{Conversation: o.Conversation}
+		logFailure(ctx, "queue not told", api.QueueLeave.External(ctx, api.QueueWorkflowID(c.state.Tenant, o.Queue), leaving))
+		return
+	}
+	c.state.PendingTransfer = &api.Transfer{ToQueue: o.Queue}
+	c.offer(ctx, o.Agent)
+	c.publish(ctx)
+	c.startRouting(ctx)
+}
+
+// versionQueueRouting marks the runs whose queued conversations wait in
+// their queue's line (a Queue workflow that offers them to its agents).
+// Earlier runs ranked the queue themselves once and then waited for a pickup.
+const versionQueueRouting = "queue-routing"
+
+// queueRouting reports whether this run routes through queues; asked only
+// where the two ways differ, so a conversation that never waits in a queue
+// records no version marker.
+func (c *conversation) queueRouting(ctx workflow.Context) bool {
+	if c.routing == 0 {
+		c.routing = 1 + workflow.GetVersion(ctx, versionQueueRouting, workflow.DefaultVersion, 1)
+	}
+	return c.routing == 2
+}
+
 // offerNext offers the conversation to the queue's next available agent, or
-// leaves it waiting in the queue when there is none.
+// leaves it waiting in the queue when there is none (runs before queue
+// routing).
 func (c *conversation) offerNext(ctx workflow.Context, t *api.Transfer) {
 	next, ok := c.nextInQueue(ctx, t.ToQueue, t.Tried)
 	switch {
@@ -231,7 +310,16 @@ func (c *conversation) acceptOnce(ctx workflow.Context, req api.AgentRequest) (s
 			return "", err
 		}
 	}
+	// From here to the state change nothing yields: a queue's offer arriving
+	// meanwhile must find the conversation taken.
+	queue := c.state.Queue // a pickup from the queue's line
 	pending := c.state.PendingTransfer
+	if offered {
+		queue = ""
+		if pending.ToAgent == "" {
+			queue = pending.ToQueue // the queue's offer
+		}
+	}
 	if offered {
 		c.answer = accepted
 		c.countOffer(ctx, "accepted")
@@ -245,6 +333,10 @@ func (c *conversation) acceptOnce(ctx workflow.Context, req api.AgentRequest) (s
 	}
 	if pending != nil {
 		tellAgent(ctx, c.state.Tenant, pending.From, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
+	}
+	if queue != "" && c.queueRouting(ctx) {
+		leaving := api.QueueLeaving{Conversation: c.state.ID}
+		logFailure(ctx, "queue not told", api.QueueLeave.External(ctx, api.QueueWorkflowID(c.state.Tenant, queue), leaving))
 	}
 	return api.StatusActive, nil
 }

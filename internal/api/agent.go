@@ -35,6 +35,7 @@ const (
 	AgentOfferAccepted    Signal[SlotRequest]          = "offerAccepted"
 	AgentTransferResolved Signal[SlotRequest]          = "transferResolved" // the agent may transfer again
 	AgentNoAnswer         Signal[SlotRequest]          = "noAnswer"         // an offer timed out: RONA (rule 19)
+	AgentQueueWaiting     Signal[QueueWaitingRequest]  = "queueWaiting"     // a queue of the agent waits for agents, or no longer
 	AgentQuery            Query[AgentState]            = "state"
 )
 
@@ -124,13 +125,14 @@ type AgentInput struct {
 
 // AgentState is the workflow's state and the query's answer.
 type AgentState struct {
-	Config       AgentConfig    `json:"config"`
-	State        string         `json:"state"`
-	Since        time.Time      `json:"since"` // when the state last changed or a slot was freed
-	Slots        []Slot         `json:"slots"`
-	Transferring string         `json:"transferring,omitempty"` // rule 18
-	Recent       []WrapUpRecord `json:"recentWrapUps,omitempty"`
-	Answered     []Answered     `json:"answered,omitempty"` // requests a retry must not repeat
+	Config        AgentConfig    `json:"config"`
+	State         string         `json:"state"`
+	Since         time.Time      `json:"since"` // when the state last changed or a slot was freed
+	Slots         []Slot         `json:"slots"`
+	Transferring  string         `json:"transferring,omitempty"` // rule 18
+	Recent        []WrapUpRecord `json:"recentWrapUps,omitempty"`
+	Answered      []Answered     `json:"answered,omitempty"`      // requests a retry must not repeat
+	WaitingQueues []string       `json:"waitingQueues,omitempty"` // its queues that wait for an agent
 }
 
 // Slot is one unit of the agent's outbound capacity (rule 7).
@@ -180,6 +182,14 @@ type WrapUpRequest struct {
 	Conversation string `json:"conversation"`
 	Reason       string `json:"reason"`
 	Request
+}
+
+// QueueWaitingRequest tells an agent whether a queue of its has conversations
+// waiting for an agent: while it has, the agent wakes the queue whenever it
+// can take a conversation.
+type QueueWaitingRequest struct {
+	Queue   string `json:"queue"`
+	Waiting bool   `json:"waiting"`
 }
 
 // SetStateRequest sets the agent's state.

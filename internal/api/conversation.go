@@ -31,6 +31,7 @@ const (
 	ConversationDecline        Update[AgentRequest, string]        = "decline"
 	ConversationClose          Update[AgentRequest, string]        = "close"
 	ConversationTrigger        Update[TriggerRequest, string]      = "trigger"
+	ConversationOffer          Signal[QueueOffer]                  = "offer" // its queue reserved an agent for it
 	ConversationQuery          Query[ConversationState]            = "state"
 )
 
@@ -146,6 +147,14 @@ type (
 		Request
 	}
 )
+
+// QueueOffer is a queue's offer of the conversation to an agent whose slot
+// the queue has reserved for it.
+type QueueOffer struct {
+	Conversation string `json:"conversation"`
+	Queue        string `json:"queue"`
+	Agent        string `json:"agent"`
+}
 
 // MessageResult answers send and reply.
 type MessageResult struct {

@@ -2,11 +2,16 @@ package conversations
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
+	"outbound/internal/model"
 )
 
 // AgentInfo is one line of the availability list (rule 17).
@@ -19,13 +24,26 @@ type AgentInfo struct {
 	Queues []string `json:"queues"`
 }
 
-// QueueInfo is one queue with how many of its agents can take work now.
+// QueueInfo is one queue: its line of waiting conversations, oldest first, and
+// its agents with how many of them can take work now.
 type QueueInfo struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	Agents    []string `json:"agents"`
-	Available int      `json:"available"`
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Waiting   []WaitingInfo `json:"waiting"`
+	Agents    []AgentInfo   `json:"agents"`
+	Available int           `json:"available"`
 }
+
+// WaitingInfo is a conversation in a queue's line.
+type WaitingInfo struct {
+	ID        string        `json:"id"`
+	Since     time.Time     `json:"since"`
+	Channel   model.Channel `json:"channel"`
+	OfferedTo string        `json:"offeredTo,omitempty"` // the agent its offer is out to
+}
+
+// CanTake reports whether the agent can be offered a conversation now.
+func (a AgentInfo) CanTake() bool { return a.State == api.AgentAvailable && a.InUse < a.Max }
 
 // Agents lists the tenant's agents (of one queue, if given) with their current
 // state and capacity; calling it again is the reload.
@@ -56,7 +74,8 @@ func (c *Client) Agents(ctx context.Context, queue string) ([]AgentInfo, error) 
 	return out, nil
 }
 
-// Queues lists the tenant's queues.
+// Queues lists the tenant's queues with what waits in them and who could
+// take it.
 func (c *Client) Queues(ctx context.Context) ([]QueueInfo, error) {
 	agents, err := c.Agents(ctx, "")
 	if err != nil {
@@ -68,13 +87,36 @@ func (c *Client) Queues(ctx context.Context) ([]QueueInfo, error) {
 	}
 	var out []QueueInfo
 	for _, q := range dir.Queues {
-		info := QueueInfo{ID: q.ID, Name: q.Name, Agents: q.Agents}
+		info := QueueInfo{ID: q.ID, Name: q.Name, Waiting: []WaitingInfo{}, Agents: []AgentInfo{}}
+		if info.Waiting, err = c.waiting(ctx, dir.Tenant, q.ID); err != nil {
+			return nil, err
+		}
 		for _, a := range agents {
-			if slices.Contains(q.Agents, a.ID) && a.State == api.AgentAvailable && a.InUse < a.Max {
-				info.Available++
+			if slices.Contains(q.Agents, a.ID) {
+				info.Agents = append(info.Agents, a)
+				if a.CanTake() {
+					info.Available++
+				}
 			}
 		}
 		out = append(out, info)
+	}
+	return out, nil
+}
+
+// waiting reads a queue's line from its workflow (none yet: nothing waits).
+func (c *Client) waiting(ctx context.Context, tenant, queue string) ([]WaitingInfo, error) {
+	st, err := api.QueueQuery.Get(ctx, c.Temporal, api.QueueWorkflowID(tenant, queue))
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return []WaitingInfo{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WaitingInfo, len(st.Waiting))
+	for i, w := range st.Waiting {
+		out[i] = WaitingInfo{ID: w.Conversation, Since: w.Since, Channel: w.Channel, OfferedTo: w.OfferedTo}
 	}
 	return out, nil
 }

@@ -42,10 +42,13 @@ func RegisterWorkflows(r interface {
 	r.RegisterWorkflowWithOptions(workflows.Agent, workflow.RegisterOptions{Name: api.AgentWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Customer, workflow.RegisterOptions{Name: api.CustomerWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Directory, workflow.RegisterOptions{Name: api.DirectoryWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Queue, workflow.RegisterOptions{Name: api.QueueWorkflow})
 }
 
 // Publish makes the directories visible to clients (agents and queues lists)
-// and gives every agent's workflow its directory entry (name, outbound limit).
+// and gives every agent's and queue's workflow its directory entry (name,
+// outbound limit; members): a queue whose members changed offers what waits
+// in it to the new ones.
 func Publish(ctx context.Context, c client.Client, dirs map[string]*directory.Directory) error {
 	byTenant := map[string]directory.Directory{}
 	for name, d := range dirs {
@@ -62,6 +65,15 @@ func Publish(ctx context.Context, c client.Client, dirs map[string]*directory.Di
 			}
 			if err != nil {
 				return fmt.Errorf("configure agent %s/%s: %w", d.Tenant, ag.ID, err)
+			}
+		}
+		for _, q := range d.Queues {
+			cfg, err := api.QueueConfigFrom(d, q.ID)
+			if err == nil {
+				err = api.ConfigureQueue(ctx, c, cfg)
+			}
+			if err != nil {
+				return fmt.Errorf("configure queue %s/%s: %w", d.Tenant, q.ID, err)
 			}
 		}
 	}

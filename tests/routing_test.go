@@ -1,0 +1,188 @@
+package tests
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"outbound/internal/api"
+	"outbound/internal/conversations"
+)
+
+// offerWithin is how soon an agent able to take a conversation must be
+// offered the one waiting (the "within 2 s").
+const offerWithin = 2 * time.Second
+
+// SPEC §3, rules 17 and 19: a queue whose agents are all Idle keeps a
+// transferred conversation queued; the moment one agent becomes Available the
+// queue offers it to them, with no accept or pickup; the offer then times
+// out as any offer does and the queue offers it to the next agent.
+func TestQueueOffersWhenAnAgentBecomesAvailable(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	setState(t, c, "bob", api.AgentIdle)
+	setState(t, c, "carol", api.AgentIdle)
+	id := startSMS(t, c, "alice", newPhone())
+	status, err := c.Transfer(ctx, id, "alice", "", "billing")
+	if err != nil || status != api.StatusQueued {
+		t.Fatalf("transfer to a queue of idle agents: %s %v, want queued", status, err)
+	}
+	staysWaiting(t, c, "billing", id)
+
+	setState(t, c, "carol", api.AgentAvailable)
+	t.Logf("offered to carol %s after she became available", waitOffered(t, c, id, "carol"))
+
+	eventually(t, 10*time.Second, "the offer to time out", func() bool { return show(t, c, id).Status == api.StatusQueued })
+	if state, inUse := agentInUse(t, c, "carol"); state != api.AgentRONA || inUse != 0 {
+		t.Fatalf("carol let the offer time out: want rona with no slot, got %s/%d", state, inUse)
+	}
+	setState(t, c, "bob", api.AgentAvailable)
+	waitOffered(t, c, id, "bob")
+	if _, err := c.Accept(ctx, id, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if st := show(t, c, id); st.Status != api.StatusActive || st.Owner != "bob" {
+		t.Fatalf("after bob accepted: %s owned by %q", st.Status, st.Owner)
+	}
+	if w := waitingIn(t, c, "billing"); len(w) != 0 {
+		t.Fatalf("an accepted conversation is still in the line: %+v", w)
+	}
+}
+
+// A customer-started conversation (rule 16) waits in the entry point's queue
+// while its only available agent is full, and is offered to them as soon as a
+// close and its wrap-up free a slot.
+func TestQueueOffersWhenCloseAndWrapUpFreeASlot(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	mine, waiting := bobFullWhileACustomerWaits(t, c)
+
+	if _, err := c.Close(ctx, mine[0], "bob"); err != nil {
+		t.Fatal(err)
+	}
+	staysWaiting(t, c, "support", waiting) // the slot is bob's until he wraps up
+	if err := c.WrapUp(ctx, mine[0], "bob", "resolved"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("offered %s after the wrap-up", waitOffered(t, c, waiting, "bob"))
+}
+
+// A transfer away frees its agent's slot at the wrap-up, and the queue offers
+// that agent what waits.
+func TestQueueOffersWhenATransferFreesASlot(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	mine, waiting := bobFullWhileACustomerWaits(t, c)
+
+	if _, err := c.Transfer(ctx, mine[0], "bob", "carol", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Accept(ctx, mine[0], "carol"); err != nil {
+		t.Fatal(err)
+	}
+	staysWaiting(t, c, "support", waiting)
+	if err := c.WrapUp(ctx, mine[0], "bob", "follow-up"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("offered %s after the transfer's wrap-up", waitOffered(t, c, waiting, "bob"))
+}
+
+// An offer declined elsewhere (here a transfer to the agent by name) gives
+// the agent's slot back, and the queue offers the agent what waits; the
+// declined conversation goes to the back of the entry point's line, not to
+// the agent who declined it.
+func TestQueueOffersWhenAnOfferIsDeclinedElsewhere(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	startSMS(t, c, "bob", newPhone())
+	startSMS(t, c, "bob", newPhone())
+	transferred := startSMS(t, c, "alice", newPhone())
+	if _, err := c.Transfer(ctx, transferred, "alice", "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, c, "alice", api.AgentIdle)
+	waiting := customerWaiting(t, c)
+	staysWaiting(t, c, "support", waiting) // bob: two conversations and an offer
+
+	if _, err := c.Decline(ctx, transferred, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("offered %s after the decline", waitOffered(t, c, waiting, "bob"))
+	line := waitingIn(t, c, "support")
+	if len(line) != 2 || line[0].ID != waiting || line[1].ID != transferred || line[1].OfferedTo != "" {
+		t.Fatalf("want the customer's conversation offered first and the declined one waiting behind it, got %+v", line)
+	}
+}
+
+// bobFullWhileACustomerWaits leaves support with alice idle and bob holding
+// three conversations (his maxOutbound) while a customer's waits in its line.
+func bobFullWhileACustomerWaits(t *testing.T, c *conversations.Client) (bobs []string, waiting string) {
+	t.Helper()
+	setState(t, c, "alice", api.AgentIdle)
+	for range 3 {
+		bobs = append(bobs, startSMS(t, c, "bob", newPhone()))
+	}
+	waiting = customerWaiting(t, c)
+	staysWaiting(t, c, "support", waiting)
+	return bobs, waiting
+}
+
+func setState(t *testing.T, c *conversations.Client, agent, state string) {
+	t.Helper()
+	if err := c.SetAgentState(testContext(t), agent, state); err != nil {
+		t.Fatalf("%s %s: %v", agent, state, err)
+	}
+}
+
+// customerWaiting opens a customer-started conversation (rule 16): it joins
+// the line of the entry point's queue, support.
+func customerWaiting(t *testing.T, c *conversations.Client) string {
+	t.Helper()
+	from := newPhone()
+	id, err := c.Inbound(testContext(t), inboundSMS(c, from, "Hello, anyone there?", "SMwait"+from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// staysWaiting checks the conversation waits in the queue's line, unoffered,
+// and still does a moment later (the queue had time to act if it would).
+func staysWaiting(t *testing.T, c *conversations.Client, queue, id string) {
+	t.Helper()
+	for range 2 {
+		line := waitingIn(t, c, queue)
+		i := slices.IndexFunc(line, func(w conversations.WaitingInfo) bool { return w.ID == id })
+		if st := show(t, c, id); st.Status != api.StatusQueued || i < 0 || line[i].OfferedTo != "" {
+			t.Fatalf("want %s waiting in %s's line unoffered, got %s, line %+v", id, queue, st.Status, line)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func waitingIn(t *testing.T, c *conversations.Client, queue string) []conversations.WaitingInfo {
+	t.Helper()
+	queues, err := c.Queues(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues {
+		if q.ID == queue {
+			return q.Waiting
+		}
+	}
+	t.Fatalf("no queue %s", queue)
+	return nil
+}
+
+// waitOffered waits until the conversation is offered to the agent, at most
+// offerWithin, and returns how long that took.
+func waitOffered(t *testing.T, c *conversations.Client, id, agent string) time.Duration {
+	t.Helper()
+	began := time.Now()
+	eventually(t, offerWithin, "the offer to "+agent, func() bool {
+		p := show(t, c, id).PendingTransfer
+		return p != nil && p.OfferedTo == agent
+	})
+	return time.Since(began)
+}
