@@ -185,9 +185,13 @@ func (ag *agent) transferResolved(ctx workflow.Context, req api.SlotRequest) {
 }
 
 // noAnswer: the agent let an offer time out, so it goes to RONA (rule 19).
+// The slot stays if the agent picked the conversation up from the queue's
+// line in the meantime.
 func (ag *agent) noAnswer(ctx workflow.Context, req api.SlotRequest) {
 	ag.state.State, ag.state.Since = api.AgentRONA, workflow.Now(ctx)
-	ag.free(ctx, req.Conversation)
+	if i := ag.slot(req.Conversation); i >= 0 && ag.state.Slots[i].Role == api.SlotOffered {
+		ag.free(ctx, req.Conversation)
+	}
 }
 
 func validateWrapUp(req api.WrapUpRequest) error {

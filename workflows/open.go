@@ -115,7 +115,7 @@ func (c *conversation) openInbound(ctx workflow.Context, req api.StartRequest) e
 	queue := c.state.Policy.EntryQueue
 	c.event(ctx, "inbound", "", "the customer wrote; routed to queue "+queue)
 	if c.queueRouting(ctx) {
-		c.joinQueue(ctx, queue, "", nil)
+		c.joinQueue(ctx, queue, "", nil)()
 		return nil
 	}
 	c.state.Status, c.state.Queue = api.StatusQueued, queue

@@ -63,7 +63,7 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 	if req.ToQueue != "" && c.queueRouting(ctx) {
 		c.event(ctx, "transfer", req.Agent, "to queue "+req.ToQueue)
 		// The agent who transfers is never offered the conversation back.
-		c.joinQueue(ctx, req.ToQueue, req.Agent, []string{req.Agent})
+		c.joinQueue(ctx, req.ToQueue, req.Agent, []string{req.Agent})()
 		return c.state.Status, nil
 	}
 	c.state.PendingTransfer = &api.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
@@ -148,53 +148,67 @@ func (c *conversation) awaitAnswer(ctx workflow.Context, t *api.Transfer) offerA
 // drop ends a declined or timed-out offer: a target that did not answer goes
 // to RONA (rule 19). A queue's offer goes back to its place in the queue's
 // line; a dropped transfer to an agent goes on in the entry point's queue.
+//
+// The offer is over in the state before anything yields: an accept that
+// arrives while the agent and the queue are told finds no offer to accept
+// (back in a queue's line, the agent may still pick it up).
 func (c *conversation) drop(ctx workflow.Context, t *api.Transfer, answer offerAnswer) {
 	target := t.OfferedTo
+	t.OfferedTo, t.OfferExpires = "", time.Time{}
 	if answer == noAnswer {
 		c.countOffer(ctx, "timed_out")
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
+	}
+	tellQueue := func() {}
+	if c.queueRouting(ctx) {
+		tellQueue = c.backInLine(ctx, t, target)
+	} else {
+		t.Tried = append(t.Tried, target)
+		if t.ToQueue == "" {
+			t.ToQueue = c.state.Policy.EntryQueue
+		}
+	}
+	if answer == noAnswer {
 		tellAgent(ctx, c.state.Tenant, target, api.AgentNoAnswer, api.SlotRequest{Conversation: c.state.ID})
 	}
-	if c.queueRouting(ctx) {
-		c.backInLine(ctx, t, target)
-		return
-	}
-	t.Tried = append(t.Tried, target)
-	t.OfferedTo, t.OfferExpires = "", time.Time{}
-	if t.ToQueue == "" {
-		t.ToQueue = c.state.Policy.EntryQueue
-	}
+	tellQueue()
 }
 
 // backInLine returns the conversation to a queue after an offer it did not
 // take: the queue that offered it, or for a transfer to an agent the entry
-// point's queue, neither offering it to that agent again.
-func (c *conversation) backInLine(ctx workflow.Context, t *api.Transfer, target string) {
+// point's queue, neither offering it to that agent again. It changes the
+// state at once and returns what tells the queue, which yields.
+func (c *conversation) backInLine(ctx workflow.Context, t *api.Transfer, target string) (tell func()) {
 	if t.ToAgent != "" {
-		c.joinQueue(ctx, c.state.Policy.EntryQueue, t.From, append(slices.Clone(t.Tried), target))
-		return
+		return c.joinQueue(ctx, c.state.Policy.EntryQueue, t.From, append(slices.Clone(t.Tried), target))
 	}
+	queue := t.ToQueue
 	c.state.PendingTransfer = nil
-	c.state.Status, c.state.Queue = api.StatusQueued, t.ToQueue
-	c.event(ctx, "queued", "", "back in queue "+t.ToQueue)
-	ended := api.OfferEnded{Conversation: c.state.ID, Agent: target}
-	logFailure(ctx, "queue not told the offer ended", api.QueueOfferEnded.External(ctx, api.QueueWorkflowID(c.state.Tenant, t.ToQueue), ended))
-	c.publish(ctx)
+	c.state.Status, c.state.Queue = api.StatusQueued, queue
+	c.event(ctx, "queued", "", "back in queue "+queue)
+	return func() {
+		ended := api.OfferEnded{Conversation: c.state.ID, Agent: target}
+		logFailure(ctx, "queue not told the offer ended", api.QueueOfferEnded.External(ctx, api.QueueWorkflowID(c.state.Tenant, queue), ended))
+		c.publish(ctx)
+	}
 }
 
 // joinQueue puts the conversation in the queue's line, where the queue offers
 // it to its agents (except those excluded); the transfer that brought it
-// there, if any, is over for its agent (rule 18).
-func (c *conversation) joinQueue(ctx workflow.Context, queue, from string, exclude []string) {
+// there, if any, is over for its agent (rule 18). It changes the state at
+// once and returns what tells the queue and the agent, which yields.
+func (c *conversation) joinQueue(ctx workflow.Context, queue, from string, exclude []string) (tell func()) {
 	c.state.PendingTransfer = nil
 	c.state.Status, c.state.Queue = api.StatusQueued, queue
 	c.event(ctx, "queued", "", "waiting in queue "+queue)
 	w := api.Waiting{Conversation: c.state.ID, Since: workflow.Now(ctx), Channel: c.state.Channel, Exclude: exclude}
-	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.Enqueue, c.state.Tenant, queue, w).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("conversation not in its queue's line: it waits for a pickup", "queue", queue, "error", err)
+	return func() {
+		if err := workflow.ExecuteLocalActivity(inTask(ctx), a.Enqueue, c.state.Tenant, queue, w).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("conversation not in its queue's line: it waits for a pickup", "queue", queue, "error", err)
+		}
+		tellAgent(ctx, c.state.Tenant, from, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
+		c.publish(ctx)
 	}
-	tellAgent(ctx, c.state.Tenant, from, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
-	c.publish(ctx)
 }
 
 // queueOffer takes its queue's offer of the conversation to an agent whose
