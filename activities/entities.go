@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/directory"
@@ -76,23 +78,27 @@ func (a *Activities) RankQueue(ctx context.Context, req model.RankRequest) ([]st
 	if _, ok := dir.Queue(req.Queue); !ok {
 		return nil, codes.New(codes.UnknownQueue, "no queue %q", req.Queue)
 	}
-	var ready []api.AgentState
-	for _, id := range queueMembers(dir, req.Queue) {
-		if slices.Contains(req.Exclude, id) {
-			continue
-		}
-		cfg, err := api.AgentConfigFrom(dir, id)
-		if err != nil {
-			return nil, err
-		}
-		st, err := api.GetAgent(ctx, a.Temporal, cfg)
-		if err != nil {
-			return nil, err
-		}
-		if st.State == api.AgentAvailable && len(st.Slots) < st.Config.MaxOutbound {
-			ready = append(ready, st)
-		}
+	members := slices.DeleteFunc(slices.Clone(queueMembers(dir, req.Queue)), func(id string) bool {
+		return slices.Contains(req.Exclude, id)
+	})
+	states := make([]api.AgentState, len(members))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16) // a queue may have thousands of agents
+	for i, id := range members {
+		g.Go(func() error {
+			cfg, err := api.AgentConfigFrom(dir, id)
+			if err == nil {
+				states[i], err = api.GetAgent(gctx, a.Temporal, cfg)
+			}
+			return err
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	ready := slices.DeleteFunc(states, func(st api.AgentState) bool {
+		return st.State != api.AgentAvailable || len(st.Slots) >= st.Config.MaxOutbound
+	})
 	slices.SortStableFunc(ready, func(x, y api.AgentState) int {
 		if c := x.Since.Compare(y.Since); c != 0 {
 			return c

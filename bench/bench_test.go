@@ -9,7 +9,7 @@ import (
 )
 
 // TestBenchTiny runs the whole benchmark at a tiny size, so the command
-// cannot rot: both loads, the table, the ratios and the three checks.
+// cannot rot: both loads, the table, the ratios and the four checks.
 func TestBenchTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
@@ -18,6 +18,7 @@ func TestBenchTiny(t *testing.T) {
 	cfg.Conversations, cfg.Messages, cfg.Concurrency = 2, 2, 2
 	cfg.Duration = 30 * time.Second
 	cfg.HistoryMessages, cfg.Long, cfg.LongCANAfter, cfg.Idle = 2, 12, 40, 4
+	cfg.Routing, cfg.RoutingRounds = 8, 1
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -55,7 +56,10 @@ func TestBenchTiny(t *testing.T) {
 	if m := res.Idle; m == nil || m.Conversations != 4 {
 		t.Errorf("idle memory: %+v", m)
 	}
-	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle"} {
+	if r := res.Routing; r == nil || len(r.Latency.d) < 8 || r.Latency.percentile(50) <= 0 {
+		t.Errorf("routing: %+v (want an offer per waiting conversation, each timed)", r)
+	}
+	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle", "(d) routing"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -4,7 +4,8 @@
 // path (product), with the same concurrency, and prints throughput, latency,
 // history events per message and the product/baseline ratios. It then checks
 // the history cost per delivered message, a long conversation across
-// continue-as-new, and the resident memory of open idle conversations.
+// continue-as-new, the resident memory of open idle conversations, and how
+// soon a queue offers waiting work to an agent who became able to take it.
 //
 //	go run ./bench                       # in-process server, in-memory SQLite
 //	go run ./bench --address 127.0.0.1:7233   # against a running `worker --dev`
@@ -37,6 +38,8 @@ type Config struct {
 	Long            int // (b) agent messages in the long conversation (0: skip)
 	LongCANAfter    int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
 	Idle            int // (c) open idle conversations for the memory figure (0: skip)
+	Routing         int // (d) conversations waiting in each routing round (0: skip)
+	RoutingRounds   int // (d)
 
 	CPUProfile  string // write CPU profiles of the loads to CPUProfile.baseline and .product
 	WorkerPID   int    // (c) with --address: the worker process whose RSS to read
@@ -57,6 +60,8 @@ func DefaultConfig() Config {
 		Long:            200,
 		LongCANAfter:    600,
 		Idle:            60,
+		Routing:         20,
+		RoutingRounds:   3,
 	}
 }
 
@@ -74,6 +79,8 @@ func main() {
 	flag.IntVar(&cfg.Long, "long", cfg.Long, "(b) agent messages in the long conversation (0: skip; 20000 for the target)")
 	flag.IntVar(&cfg.LongCANAfter, "long-can-after", cfg.LongCANAfter, "(b) continue as new past this many events (0: when the server suggests it)")
 	flag.IntVar(&cfg.Idle, "idle", cfg.Idle, "(c) open idle conversations for the memory figure (0: skip; 10000 for the target; with --address needs --worker-pid)")
+	flag.IntVar(&cfg.Routing, "routing", cfg.Routing, "(d) conversations waiting in a queue of 6 agents per routing round (0: skip; in-process only)")
+	flag.IntVar(&cfg.RoutingRounds, "routing-rounds", cfg.RoutingRounds, "(d) routing rounds")
 	flag.BoolVar(&cfg.IdleProcess, "idle-process", false, "(c) run the production worker binary as a child process for this phase and read its resident memory alone")
 	flag.IntVar(&cfg.WorkerPID, "worker-pid", 0, "(c) with --address: read the resident memory of this process (the worker, on this machine)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the loads to FILE.baseline and FILE.product")
@@ -98,7 +105,7 @@ func (c Config) check() error {
 		return fmt.Errorf("--channel is sms, email or mixed, not %q", c.Channel)
 	case c.Duration <= 0:
 		return fmt.Errorf("--duration must be positive")
-	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0:
+	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0:
 		return fmt.Errorf("counts cannot be negative")
 	}
 	return nil

@@ -36,6 +36,7 @@ type Results struct {
 	History           []historyCost
 	Long              *longResult
 	Idle              *idleResult
+	Routing           *routingResult
 	InProcess         bool // the server and the worker run in this process
 }
 
@@ -137,6 +138,19 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 			res.Idle = m
 			printIdle(out, m)
 		}
+	}
+	// (d) Routing latency.
+	if cfg.Routing > 0 && cfg.RoutingRounds > 0 {
+		if !w.inProcess {
+			fmt.Fprintln(out, "\n(d) routing: skipped with --address (it needs the in-process routing tenant)")
+			return res, nil
+		}
+		r, err := w.routing(ctx, cfg.Routing, cfg.RoutingRounds)
+		if err != nil {
+			return res, fmt.Errorf("routing: %w", err)
+		}
+		res.Routing = r
+		printRouting(out, r)
 	}
 	return res, nil
 }

@@ -44,8 +44,10 @@ import (
 type Options struct {
 	Tenants              int                    // how many fresh tenants (default 16)
 	Senders              bool                   // also the SendersTenant
+	Routing              bool                   // also the RoutingTenant
 	TransferOfferTimeout time.Duration          // default 2s
 	WrapUpTimeout        time.Duration          // default 2s
+	SlotCheckInterval    time.Duration          // default 2s
 	SMS                  activities.SMSSender   // default: the SMS sink
 	Email                activities.EmailSender // default: the SMTP sink
 }
@@ -104,6 +106,9 @@ func Start(tb TB, opts Options) *Env {
 	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
 	if opts.Senders {
 		env.addTenant(tb, SendersTenant, 98, opts, "\nqueues:", sendersEntryPoints+"\nqueues:")
+	}
+	if opts.Routing {
+		env.addTenant(tb, RoutingTenant, 97, opts, routingEdits...)
 	}
 	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
@@ -256,6 +261,9 @@ func defaults(o Options) Options {
 	if o.WrapUpTimeout == 0 {
 		o.WrapUpTimeout = 2 * time.Second
 	}
+	if o.SlotCheckInterval == 0 {
+		o.SlotCheckInterval = 2 * time.Second
+	}
 	return o
 }
 
@@ -272,12 +280,30 @@ const sendersEntryPoints = `
   - {id: ep-short-code, channel: sms, address: "12345", country: US, queue: support}
   - {id: ep-named, channel: sms, address: "AcmeCo", queue: support}`
 
-// tenant clones the example directory under a new name, timeouts and entry
-// point addresses (inbound messages find their tenant by address).
+// RoutingTenant's entry points queue customers in support, whose six agents
+// take one conversation each: what the bench's routing phase measures.
+const RoutingTenant = "routing"
+
+var routingEdits = []string{
+	"agents: [alice, bob]}", "agents: [r1, r2, r3, r4, r5, r6]}",
+	"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
+	"\nagents:\n", "\nagents:\n" + routingAgents(6),
+}
+
+func routingAgents(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {id: r%d, name: Router %d, license: premium, profile: single}\n", i, i)
+	}
+	return b.String()
+}
+
 // DirectoryYAML is every tenant's directory as the worker's --directory
 // files hold it, by tenant.
 func (e *Env) DirectoryYAML() map[string][]byte { return e.yamls }
 
+// addTenant clones the example directory under a new name, timeouts and entry
+// point addresses (inbound messages find their tenant by address).
 func (e *Env) addTenant(tb TB, name string, i int, o Options, edits ...string) *directory.Directory {
 	yaml := strings.NewReplacer(append([]string{
 		"tenant: acme", "tenant: " + name,
@@ -285,6 +311,7 @@ func (e *Env) addTenant(tb TB, name string, i int, o Options, edits ...string) *
 		"support@acme.example", "support@" + name + ".example",
 		"transferOfferTimeout: 30s", "transferOfferTimeout: " + o.TransferOfferTimeout.String(),
 		"wrapUpTimeout: 60s", "wrapUpTimeout: " + o.WrapUpTimeout.String(),
+		"\ndefaultWrapUpReason:", "\nslotCheckInterval: " + o.SlotCheckInterval.String() + "\ndefaultWrapUpReason:",
 	}, edits...)...).Replace(string(ExampleDirectory(tb)))
 	d, err := directory.Parse(name+".yaml", []byte(yaml))
 	if err != nil {
