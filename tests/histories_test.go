@@ -123,6 +123,15 @@ func TestReplayHistories(t *testing.T) {
 	histories["queue-billing"] = api.QueueWorkflowID(c.Tenant, "billing")
 	histories["agent-bob-queues"] = api.AgentWorkflowID(c.Tenant, "bob")
 
+	// An operator terminates dave's conversation: his slot check gives the
+	// slot back.
+	dropped := startSMS(t, c, "dave", newPhone())
+	if err := env.Temporal.TerminateWorkflow(ctx, workflowID(dropped), "", "operator cleanup"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "dave's slot back", func() bool { _, inUse := agentInUse(t, c, "dave"); return inUse == 0 })
+	histories["agent-dave-slot-check"] = api.AgentWorkflowID(c.Tenant, "dave")
+
 	long, _ := archivedConversation(t, c, 900)
 	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })
 

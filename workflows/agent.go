@@ -51,6 +51,7 @@ func (ag *agent) setup(ctx workflow.Context) {
 	onSignal(ctx, &ag.inbox, api.AgentNoAnswer, ag.noAnswer)
 	onSignal(ctx, &ag.inbox, api.AgentQueueWaiting, ag.queueWaiting)
 	ag.inbox.listen(ctx)
+	ag.checkSlotsPeriodically(ctx)
 }
 
 // run applies the default reason to every wrap-up whose timer ran out.

@@ -151,6 +151,8 @@ func newHarness(t *testing.T) *harness {
 			h.mu.Unlock()
 			return h.transferOut(agent, req)
 		})
+	env.OnActivity(a.CheckSlots, mock.Anything, mock.Anything).Return(
+		func(context.Context, api.SlotCheckRequest) ([]api.DeadSlot, error) { return nil, nil }) // every conversation runs
 	env.OnActivity(a.RankQueue, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req model.RankRequest) ([]string, error) {
 			h.mu.Lock()

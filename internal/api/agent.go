@@ -49,7 +49,7 @@ func AgentConfigFrom(dir *directory.Directory, agent string) (AgentConfig, error
 		return AgentConfig{}, codes.New(codes.UnknownAgent, "no agent %q in tenant %s", agent, dir.Tenant)
 	}
 	profile, _ := dir.Profile(ag.Profile)
-	return AgentConfig{Tenant: dir.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound}, nil
+	return AgentConfig{Tenant: dir.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound, SlotCheck: dir.SlotCheckInterval}, nil
 }
 
 func agentStart(cfg AgentConfig) Start {
@@ -108,6 +108,22 @@ const (
 	ReservePickup = "pickup" // the agent takes a queued conversation
 )
 
+// SlotCheckRequest asks which of an agent's slots are held for conversations
+// that ended without telling it, or no longer name it.
+type SlotCheckRequest struct {
+	Agent string        `json:"agent"`
+	Slots []Slot        `json:"slots"`
+	Asked time.Time     `json:"asked"` // the workflow task's time: what ended before it has told the agent if it could
+	Grace time.Duration `json:"grace"` // a slot younger than this may not be named by its conversation yet
+}
+
+// DeadSlot is a slot its conversation no longer needs, and why.
+type DeadSlot struct {
+	Conversation string    `json:"conversation"`
+	Since        time.Time `json:"since"` // the slot's, so a slot taken again meanwhile is kept
+	Why          string    `json:"why"`
+}
+
 // AgentConfig is the directory's view of an agent, refreshed by the worker at
 // start and by every reservation.
 type AgentConfig struct {
@@ -115,6 +131,9 @@ type AgentConfig struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	MaxOutbound int    `json:"maxOutbound"`
+	// SlotCheck is how often the agent checks its conversations still run
+	// (0: every minute).
+	SlotCheck time.Duration `json:"slotCheck,omitempty"`
 }
 
 // AgentInput is the workflow input.

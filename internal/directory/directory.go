@@ -29,14 +29,17 @@ type Directory struct {
 	InlineImagesExempt   bool          `yaml:"inlineImagesExempt" json:"inlineImagesExempt"`
 	TransferOfferTimeout time.Duration `yaml:"transferOfferTimeout" json:"transferOfferTimeout"`
 	WrapUpTimeout        time.Duration `yaml:"wrapUpTimeout" json:"wrapUpTimeout"`
-	DefaultWrapUpReason  string        `yaml:"defaultWrapUpReason" json:"defaultWrapUpReason"`
-	WrapUpReasons        []string      `yaml:"wrapUpReasons" json:"wrapUpReasons"`
-	EntryPoints          []EntryPoint  `yaml:"entryPoints" json:"entryPoints"`
-	Queues               []Queue       `yaml:"queues" json:"queues"`
-	Profiles             []Profile     `yaml:"profiles" json:"profiles"`
-	Agents               []Agent       `yaml:"agents" json:"agents"`
-	Templates            []Template    `yaml:"templates" json:"templates"`
-	Flows                []Flow        `yaml:"flows" json:"flows"`
+	// SlotCheckInterval is how often an agent holding conversations checks
+	// they still run (0: every minute); see workflows/slots.go.
+	SlotCheckInterval   time.Duration `yaml:"slotCheckInterval,omitempty" json:"slotCheckInterval,omitempty"`
+	DefaultWrapUpReason string        `yaml:"defaultWrapUpReason" json:"defaultWrapUpReason"`
+	WrapUpReasons       []string      `yaml:"wrapUpReasons" json:"wrapUpReasons"`
+	EntryPoints         []EntryPoint  `yaml:"entryPoints" json:"entryPoints"`
+	Queues              []Queue       `yaml:"queues" json:"queues"`
+	Profiles            []Profile     `yaml:"profiles" json:"profiles"`
+	Agents              []Agent       `yaml:"agents" json:"agents"`
+	Templates           []Template    `yaml:"templates" json:"templates"`
+	Flows               []Flow        `yaml:"flows" json:"flows"`
 }
 
 // EntryPoint is a tenant address conversations are sent from (the "From"), and

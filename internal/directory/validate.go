@@ -81,6 +81,9 @@ func (d *Directory) validateTimers(p *problems) {
 			p.add(timer.path, "must be a positive duration such as 30s")
 		}
 	}
+	if d.SlotCheckInterval < 0 || (d.SlotCheckInterval > 0 && d.SlotCheckInterval < time.Second) {
+		p.add("slotCheckInterval", "must be a duration of at least 1s such as 1m, or left out for every minute")
+	}
 }
 
 func (d *Directory) validateWrapUpReasons(p *problems) {

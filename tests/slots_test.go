@@ -1,0 +1,76 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"outbound/internal/api"
+	"outbound/internal/codec"
+)
+
+// An operator who terminates a conversation in the Web UI does not leave its
+// agent one slot short for good: the agent's slot check gives it back within
+// its interval, says why in the agent's history, and keeps the slots of
+// conversations that still run.
+func TestTerminatedConversationGivesItsSlotBack(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	kept := startSMS(t, c, "alice", newPhone())
+	ended := startSMS(t, c, "alice", newPhone())
+	if _, inUse := agentInUse(t, c, "alice"); inUse != 2 {
+		t.Fatalf("alice holds %d slots, want 2", inUse)
+	}
+	workflowID, _, _ := api.SplitConversationID(ended)
+	if err := env.Temporal.TerminateWorkflow(ctx, workflowID, "", "operator cleanup"); err != nil {
+		t.Fatal(err)
+	}
+	terminated := time.Now()
+	interval := env.Directory(c.Tenant).SlotCheckInterval
+	eventually(t, 2*interval+time.Second, "alice's slot back", func() bool {
+		_, inUse := agentInUse(t, c, "alice")
+		return inUse == 1
+	})
+	t.Logf("slot back %s after the termination (check every %s)", time.Since(terminated).Round(10*time.Millisecond), interval)
+
+	time.Sleep(2 * interval) // two more checks
+	st, err := api.GetAgent(ctx, env.Temporal, api.AgentConfig{Tenant: c.Tenant, ID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Slots) != 1 || st.Slots[0].Conversation != kept {
+		t.Fatalf("want only the running conversation's slot kept, got %+v", st.Slots)
+	}
+	freed := slotsGivenBack(t, api.AgentWorkflowID(c.Tenant, "alice"))
+	if len(freed) != 1 || freed[0].Conversation != ended || !strings.Contains(freed[0].Why, "terminated") {
+		t.Fatalf("the agent's history should say it gave back the terminated conversation's slot, says %+v", freed)
+	}
+}
+
+// slotsGivenBack reads the results of the slot checks in an agent's history
+// (a local activity's result is in its marker event).
+func slotsGivenBack(t *testing.T, workflowID string) []api.DeadSlot {
+	t.Helper()
+	dc := codec.DataConverter(env.Codec)
+	var all []api.DeadSlot
+	it := env.Temporal.GetWorkflowHistory(testContext(t), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := e.GetMarkerRecordedEventAttributes()
+		var marker struct{ ActivityType string }
+		if m == nil || dc.FromPayloads(m.GetDetails()["data"], &marker) != nil || marker.ActivityType != "CheckSlots" {
+			continue
+		}
+		var dead []api.DeadSlot
+		if err := dc.FromPayloads(m.GetDetails()["result"], &dead); err != nil {
+			t.Fatalf("slot check result: %v", err)
+		}
+		all = append(all, dead...)
+	}
+	return all
+}

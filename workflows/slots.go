@@ -1,0 +1,80 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"outbound/internal/api"
+)
+
+// defaultSlotCheck is how often an agent holding conversations checks that
+// they still run, unless the directory says otherwise.
+const defaultSlotCheck = time.Minute
+
+// slotCheckVersion marks agents that check their slots: histories recorded
+// before the check replay without it.
+const slotCheckVersion = "slot-check"
+
+// checkSlotsPeriodically gives back the slots of conversations that ended
+// without telling the agent (an operator terminated or reset one in the Web
+// UI, one timed out): while the agent holds a slot it is not wrapping up,
+// every interval it asks whether their conversations still run and name it.
+// The check's result, in the history, says which it freed and why.
+func (ag *agent) checkSlotsPeriodically(ctx workflow.Context) {
+	if workflow.GetVersion(ctx, slotCheckVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			if err := workflow.Await(ctx, func() bool { return len(ag.checkedSlots()) > 0 }); err != nil {
+				return
+			}
+			timer := workflow.NewTimerWithOptions(ctx, ag.slotCheckEvery(), workflow.TimerOptions{Summary: "slot check"})
+			if err := timer.Get(ctx, nil); err != nil {
+				return
+			}
+			ag.inbox.do(func() { ag.checkSlots(ctx) })
+		}
+	})
+}
+
+func (ag *agent) checkSlots(ctx workflow.Context) {
+	slots := ag.checkedSlots()
+	if len(slots) == 0 {
+		return
+	}
+	req := api.SlotCheckRequest{Agent: ag.state.Config.ID, Slots: slots, Asked: workflow.Now(ctx), Grace: ag.slotCheckEvery()}
+	var dead []api.DeadSlot
+	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.CheckSlots, req).Get(ctx, &dead); err != nil {
+		workflow.GetLogger(ctx).Warn("slots not checked; next time", "error", err)
+		return
+	}
+	for _, d := range dead {
+		i := ag.slot(d.Conversation)
+		if i < 0 || ag.state.Slots[i].Role == api.SlotWrapUp || !ag.state.Slots[i].Since.Equal(d.Since) {
+			continue // the conversation told the agent meanwhile, or took the slot again
+		}
+		workflow.GetLogger(ctx).Warn("slot given back", "conversation", d.Conversation, "why", d.Why)
+		ag.free(ctx, d.Conversation)
+	}
+}
+
+// checkedSlots are the slots a conversation should give back: a wrap-up is
+// the agent's own to finish.
+func (ag *agent) checkedSlots() []api.Slot {
+	var out []api.Slot
+	for _, s := range ag.state.Slots {
+		if s.Role != api.SlotWrapUp {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (ag *agent) slotCheckEvery() time.Duration {
+	if d := ag.state.Config.SlotCheck; d > 0 {
+		return d
+	}
+	return defaultSlotCheck
+}
