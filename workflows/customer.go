@@ -8,6 +8,7 @@ import (
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
+	"outbound/internal/model"
 )
 
 // keptConversations bounds the record: enough for context and audit, small
@@ -24,6 +25,7 @@ func Customer(ctx workflow.Context, in api.CustomerState) (api.CustomerState, er
 	api.CustomerOpen.Handle(ctx, cu.open, cu.checkSubject)
 	onSignal(ctx, &cu.inbox, api.CustomerClosed, cu.closed)
 	onSignal(ctx, &cu.inbox, api.CustomerOptOut, cu.optOut)
+	onSignal(ctx, &cu.inbox, api.CustomerLateStatus, cu.lateStatus)
 	cu.inbox.listen(ctx)
 	return cu.state, runEntity(ctx, &cu.inbox, func() error {
 		return workflow.NewContinueAsNewError(ctx, Customer, cu.state)
@@ -87,6 +89,36 @@ func (cu *customer) closed(ctx workflow.Context, req api.CustomerClosedRequest) 
 	if i := cu.conversation(req.Conversation); i >= 0 {
 		c := &cu.state.Conversations[i]
 		c.ClosedAt, c.LastMessages = req.ClosedAt, req.LastMessages
+	}
+}
+
+// keptLateStatuses bounds the late statuses kept per conversation.
+const keptLateStatuses = 10
+
+// lateStatus records a delivery status that came after the conversation
+// ended, so "was my last message delivered?" has an answer: on the message
+// among the last ones (forward only, as in the conversation) and in the list
+// of late statuses.
+func (cu *customer) lateStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
+	i := cu.conversation(req.Conversation)
+	if i < 0 {
+		workflow.GetLogger(ctx).Warn("late delivery status for a conversation the record no longer keeps", "message", req.MessageID)
+		return
+	}
+	c := &cu.state.Conversations[i]
+	errText := ""
+	if req.Status == model.MessageFailed {
+		errText = req.Error
+	}
+	j := slices.IndexFunc(c.LastMessages, func(m model.Message) bool {
+		return m.ID == req.MessageID && m.Direction == model.Outbound
+	})
+	if j >= 0 && statusRank[req.Status] > statusRank[c.LastMessages[j].Status] {
+		c.LastMessages[j].Status, c.LastMessages[j].Error = req.Status, errText
+	}
+	c.LateStatuses = append(c.LateStatuses, api.LateStatus{MessageID: req.MessageID, Status: req.Status, Error: errText, At: workflow.Now(ctx)})
+	if n := len(c.LateStatuses); n > keptLateStatuses {
+		c.LateStatuses = slices.Clone(c.LateStatuses[n-keptLateStatuses:])
 	}
 }
 

@@ -36,6 +36,10 @@ func (c *conversation) checkStatus(req api.DeliveryStatusRequest) error {
 
 // deliveryStatus records a provider's callback about an outbound message.
 func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
+	if c.opened && (req.Conversation != c.state.ID || c.state.Status == api.StatusClosed) {
+		c.passLateStatus(ctx, req)
+		return
+	}
 	if err := c.checkStatus(req); err != nil {
 		logRefused(ctx, api.ConversationDeliveryStatus, err)
 		return
@@ -47,6 +51,15 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 		case model.MessageFailed:
 			c.countMessage(ctx, metrics.MessagesFailed)
 		}
+	}
+}
+
+// passLateStatus hands a status for a message of an ended conversation (this
+// one, closing, or an earlier one with the customer under the same workflow
+// ID) to the customer's record, which keeps the outcome.
+func (c *conversation) passLateStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
+	if customer, ok := api.CustomerWorkflowIDOf(req.Conversation); ok {
+		logFailure(ctx, "late delivery status not recorded", api.CustomerLateStatus.External(ctx, customer, req))
 	}
 }
 

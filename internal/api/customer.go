@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -22,12 +23,25 @@ const (
 	CustomerOpen   Update[CustomerOpenRequest, CustomerContext] = "open"
 	CustomerClosed Signal[CustomerClosedRequest]                = "closed"
 	CustomerOptOut Signal[OptOutRequest]                        = "optOut"
-	CustomerQuery  Query[CustomerState]                         = "state"
+	// CustomerLateStatus is a provider's delivery status that came after its
+	// conversation ended (a webhook's notification).
+	CustomerLateStatus Signal[DeliveryStatusRequest] = "lateStatus"
+	CustomerQuery      Query[CustomerState]          = "state"
 )
 
 // CustomerWorkflowID names a customer's record: a keyed hash, not the address.
 func CustomerWorkflowID(tenant, customerKey string) string {
 	return "customer/" + tenant + "/" + customerKey
+}
+
+// CustomerWorkflowIDOf names the record of a conversation's customer.
+func CustomerWorkflowIDOf(conversation string) (string, bool) {
+	workflowID, _, ok := SplitConversationID(conversation)
+	parts := strings.Split(workflowID, "/") // conversation/tenant/entry point/customer key
+	if !ok || len(parts) != 4 {
+		return "", false
+	}
+	return CustomerWorkflowID(parts[1], parts[3]), true
 }
 
 // OpenCustomer registers a conversation with the customer's record, starting
@@ -63,6 +77,17 @@ type CustomerConversation struct {
 	StartedAt    time.Time       `json:"startedAt"`
 	ClosedAt     time.Time       `json:"closedAt,omitempty"`
 	LastMessages []model.Message `json:"lastMessages,omitempty"`
+	// LateStatuses are the delivery statuses that came after the
+	// conversation ended, latest last (bounded); LastMessages shows them too.
+	LateStatuses []LateStatus `json:"lateStatuses,omitempty"`
+}
+
+// LateStatus is a provider's status for a message of an ended conversation.
+type LateStatus struct {
+	MessageID string    `json:"messageId"`
+	Status    string    `json:"status"`
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // CustomerOpenRequest registers a new conversation with the customer's record.

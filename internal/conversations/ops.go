@@ -2,6 +2,9 @@ package conversations
 
 import (
 	"context"
+	"errors"
+
+	"go.temporal.io/api/serviceerror"
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
@@ -61,7 +64,14 @@ func (c *Client) DeliveryStatus(ctx context.Context, conversation, messageID, st
 		return err
 	}
 	req := api.DeliveryStatusRequest{Conversation: conversation, MessageID: messageID, Status: status, Error: errText}
-	return translate(api.ConversationDeliveryStatus.Send(ctx, c.Temporal, workflowID, req))
+	err = api.ConversationDeliveryStatus.Send(ctx, c.Temporal, workflowID, req)
+	var ended *serviceerror.NotFound
+	if customer, ok := api.CustomerWorkflowIDOf(conversation); errors.As(err, &ended) && ok {
+		// The conversation ended before the provider's callback: its
+		// customer's record keeps the outcome.
+		err = api.CustomerLateStatus.Send(ctx, c.Temporal, customer, req)
+	}
+	return translate(err)
 }
 
 // Transfer hands the conversation to another agent or to a queue.

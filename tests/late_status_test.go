@@ -1,0 +1,78 @@
+package tests
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"outbound/internal/api"
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+)
+
+// A delivery status that arrives after its conversation ended is kept in the
+// customer's record, so "was my last message delivered?" has an answer:
+// whether nothing runs under the conversation's workflow ID any more or a
+// newer conversation with the same customer does.
+func TestLateDeliveryStatusLandsInTheCustomerRecord(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newEmail()
+	first := startEmail(t, c, to, "Your order "+to)
+	sent, err := c.Send(ctx, conversations.Sync, first, "alice", model.Compose{Text: "Your order has shipped."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Close(ctx, first, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WrapUp(ctx, first, "alice", "resolved"); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := c.DeliveryStatus(ctx, first, sent.MessageID, model.MessageDelivered, ""); err != nil {
+		t.Fatalf("a late status is taken, not refused: %v", err)
+	}
+	eventually(t, 5*time.Second, "the status in the customer's record", func() bool {
+		rec := customerRecord(t, first)
+		return len(rec.LateStatuses) == 1 && lastStatus(rec, sent.MessageID) == model.MessageDelivered
+	})
+
+	second := startEmail(t, c, to, "A new question "+to) // runs under the same workflow ID
+	if err := c.DeliveryStatus(ctx, first, sent.MessageID, model.MessageFailed, "mailbox full"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the second late status in the record", func() bool {
+		rec := customerRecord(t, first)
+		n := len(rec.LateStatuses)
+		return n == 2 && rec.LateStatuses[1].Status == model.MessageFailed && rec.LateStatuses[1].Error == "mailbox full"
+	})
+	if rec := customerRecord(t, first); lastStatus(rec, sent.MessageID) != model.MessageDelivered {
+		t.Fatalf("a status never moves back: delivered became %s", lastStatus(rec, sent.MessageID))
+	}
+	if st := show(t, c, second); len(st.Messages) != 0 || st.Status != api.StatusActive {
+		t.Fatalf("the newer conversation is not touched by its predecessor's status: %+v", st)
+	}
+}
+
+func customerRecord(t *testing.T, conversation string) api.CustomerConversation {
+	t.Helper()
+	id, _ := api.CustomerWorkflowIDOf(conversation)
+	st, err := api.CustomerQuery.Get(testContext(t), env.Temporal, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(st.Conversations, func(c api.CustomerConversation) bool { return c.ID == conversation })
+	if i < 0 {
+		t.Fatalf("the record lacks %s", conversation)
+	}
+	return st.Conversations[i]
+}
+
+func lastStatus(c api.CustomerConversation, messageID string) string {
+	i := slices.IndexFunc(c.LastMessages, func(m model.Message) bool { return m.ID == messageID })
+	if i < 0 {
+		return ""
+	}
+	return c.LastMessages[i].Status
+}
