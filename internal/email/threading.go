@@ -33,28 +33,34 @@ var (
 // The id comes from a header the sender controls: the result only says which
 // conversation the mail claims to continue, not that the sender belongs to it.
 func ConversationOf(messageID string) (string, bool) {
+	conversation, _, ok := MessageOf(messageID)
+	return conversation, ok
+}
+
+// MessageOf is ConversationOf with the message's own id ("m3") too.
+func MessageOf(messageID string) (conversation, message string, ok bool) {
 	id := strings.TrimSpace(messageID)
 	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
 	at := strings.LastIndexByte(id, '@')
 	if at <= 0 || at == len(id)-1 {
-		return "", false
+		return "", "", false
 	}
 	// Tenant, entry point, key and run id contain no dots, so the last five
 	// dot-separated fields are the conversation and the rest is the message id.
 	parts := strings.Split(id[:at], ".")
 	n := len(parts)
 	if n < 6 || parts[0] == "" {
-		return "", false
+		return "", "", false
 	}
 	kind, tenant, entryPoint, key, run := parts[n-5], parts[n-4], parts[n-3], parts[n-2], parts[n-1]
 	if kind != "conversation" || !idSegment.MatchString(tenant) || !idSegment.MatchString(entryPoint) ||
 		!hex32.MatchString(key) || !runUUID.MatchString(run) {
-		return "", false
+		return "", "", false
 	}
 	for _, p := range parts[:n-5] {
 		if p == "" {
-			return "", false
+			return "", "", false
 		}
 	}
-	return strings.Join([]string{kind, tenant, entryPoint, key, run}, "/"), true
+	return strings.Join([]string{kind, tenant, entryPoint, key, run}, "/"), strings.Join(parts[:n-5], "."), true
 }

@@ -44,6 +44,10 @@ func Parse(raw []byte, envelopeFrom string) (Message, error) {
 		Subject:   strings.TrimSpace(env.GetHeader("Subject")),
 		MessageID: firstOr(messageIDs(env.GetHeader("Message-ID")), ""),
 	}
+	if isBounce(env, envelopeFrom) {
+		m.Bounced, m.Bounce = true, bounceOf(raw, env)
+		return m, nil
+	}
 	if list, err := env.AddressList("From"); err == nil && len(list) > 0 && list[0].Address != "" {
 		m.From = list[0].Address
 	}

@@ -36,6 +36,8 @@ import (
 // treated as temporary.
 type Router interface {
 	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
+	// DeliveryStatus records a bounce as the failure of the message it names.
+	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error
 }
 
 // Limits of the receiver.
@@ -179,9 +181,31 @@ func (x *session) Data(r io.Reader) error {
 		x.srv.log.Info("malformed email refused", zap.Int("bytes", len(raw)))
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Malformed message"}
 	}
+	if msg.Bounced {
+		return x.srv.bounce(msg)
+	}
 	x.srv.log.Info("email received", zap.String("message_id", msg.MessageID),
 		zap.Int("bytes", len(raw)), zap.Int("rcpts", len(x.rcpts)), zap.String("thread", msg.Thread))
 	return x.srv.route(msg, x.rcpts)
+}
+
+// bounce records a delivery failure report as the failure of the outbound
+// message it names; it is never routed as a customer's reply.
+func (s *Server) bounce(msg Message) error {
+	b := msg.Bounce
+	if b == nil {
+		s.log.Info("bounce naming no message of the service, dropped", zap.String("message_id", msg.MessageID))
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, routeTimeout)
+	defer cancel()
+	err := s.router.DeliveryStatus(ctx, b.Conversation, b.Message, model.MessageFailed, b.Reason)
+	if _, _, refused := codes.Of(err); err != nil && !refused {
+		s.log.Warn("recording a bounce failed, sender will retry", zap.String("conversation", b.Conversation), zap.Error(err))
+		return tempFailure("Temporary failure recording the report, try again later")
+	}
+	s.log.Info("bounce recorded", zap.String("conversation", b.Conversation), zap.String("message", b.Message), zap.Error(err))
+	return nil
 }
 
 // route hands the message to the Router once per recipient and folds the
@@ -294,6 +318,10 @@ type Message struct {
 	HTML      string // sanitised; empty when the mail has no HTML part
 	MessageID string // without angle brackets; empty when the mail has none
 	Thread    string // the service conversation named by In-Reply-To / References, if any
+	// Bounced is a delivery failure report, not a customer's message; Bounce
+	// is the outbound message it names (nil: none of the service's).
+	Bounced bool
+	Bounce  *Bounce
 }
 
 // Inbound is the message as it goes to the Router for one recipient.

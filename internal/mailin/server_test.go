@@ -25,9 +25,17 @@ const (
 
 // fakeRouter records every call and answers with err (nil: conv1).
 type fakeRouter struct {
-	mu    sync.Mutex
-	calls []conversations.InboundMessage
-	err   func(m conversations.InboundMessage) error
+	mu       sync.Mutex
+	calls    []conversations.InboundMessage
+	statuses []string // conversation message status reason, of each DeliveryStatus
+	err      func(m conversations.InboundMessage) error
+}
+
+func (f *fakeRouter) DeliveryStatus(_ context.Context, conversation, messageID, status, errText string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.statuses = append(f.statuses, strings.Join([]string{conversation, messageID, status, errText}, " "))
+	return nil
 }
 
 func (f *fakeRouter) Inbound(_ context.Context, m conversations.InboundMessage) (string, error) {
@@ -40,6 +48,12 @@ func (f *fakeRouter) Inbound(_ context.Context, m conversations.InboundMessage) 
 		}
 	}
 	return conv1, nil
+}
+
+func (f *fakeRouter) gotStatuses() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.statuses...)
 }
 
 func (f *fakeRouter) got() []conversations.InboundMessage {
