@@ -19,6 +19,7 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
+	"outbound/internal/testenv"
 )
 
 // historyCost is target (a): what one delivered agent message costs in the
@@ -385,7 +386,7 @@ func (w *world) idleSlots(k int) ([]agentSlot, int) {
 	per := (k + len(agents) - 1) / len(agents)
 	for tenant := range w.dirs {
 		d := w.env.Directory(tenant)
-		if d == nil {
+		if d == nil || tenant == testenv.RoutingTenant { // (d) needs one conversation per agent
 			continue
 		}
 		profiles := append(d.Profiles[:0:0], d.Profiles...)
