@@ -49,6 +49,31 @@ func TestTerminatedConversationGivesItsSlotBack(t *testing.T) {
 	}
 }
 
+// A conversation terminated while its queue's offer is out gives the offered
+// agent's slot back, and leaves the queue's line instead of waiting there as
+// offered for good.
+func TestTerminatedConversationLeavesItsQueue(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	setState(t, c, "bob", api.AgentIdle)
+	setState(t, c, "carol", api.AgentIdle)
+	id := startSMS(t, c, "alice", newPhone())
+	if _, err := c.Transfer(ctx, id, "alice", "", "billing"); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, c, "carol", api.AgentAvailable)
+	waitOffered(t, c, id, "carol")
+	workflowID, _, _ := api.SplitConversationID(id)
+	if err := env.Temporal.TerminateWorkflow(ctx, workflowID, "", "operator cleanup"); err != nil {
+		t.Fatal(err)
+	}
+	interval := env.Directory(c.Tenant).SlotCheckInterval
+	eventually(t, 2*interval+time.Second, "carol's slot back and the line empty", func() bool {
+		_, inUse := agentInUse(t, c, "carol")
+		return inUse == 0 && len(waitingIn(t, c, "billing")) == 0
+	})
+}
+
 // slotsGivenBack reads the results of the slot checks in an agent's history
 // (a local activity's result is in its marker event).
 func slotsGivenBack(t *testing.T, workflowID string) []api.DeadSlot {

@@ -56,7 +56,22 @@ func (ag *agent) checkSlots(ctx workflow.Context) {
 			continue // the conversation told the agent meanwhile, or took the slot again
 		}
 		workflow.GetLogger(ctx).Warn("slot given back", "conversation", d.Conversation, "why", d.Why)
+		offered := ag.state.Slots[i].Role == api.SlotOffered
 		ag.free(ctx, d.Conversation)
+		if offered {
+			ag.endDeadOffer(ctx, d.Conversation)
+		}
+	}
+}
+
+// endDeadOffer takes a conversation that ended while offered to the agent out
+// of the agent's queues' lines (the queue that offered it holds it as
+// offered; the others do not have it and ignore this).
+func (ag *agent) endDeadOffer(ctx workflow.Context, conversation string) {
+	leaving := api.QueueLeaving{Conversation: conversation}
+	for _, queue := range ag.state.Config.Queues {
+		f := api.QueueLeave.External(ctx, api.QueueWorkflowID(ag.state.Config.Tenant, queue), leaving)
+		ag.inbox.goDo(ctx, func(ctx workflow.Context) { logFailure(ctx, "queue not told the conversation ended", f) })
 	}
 }
 

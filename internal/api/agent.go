@@ -49,7 +49,12 @@ func AgentConfigFrom(dir *directory.Directory, agent string) (AgentConfig, error
 		return AgentConfig{}, codes.New(codes.UnknownAgent, "no agent %q in tenant %s", agent, dir.Tenant)
 	}
 	profile, _ := dir.Profile(ag.Profile)
-	return AgentConfig{Tenant: dir.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound, SlotCheck: dir.SlotCheckInterval}, nil
+	var queues []string
+	for _, q := range dir.QueuesOf(agent) {
+		queues = append(queues, q.ID)
+	}
+	return AgentConfig{Tenant: dir.Tenant, ID: ag.ID, Name: ag.Name, MaxOutbound: profile.MaxOutbound,
+		Queues: queues, SlotCheck: dir.SlotCheckInterval}, nil
 }
 
 func agentStart(cfg AgentConfig) Start {
@@ -127,10 +132,11 @@ type DeadSlot struct {
 // AgentConfig is the directory's view of an agent, refreshed by the worker at
 // start and by every reservation.
 type AgentConfig struct {
-	Tenant      string `json:"tenant"`
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	MaxOutbound int    `json:"maxOutbound"`
+	Tenant      string   `json:"tenant"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	MaxOutbound int      `json:"maxOutbound"`
+	Queues      []string `json:"queues,omitempty"` // the queues the agent serves
 	// SlotCheck is how often the agent checks its conversations still run
 	// (0: every minute).
 	SlotCheck time.Duration `json:"slotCheck,omitempty"`
