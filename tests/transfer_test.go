@@ -106,9 +106,12 @@ func TestOfferTimeoutSetsRONAAndQueues(t *testing.T) {
 	if st.Queue != "support" || st.PendingTransfer != nil || st.Owner != "" {
 		t.Fatalf("want queued in support with no owner, got %+v", st)
 	}
-	if state, inUse := agentInUse(t, c, "bob"); state != api.AgentRONA || inUse != 0 {
-		t.Fatalf("bob must be RONA with no slot, got %s/%d", state, inUse)
-	}
+	// The conversation is queued before it tells bob (an accept arriving
+	// meanwhile finds no offer), so bob's RONA follows a moment later.
+	eventually(t, 2*time.Second, "bob RONA with no slot", func() bool {
+		state, inUse := agentInUse(t, c, "bob")
+		return state == api.AgentRONA && inUse == 0
+	})
 	if _, err := c.Reply(ctx, conversations.Sync, id, "hello? anyone?"); err != nil {
 		t.Fatalf("a queued conversation still takes replies: %v", err)
 	}

@@ -21,8 +21,10 @@ var statusRank = map[string]int{
 	model.MessageFailed:    2,
 }
 
+// checkStatus takes a status for the conversation's own message even once it
+// is closed: while the run completes, the transcript still records it.
 func (c *conversation) checkStatus(req api.DeliveryStatusRequest) error {
-	if err := c.mine(req.Conversation); err != nil {
+	if err := c.mine(req.Conversation); err != nil && c.state.Status != api.StatusClosed {
 		return err
 	}
 	if !slices.Contains([]string{model.MessageSent, model.MessageDelivered, model.MessageFailed}, req.Status) {
@@ -36,7 +38,7 @@ func (c *conversation) checkStatus(req api.DeliveryStatusRequest) error {
 
 // deliveryStatus records a provider's callback about an outbound message.
 func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
-	if c.opened && (req.Conversation != c.state.ID || c.state.Status == api.StatusClosed) {
+	if c.opened && req.Conversation != c.state.ID {
 		c.passLateStatus(ctx, req)
 		return
 	}
@@ -54,9 +56,9 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 	}
 }
 
-// passLateStatus hands a status for a message of an ended conversation (this
-// one, closing, or an earlier one with the customer under the same workflow
-// ID) to the customer's record, which keeps the outcome.
+// passLateStatus hands a status for a message of an earlier conversation with
+// the customer (under the same workflow ID) to the customer's record, which
+// keeps the outcome.
 func (c *conversation) passLateStatus(ctx workflow.Context, req api.DeliveryStatusRequest) {
 	if customer, ok := api.CustomerWorkflowIDOf(req.Conversation); ok {
 		logFailure(ctx, "late delivery status not recorded", api.CustomerLateStatus.External(ctx, customer, req))
