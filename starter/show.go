@@ -127,7 +127,11 @@ func writeConversation(w io.Writer, s api.ConversationState) error {
 		if t.ToAgent != "" {
 			target = "agent " + t.ToAgent
 		}
-		fmt.Fprintf(w, "\nPending transfer: from %s to %s", t.From, target)
+		from := ""
+		if t.From != "" { // a queue's own offer comes from nobody
+			from = " from " + t.From
+		}
+		fmt.Fprintf(w, "\nPending transfer:%s to %s", from, target)
 		if t.OfferedTo != "" {
 			fmt.Fprintf(w, ", offered to %s until %s", t.OfferedTo, when(t.OfferExpires))
 		}
