@@ -57,18 +57,28 @@ func SMSDestination(raw string) (string, bool) {
 	return num, err == nil
 }
 
+// parseE164 accepts a valid number of any kind, in E.164.
 func parseE164(raw string) (string, error) {
-	if err := checkE164Characters(raw); err != nil {
+	num, err := parseNumber(raw)
+	if err != nil {
 		return "", err
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// parseNumber parses a valid number written with its country code.
+func parseNumber(raw string) (*phonenumbers.PhoneNumber, error) {
+	if err := checkE164Characters(raw); err != nil {
+		return nil, err
 	}
 	num, err := phonenumbers.Parse(raw, "")
 	if err != nil {
-		return "", codes.New(codes.InvalidAddress, "the address is not a phone number: %v", err)
+		return nil, codes.New(codes.InvalidAddress, "the address is not a phone number: %v", err)
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return "", codes.New(codes.InvalidAddress, "the address is not a valid phone number")
+		return nil, codes.New(codes.InvalidAddress, "the address is not a valid phone number")
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	return num, nil
 }
 
 func shortCode(digits, country string) (string, SenderKind, error) {

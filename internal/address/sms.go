@@ -15,15 +15,9 @@ const phoneSeparators = " -().\u00a0"
 
 // normalizeMobile accepts a customer's number: one that can receive SMS.
 func normalizeMobile(raw string) (string, error) {
-	if err := checkE164Characters(raw); err != nil {
-		return "", err
-	}
-	num, err := phonenumbers.Parse(raw, "")
+	num, err := parseNumber(raw)
 	if err != nil {
-		return "", codes.New(codes.InvalidAddress, "the address is not a phone number: %v", err)
-	}
-	if !phonenumbers.IsValidNumber(num) {
-		return "", codes.New(codes.InvalidAddress, "the address is not a valid phone number")
+		return "", err
 	}
 	if !canReceiveSMS(phonenumbers.GetNumberType(num)) {
 		return "", codes.New(codes.InvalidAddress, "the address is not a mobile number")
