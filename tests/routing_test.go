@@ -20,14 +20,7 @@ const offerWithin = 2 * time.Second
 func TestQueueOffersWhenAnAgentBecomesAvailable(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
-	setState(t, c, "bob", api.AgentIdle)
-	setState(t, c, "carol", api.AgentIdle)
-	id := startSMS(t, c, "alice", newPhone())
-	status, err := c.Transfer(ctx, id, "alice", "", "billing")
-	if err != nil || status != api.StatusQueued {
-		t.Fatalf("transfer to a queue of idle agents: %s %v, want queued", status, err)
-	}
-	staysWaiting(t, c, "billing", id)
+	id := waitingInIdleBilling(t, c)
 
 	setState(t, c, "carol", api.AgentAvailable)
 	t.Logf("offered to carol %s after she became available", waitOffered(t, c, id, "carol"))
@@ -113,6 +106,21 @@ func TestQueueOffersWhenAnOfferIsDeclinedElsewhere(t *testing.T) {
 	if len(line) != 2 || line[0].ID != waiting || line[1].ID != transferred || line[1].OfferedTo != "" {
 		t.Fatalf("want the customer's conversation offered first and the declined one waiting behind it, got %+v", line)
 	}
+}
+
+// waitingInIdleBilling transfers a new conversation of alice's to billing
+// while both its agents are Idle: it waits there, unoffered.
+func waitingInIdleBilling(t *testing.T, c *conversations.Client) string {
+	t.Helper()
+	setState(t, c, "bob", api.AgentIdle)
+	setState(t, c, "carol", api.AgentIdle)
+	id := startSMS(t, c, "alice", newPhone())
+	status, err := c.Transfer(testContext(t), id, "alice", "", "billing")
+	if err != nil || status != api.StatusQueued {
+		t.Fatalf("transfer to a queue of idle agents: %s %v, want queued", status, err)
+	}
+	staysWaiting(t, c, "billing", id)
+	return id
 }
 
 // bobFullWhileACustomerWaits leaves support with alice idle and bob holding

@@ -55,12 +55,7 @@ func TestTerminatedConversationGivesItsSlotBack(t *testing.T) {
 func TestTerminatedConversationLeavesItsQueue(t *testing.T) {
 	c := env.Tenant(t)
 	ctx := testContext(t)
-	setState(t, c, "bob", api.AgentIdle)
-	setState(t, c, "carol", api.AgentIdle)
-	id := startSMS(t, c, "alice", newPhone())
-	if _, err := c.Transfer(ctx, id, "alice", "", "billing"); err != nil {
-		t.Fatal(err)
-	}
+	id := waitingInIdleBilling(t, c)
 	setState(t, c, "carol", api.AgentAvailable)
 	waitOffered(t, c, id, "carol")
 	workflowID, _, _ := api.SplitConversationID(id)
