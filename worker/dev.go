@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
@@ -18,6 +19,7 @@ import (
 	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
+	"outbound/internal/desktop"
 	"outbound/internal/devserver"
 	"outbound/internal/devsink"
 	"outbound/internal/directory"
@@ -100,7 +102,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	if publicURL == "" {
 		publicURL = fmt.Sprintf("http://127.0.0.1:%d", cfg.httpPort)
 	}
-	var gatewayAddr, mailinAddr string
+	var gatewayAddr, mailinAddr, desktopURL string
 	clientOptions := client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()}
 	codec.Configure(&clientOptions, keys)
 	return &env{
@@ -123,7 +125,12 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				return fmt.Errorf("start the inbound SMTP receiver: %w", err)
 			}
 			stack.add(in.Close)
-			gatewayAddr, mailinAddr = gw.Addr, in.Addr()
+			desk, err := startDesktop(cfg.desktopPort, &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch}, log)
+			if err != nil {
+				return err
+			}
+			stack.add(desk.Close)
+			gatewayAddr, mailinAddr, desktopURL = gw.Addr, in.Addr(), fmt.Sprintf("http://localhost:%d", cfg.desktopPort)
 			select {
 			case err := <-errs:
 				if !errors.Is(err, http.ErrServerClosed) {
@@ -141,6 +148,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				zap.Strings("codecKeys", keys.IDs()),
 				zap.String("gateway", gatewayAddr),
 				zap.String("smtpIn", mailinAddr),
+				zap.String("desktop", desktopURL),
 				zap.String("smtpSink", smtpSink.Addr()),
 				zap.String("smsSink", smsSink.URL()),
 				zap.String("s3", fakeS3.URL()),
@@ -149,6 +157,21 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		},
 		close: stack.close,
 	}, nil
+}
+
+// startDesktop serves the Agent Desktop with the dev sign-in on loopback.
+func startDesktop(port int, convs *conversations.Client, log *zap.Logger) (*http.Server, error) {
+	handler, err := (&desktop.Server{Client: convs, Key: []byte(desktop.DevSessionKey), Dev: true, Log: log.Named("desktop")}).Handler()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return nil, fmt.Errorf("start the desktop: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, nil
 }
 
 // closers stops what was started, last first.

@@ -40,6 +40,7 @@ type config struct {
 	smtpInPort  int
 	s3Port      int
 	codecPort   int
+	desktopPort int
 	metricsAddr string
 	publicURL   string
 	directories []string
@@ -57,6 +58,7 @@ func parseFlags() config {
 	flag.IntVar(&cfg.smtpInPort, "smtp-in-port", 2525, "dev: inbound SMTP port (customer replies)")
 	flag.IntVar(&cfg.s3Port, "s3-port", imagestore.DevPort, fmt.Sprintf("dev: S3-compatible server port: images and archived transcripts (0: any free port; the starter reads archived transcripts on %d unless S3_* is set)", imagestore.DevPort))
 	flag.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("METRICS_ADDR", ":9090"), "where Prometheus scrapes /metrics (dev default: 127.0.0.1:9090)")
+	flag.IntVar(&cfg.desktopPort, "desktop-port", 8088, "dev: Agent Desktop port (http://localhost:PORT, dev sign-in)")
 	flag.IntVar(&cfg.codecPort, "codec-port", 0, "dev: codec endpoint port the Web UI decrypts payloads through (0: any free port)")
 	flag.StringVar(&cfg.publicURL, "public-url", "", "the gateway's public URL, signed by the SMS provider (dev default: http://127.0.0.1:<http-port>)")
 	flag.Func("directory", "tenant directory YAML (repeatable; dev default: examples/acme.yaml)", func(s string) error {

@@ -1,0 +1,85 @@
+package desktop
+
+import (
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// catalogs hold every string the desktop shows, by language. The English
+// names of controls are their accessible names; the Turkish ones follow the
+// source article's wording (Uygun, YÇYY, Gönderen, Aktar, …).
+var catalogs = map[string]map[string]string{
+	"en": {
+		"title":           "Agent Desktop",
+		"signin.heading":  "Sign in",
+		"signin.dev":      "Dev sign-in: pick an agent, no password. It exists only in worker --dev.",
+		"signin.agent":    "Agent",
+		"signin.submit":   "Sign in",
+		"signout":         "Sign out",
+		"state":           "State",
+		"state.available": "Available",
+		"state.idle":      "Idle",
+		"state.rona":      "RONA",
+		"state.apply":     "Set state",
+		"tasks":           "Tasks",
+		"tasks.active":    "My conversations",
+		"tasks.offers":    "Offers to me",
+		"tasks.wrapups":   "Wrap-ups due",
+		"tasks.waiting":   "Waiting in my queues",
+		"tasks.none":      "None",
+		"tasks.due":       "due",
+		"tasks.since":     "waiting since",
+		"tasks.offered":   "offered to",
+		"language":        "Language",
+		"channel.sms":     "SMS",
+		"channel.email":   "Email",
+	},
+	"tr": {
+		"title":           "Agent Desktop",
+		"signin.heading":  "Oturum aç",
+		"signin.dev":      "Geliştirici oturumu: bir temsilci seçin, parola yok. Yalnızca worker --dev içinde vardır.",
+		"signin.agent":    "Temsilci",
+		"signin.submit":   "Oturum aç",
+		"signout":         "Oturumu kapat",
+		"state":           "Durum",
+		"state.available": "Uygun",
+		"state.idle":      "Boşta",
+		"state.rona":      "YÇYY",
+		"state.apply":     "Durumu ayarla",
+		"tasks":           "Görevler",
+		"tasks.active":    "Konuşmalarım",
+		"tasks.offers":    "Bana sunulanlar",
+		"tasks.wrapups":   "Bekleyen toparlamalar",
+		"tasks.waiting":   "Sıralarımda bekleyenler",
+		"tasks.none":      "Yok",
+		"tasks.due":       "son",
+		"tasks.since":     "bekliyor:",
+		"tasks.offered":   "sunuldu:",
+		"language":        "Dil",
+		"channel.sms":     "SMS",
+		"channel.email":   "E-posta",
+	},
+}
+
+var supported = language.NewMatcher([]language.Tag{language.English, language.Turkish})
+
+// lang picks the catalog: ?lang= (the selector), else Accept-Language.
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); catalogs[l] != nil {
+		return l
+	}
+	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	_, i, _ := supported.Match(tags...)
+	return []string{"en", "tr"}[i]
+}
+
+// text returns the string for key in language l; a missing one is a bug the
+// catalog test catches, shown as its key meanwhile.
+func text(l, key string) string {
+	if s, ok := catalogs[l][key]; ok {
+		return s
+	}
+	return strings.ToUpper(key)
+}

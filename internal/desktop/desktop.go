@@ -1,0 +1,143 @@
+// Package desktop serves the Agent Desktop: the page agents work in,
+// server-rendered from the workflows' state through the product's client
+// (internal/conversations), with a little script of our own. Every action is
+// the signed-in agent's; no desktop process keeps state of its own, so
+// several can serve one address.
+package desktop
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"outbound/internal/api"
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Server is the desktop of every tenant the worker serves.
+type Server struct {
+	Client *conversations.Client // Temporal, IDKey, Archive; the tenant is the signed-in agent's
+	Key    []byte                // signs session cookies: the same in every desktop process
+	Dev    bool                  // offer the dev sign-in page (worker --dev only)
+	Log    *zap.Logger
+
+	pages    *template.Template
+	sessions *sessions
+}
+
+// Handler returns the desktop's routes behind its security headers and
+// cross-origin protection (a state-changing request is a same-origin POST).
+func (s *Server) Handler() (http.Handler, error) {
+	if len(s.Key) < 32 {
+		return nil, errors.New("desktop: the session key must be at least 32 bytes")
+	}
+	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s.pages, s.sessions = pages, &sessions{key: s.Key, now: time.Now}
+	static, _ := fs.Sub(staticFiles, "static")
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	if s.Dev {
+		mux.HandleFunc("GET /signin", s.signinPage)
+		mux.HandleFunc("POST /signin", s.signin)
+	}
+	mux.HandleFunc("POST /signout", s.signout)
+	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
+	mux.HandleFunc("POST /state", s.signedIn(s.setState))
+	return secureHeaders(http.NewCrossOriginProtection().Handler(mux)), nil
+}
+
+// contentSecurityPolicy allows no inline script and nothing from elsewhere.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// agentRequest is a request of a signed-in agent.
+type agentRequest struct {
+	session
+	lang   string
+	client *conversations.Client
+}
+
+// signedIn passes a signed-in agent's request on, sliding its idle timeout;
+// anyone else goes to the sign-in page.
+func (s *Server) signedIn(handle func(http.ResponseWriter, *http.Request, agentRequest)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ss, err := s.sessions.read(r)
+		if err != nil {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		s.sessions.write(w, ss)
+		c := *s.Client
+		c.Tenant = ss.Tenant
+		handle(w, r, agentRequest{session: ss, lang: lang(r), client: &c})
+	}
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
+		s.Log.Error("desktop page not rendered", zap.String("page", name), zap.Error(err))
+	}
+}
+
+// fail answers an error: a refusal with its SPEC §5 code, anything else as
+// unavailable (logged, not shown: it may name internals).
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	if code, msg, ok := codes.Of(err); ok {
+		http.Error(w, string(code)+": "+msg, http.StatusUnprocessableEntity)
+		return
+	}
+	s.Log.Warn("desktop request failed", zap.Error(err))
+	http.Error(w, "the service is unavailable, try again", http.StatusServiceUnavailable)
+}
+
+// agentState reads the signed-in agent's workflow state.
+func agentState(ctx context.Context, a agentRequest) (api.AgentState, error) {
+	dir, err := a.client.Directory(ctx)
+	if err != nil {
+		return api.AgentState{}, err
+	}
+	cfg, err := api.AgentConfigFrom(&dir, a.Agent)
+	if err != nil {
+		return api.AgentState{}, err
+	}
+	return api.GetAgent(ctx, a.client.Temporal, cfg)
+}
+
+func clock(t time.Time) string { return t.Local().Format("15:04:05") }
+
+// taskGroup is one titled list of the task pane.
+type taskGroup struct {
+	Lang, Title string
+	Tasks       []task
+}
+
+func group(lang, title string, tasks []task) taskGroup { return taskGroup{lang, title, tasks} }

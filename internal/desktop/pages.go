@@ -1,0 +1,96 @@
+package desktop
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"outbound/internal/api"
+)
+
+// signinChoice is one agent the dev sign-in offers.
+type signinChoice struct {
+	Value, Label string
+}
+
+// signinPage is the dev sign-in: pick an agent of a served tenant.
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
+	dirs, err := s.Client.Directories(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var choices []signinChoice
+	for tenant, d := range dirs {
+		for _, ag := range d.Agents {
+			choices = append(choices, signinChoice{Value: tenant + "/" + ag.ID, Label: ag.Name + " (" + tenant + ")"})
+		}
+	}
+	sort.Slice(choices, func(i, j int) bool { return choices[i].Value < choices[j].Value })
+	s.render(w, "signin.html", map[string]any{"Lang": lang(r), "Choices": choices})
+}
+
+// signin starts a session for the agent picked on the dev sign-in page, with
+// a new cookie value.
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	tenant, agent, _ := strings.Cut(r.PostFormValue("agent"), "/")
+	dirs, err := s.Client.Directories(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	d, ok := dirs[tenant]
+	if _, known := d.Agent(agent); !ok || !known {
+		http.Error(w, "no such agent", http.StatusBadRequest)
+		return
+	}
+	now := s.sessions.now()
+	s.sessions.write(w, session{Tenant: tenant, Agent: agent, Signed: now})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	s.sessions.clear(w)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// homePage is the header and the task list.
+type homePage struct {
+	Lang   string
+	Name   string
+	State  string
+	States []string // what the agent may set
+	Tasks  taskList
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	st, err := agentState(r.Context(), a)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	tasks, err := readTasks(r.Context(), a, st)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.render(w, "home.html", homePage{
+		Lang: a.lang, Name: st.Config.Name, State: st.State,
+		States: []string{api.AgentAvailable, api.AgentIdle}, Tasks: tasks,
+	})
+}
+
+// setState sets the signed-in agent Available or Idle (RONA is the system's).
+func (s *Server) setState(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	state := r.PostFormValue("state")
+	if !slices.Contains([]string{api.AgentAvailable, api.AgentIdle}, state) {
+		http.Error(w, "state is available or idle", http.StatusBadRequest)
+		return
+	}
+	if err := a.client.SetAgentState(r.Context(), a.Agent, state); err != nil {
+		s.fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

@@ -1,0 +1,77 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+
+	"outbound/internal/api"
+	"outbound/internal/model"
+)
+
+// taskList is the left pane: what the agent holds, what is offered to it,
+// what it must wrap up, and what waits in its queues. The agent's workflow
+// (its slots) is the truth; each conversation's own state fills in the rest.
+type taskList struct {
+	Active, Offers, WrapUps []task
+	Waiting                 []waitingTask
+}
+
+type task struct {
+	ID       string
+	Channel  model.Channel
+	Customer string
+	Last     string    // the last message's text
+	Due      time.Time // a wrap-up's default reason applies then
+}
+
+type waitingTask struct {
+	ID        string
+	Queue     string
+	Channel   model.Channel
+	Since     time.Time
+	OfferedTo string
+}
+
+func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList, error) {
+	var out taskList
+	for _, slot := range st.Slots {
+		if slot.Role == api.SlotWrapUp {
+			out.WrapUps = append(out.WrapUps, task{ID: slot.Conversation, Due: slot.WrapUpDue})
+			continue
+		}
+		conv, err := a.client.Show(ctx, slot.Conversation)
+		if err != nil {
+			return out, err
+		}
+		t := task{ID: conv.ID, Channel: conv.Channel, Customer: conv.Customer}
+		if n := len(conv.Messages); n > 0 {
+			t.Last = conv.Messages[n-1].Text
+		}
+		if slot.Role == api.SlotOffered {
+			out.Offers = append(out.Offers, t)
+		} else {
+			out.Active = append(out.Active, t)
+		}
+	}
+	dir, err := a.client.Directory(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, q := range dir.QueuesOf(a.Agent) {
+		line, err := api.QueueQuery.Get(ctx, a.client.Temporal, api.QueueWorkflowID(a.Tenant, q.ID))
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			continue // nothing has waited there yet
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, w := range line.Waiting {
+			out.Waiting = append(out.Waiting, waitingTask{ID: w.Conversation, Queue: q.Name, Channel: w.Channel, Since: w.Since, OfferedTo: w.OfferedTo})
+		}
+	}
+	return out, nil
+}
