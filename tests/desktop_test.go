@@ -100,12 +100,16 @@ func TestDesktopSignInAndTaskList(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("home: %d", status)
 	}
-	for _, want := range []string{">Alice<", `<label for="state">State</label>`, ">Available<", ">Idle<", ">Sign out<", mine} {
+	for _, want := range []string{">Alice<", `<label for="state">State</label>`, ">Available<", ">Idle<", ">Sign out<"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("home lacks %q", want)
 		}
 	}
-	if strings.Contains(home, theirs) {
+	linked := func(id string) bool { return strings.Contains(strings.ToLower(home), strings.ToLower(conversationPath(id))) }
+	if !linked(mine) {
+		t.Errorf("alice's task list does not link her conversation:\n%s", home)
+	}
+	if linked(theirs) {
 		t.Error("alice's task list shows bob's conversation")
 	}
 	for _, p := range []string{page, home} {
@@ -161,5 +165,94 @@ func TestDesktopDevSignInOnlyInDevAndTurkish(t *testing.T) {
 		if !strings.Contains(home, want) {
 			t.Errorf("the Turkish page lacks %q", want)
 		}
+	}
+}
+
+func conversationPath(id string) string { return "/conversation?id=" + url.QueryEscape(id) }
+
+// An agent sees its own conversation, customer text escaped; another agent
+// of the tenant, or an agent of the same name in another tenant, gets 404.
+func TestDesktopShowsAConversationOnlyToItsAgent(t *testing.T) {
+	c := env.Tenant(t)
+	other := env.Tenant(t)
+	d := startDesk(t, true)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	if _, err := c.Reply(testContext(t), conversations.Sync, id, "<script>alert(1)</script> is this safe?"); err != nil {
+		t.Fatal(err)
+	}
+	status, page, _ := d.do("GET", conversationPath(id), d.signIn(c.Tenant, "alice"), nil)
+	if status != http.StatusOK || !strings.Contains(page, `aria-label="Transcript"`) || !strings.Contains(page, "Hello from Acme") {
+		t.Fatalf("alice's own conversation: %d\n%s", status, page)
+	}
+	if strings.Contains(page, "<script>alert(1)") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Fatal("the customer's text is not escaped")
+	}
+	for _, who := range []struct{ tenant, agent string }{{c.Tenant, "bob"}, {other.Tenant, "alice"}} {
+		if status, _, _ := d.do("GET", conversationPath(id), d.signIn(who.tenant, who.agent), nil); status != http.StatusNotFound {
+			t.Errorf("%s of %s opened alice's conversation by URL: %d, want 404", who.agent, who.tenant, status)
+		}
+		if status, _, _ := d.do("POST", "/send", d.signIn(who.tenant, who.agent), url.Values{"id": {id}, "text": {"hijack"}, "request": {"r1"}}); status != http.StatusNotFound {
+			t.Errorf("%s of %s sent into alice's conversation: %d, want 404", who.agent, who.tenant, status)
+		}
+	}
+}
+
+// A message composed once is sent once, whatever the retries; a refusal
+// shows its code in an alert, with the text as typed.
+func TestDesktopSendsOnceAndShowsRefusalsInPlace(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t, true)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	cookie := d.signIn(c.Tenant, "alice")
+	form := url.Values{"id": {id}, "text": {"Your parcel ships today."}, "request": {"compose-1"}}
+	for range 3 { // a double click and a browser retry
+		if status, _, _ := d.do("POST", "/send", cookie, form); status != http.StatusSeeOther {
+			t.Fatalf("send: %d", status)
+		}
+	}
+	if n := len(show(t, c, id).Messages); n != 2 {
+		t.Fatalf("one composed message sent three times: %d messages, want 2", n)
+	}
+	if _, err := c.Inbound(testContext(t), inboundSMS(c, to, "STOP", "SMdeskstop"+to)); err != nil {
+		t.Fatal(err)
+	}
+	status, page, _ := d.do("POST", "/send", cookie, url.Values{"id": {id}, "text": {"Are you there?"}, "request": {"compose-2"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "OPTED_OUT") || !strings.Contains(page, ">Are you there?</textarea>") {
+		t.Fatalf("a refused send: %d\n%s", status, page)
+	}
+}
+
+// An offered agent accepts from the page; the agent who transferred it wraps
+// it up from its page, which frees the slot.
+func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t, true)
+	id := startSMS(t, c, "alice", newPhone())
+	if _, err := c.Transfer(testContext(t), id, "alice", "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	bob := d.signIn(c.Tenant, "bob")
+	_, page, _ := d.do("GET", conversationPath(id), bob, nil)
+	if !strings.Contains(page, ">Accept</button>") || !strings.Contains(page, ">Decline</button>") {
+		t.Fatalf("bob's offer lacks Accept and Decline:\n%s", page)
+	}
+	if status, _, _ := d.do("POST", "/accept", bob, url.Values{"id": {id}, "request": {"accept-1"}}); status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", status)
+	}
+	if st := show(t, c, id); st.Owner != "bob" || st.Status != api.StatusActive {
+		t.Fatalf("after bob accepted: %s owned by %q", st.Status, st.Owner)
+	}
+	alice := d.signIn(c.Tenant, "alice")
+	_, page, _ = d.do("GET", conversationPath(id), alice, nil)
+	if !strings.Contains(page, `<label for="reason">Reason</label>`) || !strings.Contains(page, ">Wrap up</button>") {
+		t.Fatalf("alice's wrap-up form is missing:\n%s", page)
+	}
+	if status, _, _ := d.do("POST", "/wrapup", alice, url.Values{"id": {id}, "reason": {"follow-up"}, "request": {"wrap-1"}}); status != http.StatusSeeOther {
+		t.Fatalf("wrap-up: %d", status)
+	}
+	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
+		t.Fatalf("alice still holds %d slots after her wrap-up", inUse)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
+	"outbound/internal/model"
 )
 
 //go:embed templates/*.html
@@ -44,7 +45,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if len(s.Key) < 32 {
 		return nil, errors.New("desktop: the session key must be at least 32 bytes")
 	}
-	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group}).ParseFS(templateFS, "templates/*.html")
+	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +61,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("POST /signout", s.signout)
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("POST /state", s.signedIn(s.setState))
+	mux.HandleFunc("GET /conversation", s.signedIn(s.conversation))
+	mux.HandleFunc("POST /send", s.signedIn(s.send))
+	mux.HandleFunc("POST /accept", s.signedIn(s.act(accept)))
+	mux.HandleFunc("POST /decline", s.signedIn(s.act(decline)))
+	mux.HandleFunc("POST /close", s.signedIn(s.act(closeConversation)))
+	mux.HandleFunc("POST /wrapup", s.signedIn(s.act(wrapUp)))
 	return secureHeaders(http.NewCrossOriginProtection().Handler(mux)), nil
 }
 
@@ -141,3 +148,20 @@ type taskGroup struct {
 }
 
 func group(lang, title string, tasks []task) taskGroup { return taskGroup{lang, title, tasks} }
+
+// messageView is one message of a transcript, in a language.
+type messageView struct {
+	Lang string
+	Msg  model.Message
+}
+
+func pair(lang string, m model.Message) messageView { return messageView{lang, m} }
+
+// actionView is a one-button form acting on a conversation.
+type actionView struct {
+	Lang, ID, Request, Path, Label string
+}
+
+func act(lang, id, request, path, label string) actionView {
+	return actionView{lang, id, request, path, label}
+}

@@ -6,3 +6,14 @@
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());
 }
+
+// In a message box marked data-enter-sends, Enter sends and Shift+Enter
+// starts a new line.
+for (const box of document.querySelectorAll("textarea[data-enter-sends]")) {
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      box.form.requestSubmit();
+    }
+  });
+}

@@ -1,0 +1,142 @@
+package desktop
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"outbound/internal/api"
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+)
+
+// conversationPage is one conversation as its agent works on it.
+type conversationPage struct {
+	homePage
+	Conv      api.ConversationState
+	CanSend   bool     // the agent owns it and it is active
+	CanAnswer bool     // it is offered to the agent: accept or decline
+	CanPickUp bool     // it waits in one of the agent's queues
+	WrapUp    []string // the reasons, while the agent wraps it up
+	Request   string   // the request id of the message being composed
+	Text      string   // what the agent typed, kept across a refusal
+	Alert     string   // a refusal: its SPEC §5 code and message
+}
+
+// visible is who may see a conversation: its owner, the agent it is offered
+// to or that transfers it, an agent of the queue it waits in, and the agent
+// wrapping it up. Anyone else gets 404: not even its existence shows.
+func visible(st api.ConversationState, agent string, queues []string) bool {
+	t := st.PendingTransfer
+	switch {
+	case st.Owner == agent, st.WrapUp != nil && st.WrapUp.Agent == agent:
+		return true
+	case t != nil && (t.From == agent || t.OfferedTo == agent):
+		return true
+	}
+	return st.Status == api.StatusQueued && slices.Contains(queues, st.Queue)
+}
+
+// load reads the conversation named by the request's id for the signed-in
+// agent, or answers 404.
+func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (conversationPage, bool) {
+	var page conversationPage
+	id := r.FormValue("id")
+	st, err := agentState(r.Context(), a)
+	if err != nil {
+		s.fail(w, err)
+		return page, false
+	}
+	conv, err := a.client.Show(r.Context(), id)
+	hidden := err == nil && (conv.Tenant != a.Tenant || !visible(conv, a.Agent, st.Config.Queues))
+	if hidden || codes.Is(err, codes.BadRequest) || codes.Is(err, codes.ConversationClosed) {
+		http.NotFound(w, r)
+		return page, false
+	}
+	if err != nil {
+		s.fail(w, err)
+		return page, false
+	}
+	page = conversationPage{
+		homePage: homePage{Lang: a.lang, Name: st.Config.Name, State: st.State, States: []string{api.AgentAvailable, api.AgentIdle}},
+		Conv:     conv, Request: uuid.NewString(),
+		CanSend:   conv.Owner == a.Agent && conv.Status == api.StatusActive,
+		CanAnswer: conv.Status == api.StatusOffered && conv.PendingTransfer != nil && conv.PendingTransfer.OfferedTo == a.Agent,
+		CanPickUp: conv.Status == api.StatusQueued,
+	}
+	for _, slot := range st.Slots {
+		if slot.Conversation == conv.ID && slot.Role == api.SlotWrapUp && slot.WrapUp != nil {
+			page.WrapUp = slot.WrapUp.Reasons
+		}
+	}
+	return page, true
+}
+
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	if page, ok := s.load(w, r, a); ok {
+		s.render(w, "conversation.html", page)
+	}
+}
+
+// send sends the composed message once, whatever retries or double clicks
+// bring: the page's request id goes with it. A refusal comes back on the page
+// with the text as typed.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	page, ok := s.load(w, r, a)
+	if !ok {
+		return
+	}
+	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
+	_, err := a.client.Send(ctx, conversations.Sync, page.Conv.ID, a.Agent, model.Compose{Text: r.PostFormValue("text")})
+	s.after(w, r, page, err, r.PostFormValue("text"))
+}
+
+// act runs one of the agent's operations on the conversation.
+func (s *Server) act(op func(c *conversations.Client, a agentRequest, r *http.Request, id string) error) func(http.ResponseWriter, *http.Request, agentRequest) {
+	return func(w http.ResponseWriter, r *http.Request, a agentRequest) {
+		page, ok := s.load(w, r, a)
+		if !ok {
+			return
+		}
+		ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
+		s.after(w, r.WithContext(ctx), page, op(a.client, a, r.WithContext(ctx), page.Conv.ID), "")
+	}
+}
+
+// after shows the conversation again: by redirect when the operation took
+// effect, else with the refusal in place.
+func (s *Server) after(w http.ResponseWriter, r *http.Request, page conversationPage, err error, text string) {
+	if err == nil {
+		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(page.Conv.ID), http.StatusSeeOther)
+		return
+	}
+	code, msg, ok := codes.Of(err)
+	if !ok {
+		s.fail(w, err)
+		return
+	}
+	page.Alert, page.Text = string(code)+": "+msg, text
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	s.render(w, "conversation.html", page)
+}
+
+var (
+	accept = func(c *conversations.Client, a agentRequest, r *http.Request, id string) error {
+		_, err := c.Accept(r.Context(), id, a.Agent)
+		return err
+	}
+	decline = func(c *conversations.Client, a agentRequest, r *http.Request, id string) error {
+		_, err := c.Decline(r.Context(), id, a.Agent)
+		return err
+	}
+	closeConversation = func(c *conversations.Client, a agentRequest, r *http.Request, id string) error {
+		_, err := c.Close(r.Context(), id, a.Agent)
+		return err
+	}
+	wrapUp = func(c *conversations.Client, a agentRequest, r *http.Request, id string) error {
+		return c.WrapUp(r.Context(), id, a.Agent, r.PostFormValue("reason"))
+	}
+)
