@@ -105,7 +105,9 @@ func TestDesktopSignInAndTaskList(t *testing.T) {
 			t.Errorf("home lacks %q", want)
 		}
 	}
-	linked := func(id string) bool { return strings.Contains(strings.ToLower(home), strings.ToLower(conversationPath(id))) }
+	linked := func(id string) bool {
+		return strings.Contains(strings.ToLower(home), strings.ToLower(conversationPath(id)))
+	}
 	if !linked(mine) {
 		t.Errorf("alice's task list does not link her conversation:\n%s", home)
 	}
