@@ -258,3 +258,47 @@ func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
 		t.Fatalf("alice still holds %d slots after her wrap-up", inUse)
 	}
 }
+
+// The new outbound conversation form offers only the agent's channels, the
+// chosen template's variables, and starts the conversation once per
+// composed request; a refusal shows its code with everything as typed.
+func TestDesktopStartsAConversation(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t, true)
+	alice := d.signIn(c.Tenant, "alice")
+	_, form, _ := d.do("GET", "/new?channel=sms&template=greeting", alice, nil)
+	for _, want := range []string{`<label for="channel">Channel</label>`, `value="email"`, `<label for="to">To</label>`,
+		`<label for="from">From</label>`, `<label for="var-name">name</label>`, ">New SMS</button>"} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+	to := newPhone()
+	start := url.Values{"channel": {"sms"}, "to": {to}, "from": {"ep-sms"}, "template": {"greeting"}, "var.name": {"Ada"}, "request": {"new-1"}}
+	for range 2 { // a double click
+		if status, page, _ := d.do("POST", "/new", alice, start); status != http.StatusSeeOther {
+			t.Fatalf("start: %d\n%s", status, page)
+		}
+	}
+	list, err := c.List(testContext(t), conversations.ListFilter{Customer: to, Open: true})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("want one conversation with the customer, got %v %v", list, err)
+	}
+	if m := show(t, c, list[0].ID).Messages; len(m) != 1 || m[0].Text != "Hello Ada, this is Acme support." {
+		t.Fatalf("first message %+v", m)
+	}
+	start.Set("request", "new-2")
+	status, page, _ := d.do("POST", "/new", alice, start)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "ACTIVE_CONVERSATION_EXISTS") || !strings.Contains(page, `value="`+strings.ReplaceAll(to, "+", "&#43;")+`"`) {
+		t.Fatalf("a second start with the customer: %d\n%s", status, page)
+	}
+
+	_, daves, _ := d.do("GET", "/new", d.signIn(c.Tenant, "dave"), nil)
+	if !strings.Contains(daves, `value="sms"`) || strings.Contains(daves, `value="email"`) {
+		t.Errorf("dave's email is manually assigned: only SMS should be offered")
+	}
+	_, carols, _ := d.do("GET", "/new", d.signIn(c.Tenant, "carol"), nil)
+	if strings.Contains(carols, `<select id="channel"`) || !strings.Contains(carols, "contacts automatically routed") {
+		t.Errorf("carol has no outbound channel: the form should give the administrator advice instead")
+	}
+}

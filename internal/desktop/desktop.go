@@ -62,6 +62,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("POST /state", s.signedIn(s.setState))
 	mux.HandleFunc("GET /conversation", s.signedIn(s.conversation))
+	mux.HandleFunc("GET /new", s.signedIn(s.newConversation))
+	mux.HandleFunc("POST /new", s.signedIn(s.start))
 	mux.HandleFunc("POST /send", s.signedIn(s.send))
 	mux.HandleFunc("POST /accept", s.signedIn(s.act(accept)))
 	mux.HandleFunc("POST /decline", s.signedIn(s.act(decline)))

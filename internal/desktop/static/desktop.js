@@ -17,3 +17,12 @@ for (const box of document.querySelectorAll("textarea[data-enter-sends]")) {
     }
   });
 }
+
+// A select marked data-refresh re-renders the form for the new choice (the
+// Choose button beside it does the same without script).
+for (const select of document.querySelectorAll("select[data-refresh]")) {
+  select.addEventListener("change", () => {
+    const choose = select.form.querySelector("button[formmethod=get]");
+    if (choose) select.form.requestSubmit(choose);
+  });
+}
