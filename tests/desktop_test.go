@@ -302,3 +302,38 @@ func TestDesktopStartsAConversation(t *testing.T) {
 		t.Errorf("carol has no outbound channel: the form should give the administrator advice instead")
 	}
 }
+
+// The transfer form lists the queues with their waiting counts and the other
+// agents with state and slots, filtered by the search; a transfer offers the
+// conversation; a second one while it is pending shows TRANSFER_PENDING.
+func TestDesktopTransfers(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t, true)
+	first := startSMS(t, c, "alice", newPhone())
+	second := startSMS(t, c, "alice", newPhone())
+	alice := d.signIn(c.Tenant, "alice")
+	_, form, _ := d.do("GET", "/transfer?id="+url.QueryEscape(first), alice, nil)
+	for _, want := range []string{"<legend>Queue</legend>", "<legend>Agent</legend>", `<label for="q">Search</label>`, ">Reload</button>",
+		"Billing · 0 waiting", "Bob · Available · 0/3", ">Transfer</button>"} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the transfer form lacks %q", want)
+		}
+	}
+	if strings.Contains(form, "agent:alice") {
+		t.Error("alice is offered as her own transfer target")
+	}
+	_, searched, _ := d.do("GET", "/transfer?q=car&id="+url.QueryEscape(first), alice, nil)
+	if !strings.Contains(searched, "agent:carol") || strings.Contains(searched, "agent:bob") || strings.Contains(searched, "queue:billing") {
+		t.Errorf("the search for car should leave carol alone:\n%s", searched)
+	}
+	if status, _, _ := d.do("POST", "/transfer", alice, url.Values{"id": {first}, "target": {"agent:bob"}, "request": {"tr-1"}}); status != http.StatusSeeOther {
+		t.Fatalf("transfer: %d", status)
+	}
+	if p := show(t, c, first).PendingTransfer; p == nil || p.OfferedTo != "bob" {
+		t.Fatalf("not offered to bob: %+v", p)
+	}
+	status, page, _ := d.do("POST", "/transfer", alice, url.Values{"id": {second}, "target": {"queue:billing"}, "request": {"tr-2"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "TRANSFER_PENDING") {
+		t.Fatalf("a second transfer while one is pending: %d\n%s", status, page)
+	}
+}

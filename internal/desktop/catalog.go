@@ -71,6 +71,12 @@ var catalogs = map[string]map[string]string{
 		"new.submit.sms":         "New SMS",
 		"new.submit.email":       "New Email",
 		"new.nochannels":         "No digital channel is available to you for outbound. Ask your administrator to check that 'contacts automatically routed' is set for your channels.",
+		"transfer":               "Transfer",
+		"search":                 "Search",
+		"reload":                 "Reload",
+		"queue":                  "Queue",
+		"agent":                  "Agent",
+		"waiting":                "waiting",
 	},
 	"tr": {
 		"title":                  "Agent Desktop",
@@ -132,6 +138,12 @@ var catalogs = map[string]map[string]string{
 		"new.submit.sms":         "Yeni SMS",
 		"new.submit.email":       "Yeni E-posta",
 		"new.nochannels":         "Listede dijital kanalı görmüyorsanız, 'Otomatik olarak yönlendirilen kişiler' ayarının düzgün şekilde yapılandırıldığından emin olmak için yöneticinizle iletişim kurun.",
+		"transfer":               "Aktar",
+		"search":                 "Ara",
+		"reload":                 "Yeniden yükle",
+		"queue":                  "Sıra",
+		"agent":                  "Temsilci",
+		"waiting":                "bekliyor",
 	},
 }
 

@@ -65,6 +65,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /new", s.signedIn(s.newConversation))
 	mux.HandleFunc("POST /new", s.signedIn(s.start))
 	mux.HandleFunc("POST /send", s.signedIn(s.send))
+	mux.HandleFunc("GET /transfer", s.signedIn(s.transferPage))
+	mux.HandleFunc("POST /transfer", s.signedIn(s.transfer))
 	mux.HandleFunc("POST /accept", s.signedIn(s.act(accept)))
 	mux.HandleFunc("POST /decline", s.signedIn(s.act(decline)))
 	mux.HandleFunc("POST /close", s.signedIn(s.act(closeConversation)))

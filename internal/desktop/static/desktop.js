@@ -26,3 +26,13 @@ for (const select of document.querySelectorAll("select[data-refresh]")) {
     if (choose) select.form.requestSubmit(choose);
   });
 }
+
+// A search box marked data-filter hides the items that do not contain its
+// text as the agent types (Reload asks the server again).
+for (const box of document.querySelectorAll("input[data-filter]")) {
+  const items = () => box.form.querySelectorAll(box.dataset.filter);
+  box.addEventListener("input", () => {
+    const q = box.value.trim().toLowerCase();
+    for (const li of items()) li.hidden = q !== "" && !li.textContent.toLowerCase().includes(q);
+  });
+}

@@ -1,0 +1,113 @@
+package desktop
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"go.temporal.io/api/serviceerror"
+
+	"outbound/internal/api"
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+)
+
+// transferPage is the transfer form (rule 17): the tenant's queues with how
+// many wait in each, the other agents with their state and slots, both
+// filtered by the search, as current as the last reload.
+type transferPage struct {
+	conversationPage
+	Search string
+	Queues []queueChoice
+	Agents []conversations.AgentInfo
+}
+
+type queueChoice struct {
+	ID, Name string
+	Waiting  int
+}
+
+func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentRequest) (transferPage, bool) {
+	conv, ok := s.load(w, r, a)
+	if !ok {
+		return transferPage{}, false
+	}
+	p := transferPage{conversationPage: conv, Search: strings.TrimSpace(r.FormValue("q"))}
+	if p.Request = r.FormValue("request"); p.Request == "" {
+		p.Request = conv.Request
+	}
+	match := func(s ...string) bool {
+		for _, x := range s {
+			if strings.Contains(strings.ToLower(x), strings.ToLower(p.Search)) {
+				return true
+			}
+		}
+		return false
+	}
+	agents, err := a.client.Agents(r.Context(), "")
+	if err != nil {
+		s.fail(w, err)
+		return p, false
+	}
+	for _, ag := range agents {
+		if ag.ID != a.Agent && match(ag.ID, ag.Name) {
+			p.Agents = append(p.Agents, ag)
+		}
+	}
+	dir, err := a.client.Directory(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return p, false
+	}
+	for _, q := range dir.Queues {
+		if !match(q.ID, q.Name) {
+			continue
+		}
+		line, err := api.QueueQuery.Get(r.Context(), a.client.Temporal, api.QueueWorkflowID(a.Tenant, q.ID))
+		var notFound *serviceerror.NotFound
+		if err != nil && !errors.As(err, &notFound) {
+			s.fail(w, err)
+			return p, false
+		}
+		p.Queues = append(p.Queues, queueChoice{ID: q.ID, Name: q.Name, Waiting: len(line.Waiting)})
+	}
+	return p, true
+}
+
+func (s *Server) transferPage(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	if p, ok := s.transferForm(w, r, a); ok {
+		s.render(w, "transfer.html", p)
+	}
+}
+
+// transfer hands the conversation to the chosen queue or agent; a refusal
+// (TRANSFER_PENDING, TARGET_UNAVAILABLE, …) shows on the form.
+func (s *Server) transfer(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	p, ok := s.transferForm(w, r, a)
+	if !ok {
+		return
+	}
+	kind, target, _ := strings.Cut(r.PostFormValue("target"), ":")
+	var toAgent, toQueue string
+	switch kind {
+	case "agent":
+		toAgent = target
+	case "queue":
+		toQueue = target
+	}
+	ctx := conversations.WithRequestID(r.Context(), p.Request)
+	_, err := a.client.Transfer(ctx, p.Conv.ID, a.Agent, toAgent, toQueue)
+	if err == nil {
+		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(p.Conv.ID), http.StatusSeeOther)
+		return
+	}
+	code, msg, ok := codes.Of(err)
+	if !ok {
+		s.fail(w, err)
+		return
+	}
+	p.Alert = string(code) + ": " + msg
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	s.render(w, "transfer.html", p)
+}
