@@ -1,0 +1,180 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/chromedp"
+	"go.uber.org/zap/zaptest"
+
+	"outbound/internal/conversations"
+	"outbound/internal/desktop"
+)
+
+// browser is a headless Chromium (Debian's chromium package; .ci/run installs
+// it) on a desktop served at http://localhost (a secure context, so the
+// __Host- session cookie works over plain HTTP).
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+}
+
+func startBrowser(t *testing.T) *browser {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("the desktop tests need Chromium: apt-get install chromium (.ci/run does)")
+	}
+	h, err := (&desktop.Server{
+		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
+		Key:    []byte(desktop.DevSessionKey), Dev: true, Log: zaptest.NewLogger(t),
+	}).Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, base: fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)}
+	t.Cleanup(b.screenshotOnFailure)
+	return b
+}
+
+// run performs browser actions; a failure fails the test (with a screenshot).
+func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text reads the text of the first element the CSS selector finds.
+func (b *browser) text(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", css, err)
+	}
+	return s
+}
+
+// button finds a button by its accessible text.
+func button(name string) chromedp.Search { return chromedp.Search(`//button[normalize-space()="` + name + `"]`) }
+
+// screenshotOnFailure saves the page as a test artifact (under
+// $TEST_ARTIFACTS, else the test's temp dir, named in the log).
+func (b *browser) screenshotOnFailure() {
+	if !b.t.Failed() {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		return
+	}
+	dir := os.Getenv("TEST_ARTIFACTS")
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
+	path := filepath.Join(dir, strings.ReplaceAll(b.t.Name(), "/", "_")+".png")
+	if os.WriteFile(path, png, 0o644) == nil {
+		b.t.Logf("screenshot: %s", path)
+	}
+}
+
+// signIn uses the dev sign-in page as an agent would.
+func (b *browser) signIn(tenant, agent string) {
+	b.t.Helper()
+	b.run("sign in",
+		chromedp.Navigate(b.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#agent")),
+		chromedp.SetValue(chromedp.CSS("#agent"), tenant+"/"+agent),
+		chromedp.Click(button("Sign in")),
+		chromedp.WaitVisible(chromedp.CSS("#state")),
+	)
+}
+
+// In a real browser: sign in, start an SMS conversation from a template and
+// see it delivered; a second start with the same customer shows its code;
+// every interactive element has an accessible name.
+func TestBrowserStartsAnSMSConversation(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	b.signIn(c.Tenant, "alice")
+	to := newPhone()
+	b.run("fill the new conversation form",
+		chromedp.Click(chromedp.Search(`//a[normalize-space()="New outbound conversation"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#to")),
+		chromedp.SetValue(chromedp.CSS("#template"), "greeting"),
+		chromedp.Click(button("Choose")),
+		chromedp.WaitVisible(chromedp.CSS("#var-name")),
+		chromedp.SendKeys(chromedp.CSS("#to"), to),
+		chromedp.SendKeys(chromedp.CSS("#var-name"), "Ada"),
+	)
+	b.requireNamedControls()
+	b.run("submit", chromedp.Click(button("New SMS")), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+	transcript := b.text("ol.transcript")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(transcript, "delivered") && time.Now().Before(deadline); {
+		b.run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+		transcript = b.text("ol.transcript")
+	}
+	if !strings.Contains(transcript, "Hello Ada, this is Acme support.") || !strings.Contains(transcript, "delivered") {
+		t.Fatalf("transcript %q: want the greeting, delivered", transcript)
+	}
+
+	b.run("start again with the same customer",
+		chromedp.Navigate(b.base+"/new"),
+		chromedp.WaitVisible(chromedp.CSS("#to")),
+		chromedp.SendKeys(chromedp.CSS("#to"), to),
+		chromedp.SendKeys(chromedp.CSS("#message"), "hello again"),
+		chromedp.Click(button("New SMS")),
+		chromedp.WaitVisible(chromedp.CSS("[role=alert]")),
+	)
+	if alert := b.text("[role=alert]"); !strings.Contains(alert, "ACTIVE_CONVERSATION_EXISTS") {
+		t.Fatalf("alert %q: want ACTIVE_CONVERSATION_EXISTS", alert)
+	}
+}
+
+// requireNamedControls reads the browser's accessibility tree: every button,
+// link, box and list of the page has a name a screen reader can say.
+func (b *browser) requireNamedControls() {
+	b.t.Helper()
+	tree, err := chromedp.Call(b.ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	if err != nil {
+		b.t.Fatalf("read the accessibility tree: %v", err)
+	}
+	interactive := map[string]bool{"button": true, "link": true, "textbox": true, "combobox": true, "radio": true, "searchbox": true, "checkbox": true}
+	checked := 0
+	for _, n := range tree.Nodes {
+		if n.Ignored || n.Role == nil || !interactive[strings.Trim(string(n.Role.Value), `"`)] {
+			continue
+		}
+		checked++
+		if n.Name == nil || strings.Trim(string(n.Name.Value), `" `) == "" {
+			b.t.Errorf("a %s has no accessible name", n.Role.Value)
+		}
+	}
+	if checked == 0 {
+		b.t.Error("no interactive element in the accessibility tree")
+	}
+}
