@@ -80,7 +80,9 @@ func (b *browser) text(css string) string {
 }
 
 // button finds a button by its accessible text.
-func button(name string) chromedp.Search { return chromedp.Search(`//button[normalize-space()="` + name + `"]`) }
+func button(name string) chromedp.Search {
+	return chromedp.Search(`//button[normalize-space()="` + name + `"]`)
+}
 
 // screenshotOnFailure saves the page as a test artifact (under
 // $TEST_ARTIFACTS, else the test's temp dir, named in the log).
