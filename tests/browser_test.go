@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,4 +180,23 @@ func (b *browser) requireNamedControls() {
 	if checked == 0 {
 		b.t.Error("no interactive element in the accessibility tree")
 	}
+}
+
+// A customer's SMS, through the signed webhook, appears in the open
+// transcript without a reload (even if it lands before the page's event
+// stream connects: the stream starts from what the page was rendered with).
+func TestBrowserShowsRepliesLive(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	b.signIn(c.Tenant, "alice")
+	b.run("open the conversation", chromedp.Navigate(b.base+conversationPath(id)), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+	sent := time.Now()
+	form := url.Values{"From": {to}, "To": {entryAddress(c, "ep-sms")}, "Body": {"Is it shipped yet?"}, "MessageSid": {"SMlive" + to[1:]}}
+	if code := postSMS(t, form, true); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	b.run("the reply shows without a reload", chromedp.WaitVisible(chromedp.Search(`//ol[@id="transcript"]//span[contains(., "Is it shipped yet?")]`)))
+	t.Logf("on screen %s after the webhook", time.Since(sent).Round(time.Millisecond))
 }

@@ -76,7 +76,13 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (c
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	live, err := (&watch{a: a, conversation: r.FormValue("id")}).fingerprint(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	if page, ok := s.load(w, r, a); ok {
+		page.Live, page.LiveID = live, page.Conv.ID
 		s.render(w, "conversation.html", page)
 	}
 }

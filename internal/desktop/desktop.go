@@ -62,6 +62,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("POST /state", s.signedIn(s.setState))
 	mux.HandleFunc("GET /conversation", s.signedIn(s.conversation))
+	mux.HandleFunc("GET /events", s.signedIn(s.events))
 	mux.HandleFunc("GET /new", s.signedIn(s.newConversation))
 	mux.HandleFunc("POST /new", s.signedIn(s.start))
 	mux.HandleFunc("POST /send", s.signedIn(s.send))

@@ -58,6 +58,8 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 // homePage is the header and the task list.
 type homePage struct {
 	Lang   string
+	Live   string // the fingerprint the page was read at (live updates on), see live.go
+	LiveID string // the conversation on screen
 	Name   string
 	State  string
 	States []string // what the agent may set
@@ -65,6 +67,11 @@ type homePage struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	live, err := (&watch{a: a}).fingerprint(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	st, err := agentState(r.Context(), a)
 	if err != nil {
 		s.fail(w, err)
@@ -76,7 +83,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 		return
 	}
 	s.render(w, "home.html", homePage{
-		Lang: a.lang, Name: st.Config.Name, State: st.State,
+		Lang: a.lang, Live: live, Name: st.Config.Name, State: st.State,
 		States: []string{api.AgentAvailable, api.AgentIdle}, Tasks: tasks,
 	})
 }
