@@ -112,11 +112,21 @@ func (s *Server) act(op func(c *conversations.Client, a agentRequest, r *http.Re
 	}
 }
 
-// after shows the conversation again: by redirect when the operation took
-// effect, else with the refusal in place.
+// after shows the conversation again, with a refusal in place.
 func (s *Server) after(w http.ResponseWriter, r *http.Request, page conversationPage, err error, text string) {
+	s.outcome(w, r, err, page.Conv.ID, func(alert string) {
+		page.Alert, page.Text = alert, text
+		s.render(w, "conversation.html", page)
+	})
+}
+
+// outcome ends a form's POST: when the operation took effect, the
+// conversation by redirect (a reload does not post again); a refusal shows
+// on the form, re-rendered by refused with its code and message; any other
+// error fails the request.
+func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conversation string, refused func(alert string)) {
 	if err == nil {
-		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(page.Conv.ID), http.StatusSeeOther)
+		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(conversation), http.StatusSeeOther)
 		return
 	}
 	code, msg, ok := codes.Of(err)
@@ -124,9 +134,9 @@ func (s *Server) after(w http.ResponseWriter, r *http.Request, page conversation
 		s.fail(w, err)
 		return
 	}
-	page.Alert, page.Text = string(code)+": "+msg, text
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusUnprocessableEntity)
-	s.render(w, "conversation.html", page)
+	refused(string(code) + ": " + msg)
 }
 
 var (

@@ -2,7 +2,6 @@ package desktop
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/google/uuid"
@@ -114,16 +113,8 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	id, err := a.client.Start(ctx, conversations.StartOptions{
 		Agent: a.Agent, Channel: p.Channel, To: p.To, EntryPoint: p.From, Subject: p.Subject, First: first,
 	})
-	if err == nil {
-		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(id), http.StatusSeeOther)
-		return
-	}
-	code, msg, ok := codes.Of(err)
-	if !ok {
-		s.fail(w, err)
-		return
-	}
-	p.Alert = string(code) + ": " + msg
-	w.WriteHeader(http.StatusUnprocessableEntity)
-	s.render(w, "new.html", p)
+	s.outcome(w, r, err, id, func(alert string) {
+		p.Alert = alert
+		s.render(w, "new.html", p)
+	})
 }

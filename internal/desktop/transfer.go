@@ -3,13 +3,11 @@ package desktop
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"go.temporal.io/api/serviceerror"
 
 	"outbound/internal/api"
-	"outbound/internal/codes"
 	"outbound/internal/conversations"
 )
 
@@ -98,16 +96,8 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request, a agentRequest
 	}
 	ctx := conversations.WithRequestID(r.Context(), p.Request)
 	_, err := a.client.Transfer(ctx, p.Conv.ID, a.Agent, toAgent, toQueue)
-	if err == nil {
-		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(p.Conv.ID), http.StatusSeeOther)
-		return
-	}
-	code, msg, ok := codes.Of(err)
-	if !ok {
-		s.fail(w, err)
-		return
-	}
-	p.Alert = string(code) + ": " + msg
-	w.WriteHeader(http.StatusUnprocessableEntity)
-	s.render(w, "transfer.html", p)
+	s.outcome(w, r, err, p.Conv.ID, func(alert string) {
+		p.Alert = alert
+		s.render(w, "transfer.html", p)
+	})
 }
