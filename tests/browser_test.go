@@ -70,6 +70,25 @@ func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// waitFor waits until the JavaScript condition holds on a fully loaded page:
+// after a click that navigates, the next step must not query the page that
+// is going away. It evaluates JavaScript rather than querying nodes, which
+// a navigation in progress invalidates.
+func (b *browser) waitFor(what, condition string) {
+	b.t.Helper()
+	js := `document.readyState === "complete" && (` + condition + `)`
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			where, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText.slice(0, 300)`))
+			b.t.Fatalf("%s: %s never held; the page: %s", what, condition, where)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // text reads the text of the first element the CSS selector finds, again if
 // a live update replaced the element while it was read.
 func (b *browser) text(css string) string {
@@ -113,13 +132,10 @@ func (b *browser) screenshotOnFailure() {
 // signIn uses the dev sign-in page as an agent would.
 func (b *browser) signIn(tenant, agent string) {
 	b.t.Helper()
-	b.run("sign in",
-		chromedp.Navigate(b.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#agent")),
-		chromedp.SetValue(chromedp.CSS("#agent"), tenant+"/"+agent),
-		chromedp.Click(button("Sign in")),
-		chromedp.WaitVisible(chromedp.CSS("#state")),
-	)
+	b.run("open the desktop", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#agent")),
+		chromedp.SetValue(chromedp.CSS("#agent"), tenant+"/"+agent))
+	b.run("sign in", chromedp.Click(button("Sign in")))
+	b.waitFor("the desktop", `!!document.querySelector("#state")`)
 }
 
 // In a real browser: sign in, start an SMS conversation from a template and
@@ -130,34 +146,31 @@ func TestBrowserStartsAnSMSConversation(t *testing.T) {
 	b := startBrowser(t)
 	b.signIn(c.Tenant, "alice")
 	to := newPhone()
-	b.run("fill the new conversation form",
-		chromedp.Click(chromedp.Search(`//a[normalize-space()="New outbound conversation"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#to")),
-		chromedp.SetValue(chromedp.CSS("#template"), "greeting"),
-		chromedp.Click(button("Choose")),
-		chromedp.WaitVisible(chromedp.CSS("#var-name")),
-		chromedp.SendKeys(chromedp.CSS("#to"), to),
-		chromedp.SendKeys(chromedp.CSS("#var-name"), "Ada"),
-	)
+	b.run("open the new conversation form", chromedp.Click(chromedp.Search(`//a[normalize-space()="New outbound conversation"]`)))
+	b.waitFor("the form", `location.pathname === "/new" && !!document.querySelector("#template")`)
+	// Choosing fires change, on which the page's script re-renders the form
+	// for the template (without script, the Choose button does).
+	b.run("choose the template", chromedp.SetValue(chromedp.CSS("#template"), "greeting"))
+	b.waitFor("the template's variables", `!!document.querySelector("#var-name")`)
+	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#var-name"), "Ada"))
 	b.requireNamedControls()
-	b.run("submit", chromedp.Click(button("New SMS")), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+	b.run("submit", chromedp.Click(button("New SMS")))
+	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("ol.transcript")`)
 	transcript := b.text("ol.transcript")
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(transcript, "delivered") && time.Now().Before(deadline); {
-		b.run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+		b.run("reload", chromedp.Reload())
+		b.waitFor("the conversation", `!!document.querySelector("ol.transcript")`)
 		transcript = b.text("ol.transcript")
 	}
 	if !strings.Contains(transcript, "Hello Ada, this is Acme support.") || !strings.Contains(transcript, "delivered") {
 		t.Fatalf("transcript %q: want the greeting, delivered", transcript)
 	}
 
-	b.run("start again with the same customer",
-		chromedp.Navigate(b.base+"/new"),
-		chromedp.WaitVisible(chromedp.CSS("#to")),
-		chromedp.SendKeys(chromedp.CSS("#to"), to),
-		chromedp.SendKeys(chromedp.CSS("#message"), "hello again"),
-		chromedp.Click(button("New SMS")),
-		chromedp.WaitVisible(chromedp.CSS("[role=alert]")),
-	)
+	b.run("start again with the same customer", chromedp.Navigate(b.base+"/new"))
+	b.waitFor("the form", `!!document.querySelector("#message")`)
+	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#message"), "hello again"),
+		chromedp.Click(button("New SMS")))
+	b.waitFor("the refusal", `!!document.querySelector("[role=alert]")`)
 	if alert := b.text("[role=alert]"); !strings.Contains(alert, "ACTIVE_CONVERSATION_EXISTS") {
 		t.Fatalf("alert %q: want ACTIVE_CONVERSATION_EXISTS", alert)
 	}
@@ -196,7 +209,8 @@ func TestBrowserShowsRepliesLive(t *testing.T) {
 	to := newPhone()
 	id := startSMS(t, c, "alice", to)
 	b.signIn(c.Tenant, "alice")
-	b.run("open the conversation", chromedp.Navigate(b.base+conversationPath(id)), chromedp.WaitVisible(chromedp.CSS("ol.transcript")))
+	b.run("open the conversation", chromedp.Navigate(b.base+conversationPath(id)))
+	b.waitFor("the conversation", `!!document.querySelector("ol.transcript")`)
 	sent := time.Now()
 	form := url.Values{"From": {to}, "To": {entryAddress(c, "ep-sms")}, "Body": {"Is it shipped yet?"}, "MessageSid": {"SMlive" + to[1:]}}
 	if code := postSMS(t, form, true); code != http.StatusOK {
