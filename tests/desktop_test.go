@@ -14,6 +14,7 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/model"
 )
 
 // desk is a desktop served over HTTP against the shared service.
@@ -335,5 +336,26 @@ func TestDesktopTransfers(t *testing.T) {
 	status, page, _ := d.do("POST", "/transfer", alice, url.Values{"id": {second}, "target": {"queue:billing"}, "request": {"tr-2"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "TRANSFER_PENDING") {
 		t.Fatalf("a second transfer while one is pending: %d\n%s", status, page)
+	}
+}
+
+// A customer's email HTML shows in a sandboxed frame, escaped into its
+// srcdoc, beside the text; nothing of it is markup of the page.
+func TestDesktopShowsEmailHTMLSandboxed(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t, true)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your invoice "+to)
+	in := conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to,
+		CustomerMessage: model.CustomerMessage{Text: "Hi there", HTML: "<p>Hi <b>there</b></p>", ProviderID: "html-" + to}}
+	if _, err := c.Inbound(testContext(t), in); err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ := d.do("GET", conversationPath(id), d.signIn(c.Tenant, "alice"), nil)
+	if !strings.Contains(page, `<iframe class="email" sandbox srcdoc="&lt;p&gt;Hi &lt;b&gt;there&lt;/b&gt;&lt;/p&gt;"`) {
+		t.Fatalf("want the HTML in a sandboxed frame's srcdoc:\n%s", page)
+	}
+	if strings.Contains(page, "<b>there</b>") {
+		t.Fatal("the customer's HTML is markup of the page")
 	}
 }

@@ -77,6 +77,7 @@ var catalogs = map[string]map[string]string{
 		"queue":                  "Queue",
 		"agent":                  "Agent",
 		"waiting":                "waiting",
+		"email.html":             "The email as the customer wrote it",
 	},
 	"tr": {
 		"title":                  "Agent Desktop",
@@ -144,6 +145,7 @@ var catalogs = map[string]map[string]string{
 		"queue":                  "Sıra",
 		"agent":                  "Temsilci",
 		"waiting":                "bekliyor",
+		"email.html":             "Müşterinin yazdığı haliyle e-posta",
 	},
 }
 

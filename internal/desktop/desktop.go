@@ -76,8 +76,10 @@ func (s *Server) Handler() (http.Handler, error) {
 }
 
 // contentSecurityPolicy allows no inline script and nothing from elsewhere.
+// A customer's email HTML (sanitised when it arrived) shows in a sandboxed
+// srcdoc frame, which inherits this policy: no script, nothing remote.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
 
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
