@@ -238,8 +238,8 @@ func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
 	}
 	bob := d.signIn(c.Tenant, "bob")
 	_, page, _ := d.do("GET", conversationPath(id), bob, nil)
-	if !strings.Contains(page, ">Accept</button>") || !strings.Contains(page, ">Decline</button>") {
-		t.Fatalf("bob's offer lacks Accept and Decline:\n%s", page)
+	if !strings.Contains(page, ">Accept</button>") || !strings.Contains(page, ">Decline</button>") || !strings.Contains(page, "data-countdown=") {
+		t.Fatalf("bob's offer lacks Accept, Decline or its countdown:\n%s", page)
 	}
 	if status, _, _ := d.do("POST", "/accept", bob, url.Values{"id": {id}, "request": {"accept-1"}}); status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", status)
@@ -249,8 +249,8 @@ func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
 	}
 	alice := d.signIn(c.Tenant, "alice")
 	_, page, _ = d.do("GET", conversationPath(id), alice, nil)
-	if !strings.Contains(page, `<label for="reason">Reason</label>`) || !strings.Contains(page, ">Wrap up</button>") {
-		t.Fatalf("alice's wrap-up form is missing:\n%s", page)
+	if !strings.Contains(page, `<label for="reason">Reason</label>`) || !strings.Contains(page, ">Wrap up</button>") || !strings.Contains(page, "data-countdown=") {
+		t.Fatalf("alice's wrap-up form or its countdown is missing:\n%s", page)
 	}
 	if status, _, _ := d.do("POST", "/wrapup", alice, url.Values{"id": {id}, "reason": {"follow-up"}, "request": {"wrap-1"}}); status != http.StatusSeeOther {
 		t.Fatalf("wrap-up: %d", status)

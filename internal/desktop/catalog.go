@@ -78,6 +78,7 @@ var catalogs = map[string]map[string]string{
 		"agent":                  "Agent",
 		"waiting":                "waiting",
 		"email.html":             "The email as the customer wrote it",
+		"wrapup.until":           "Unless you choose, the default reason applies at",
 	},
 	"tr": {
 		"title":                  "Agent Desktop",
@@ -146,6 +147,7 @@ var catalogs = map[string]map[string]string{
 		"agent":                  "Temsilci",
 		"waiting":                "bekliyor",
 		"email.html":             "Müşterinin yazdığı haliyle e-posta",
+		"wrapup.until":           "Siz seçmezseniz varsayılan neden şu saatte uygulanır:",
 	},
 }
 

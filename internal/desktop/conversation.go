@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -17,13 +18,14 @@ import (
 type conversationPage struct {
 	homePage
 	Conv      api.ConversationState
-	CanSend   bool     // the agent owns it and it is active
-	CanAnswer bool     // it is offered to the agent: accept or decline
-	CanPickUp bool     // it waits in one of the agent's queues
-	WrapUp    []string // the reasons, while the agent wraps it up
-	Request   string   // the request id of the message being composed
-	Text      string   // what the agent typed, kept across a refusal
-	Alert     string   // a refusal: its SPEC §5 code and message
+	CanSend   bool      // the agent owns it and it is active
+	CanAnswer bool      // it is offered to the agent: accept or decline
+	CanPickUp bool      // it waits in one of the agent's queues
+	WrapUp    []string  // the reasons, while the agent wraps it up
+	WrapUpDue time.Time // then the default reason applies
+	Request   string    // the request id of the message being composed
+	Text      string    // what the agent typed, kept across a refusal
+	Alert     string    // a refusal: its SPEC §5 code and message
 }
 
 // visible is who may see a conversation: its owner, the agent it is offered
@@ -69,7 +71,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (c
 	}
 	for _, slot := range st.Slots {
 		if slot.Conversation == conv.ID && slot.Role == api.SlotWrapUp && slot.WrapUp != nil {
-			page.WrapUp = slot.WrapUp.Reasons
+			page.WrapUp, page.WrapUpDue = slot.WrapUp.Reasons, slot.WrapUpDue
 		}
 	}
 	return page, true

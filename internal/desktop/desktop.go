@@ -45,7 +45,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if len(s.Key) < 32 {
 		return nil, errors.New("desktop: the session key must be at least 32 bytes")
 	}
-	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act}).ParseFS(templateFS, "templates/*.html")
+	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act, "rfc3339": rfc3339}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +147,8 @@ func agentState(ctx context.Context, a agentRequest) (api.AgentState, error) {
 }
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // taskGroup is one titled list of the task pane.
 type taskGroup struct {

@@ -53,3 +53,13 @@ if (live.liveSince && window.EventSource) {
     }
   });
 }
+
+// An element marked data-countdown shows the seconds left until its time
+// (an offer's timeout, a wrap-up's default reason); the server's clock time
+// beside it stays the reference without script.
+setInterval(() => {
+  for (const el of document.querySelectorAll("[data-countdown]")) {
+    const left = Math.max(0, Math.round((Date.parse(el.dataset.countdown) - Date.now()) / 1000));
+    el.textContent = "(" + left + " s)";
+  }
+}, 1000);
