@@ -45,14 +45,18 @@ func visible(st api.ConversationState, agent string, queues []string) bool {
 // load reads the conversation named by the request's id for the signed-in
 // agent, or answers 404.
 func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (conversationPage, bool) {
-	var page conversationPage
-	id := r.FormValue("id")
 	st, err := agentState(r.Context(), a)
 	if err != nil {
 		s.fail(w, err)
-		return page, false
+		return conversationPage{}, false
 	}
-	conv, err := a.client.Show(r.Context(), id)
+	return s.loadFor(w, r, a, st)
+}
+
+// loadFor is load with the agent's state already read.
+func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest, st api.AgentState) (conversationPage, bool) {
+	var page conversationPage
+	conv, err := a.client.Show(r.Context(), r.FormValue("id"))
 	hidden := err == nil && (conv.Tenant != a.Tenant || !visible(conv, a.Agent, st.Config.Queues))
 	if hidden || codes.Is(err, codes.BadRequest) || codes.Is(err, codes.ConversationClosed) {
 		http.NotFound(w, r)
@@ -78,12 +82,13 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (c
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	live, err := (&watch{a: a, conversation: r.FormValue("id")}).fingerprint(r.Context())
+	seen := &watch{a: a, conversation: r.FormValue("id")}
+	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	if page, ok := s.load(w, r, a); ok {
+	if page, ok := s.loadFor(w, r, a, seen.state); ok {
 		page.Live, page.LiveID = live, page.Conv.ID
 		s.render(w, "conversation.html", page)
 	}

@@ -30,7 +30,8 @@ type watch struct {
 	a            agentRequest
 	conversation string
 	agentLength  int64
-	shown        []string // workflow IDs besides the agent's
+	state        api.AgentState // as last read, after the agent's length
+	shown        []string       // workflow IDs besides the agent's
 }
 
 func (w *watch) fingerprint(ctx context.Context) (string, error) {
@@ -41,7 +42,7 @@ func (w *watch) fingerprint(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		w.shown, w.agentLength = []string{}, n
+		w.shown, w.agentLength, w.state = []string{}, n, st
 		for _, slot := range st.Slots {
 			w.shown = append(w.shown, workflowOf(slot.Conversation))
 		}

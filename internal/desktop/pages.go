@@ -67,16 +67,13 @@ type homePage struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	live, err := (&watch{a: a}).fingerprint(r.Context())
+	seen := &watch{a: a}
+	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	st, err := agentState(r.Context(), a)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
+	st := seen.state
 	tasks, err := readTasks(r.Context(), a, st)
 	if err != nil {
 		s.fail(w, err)
