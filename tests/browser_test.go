@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"go.uber.org/zap/zaptest"
 
 	"outbound/internal/conversations"
@@ -223,4 +224,52 @@ func TestBrowserShowsRepliesLive(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("on screen %s after the webhook", time.Since(sent).Round(time.Millisecond))
+}
+
+// tabTo presses Tab until the focused element is the one named (its id, or
+// its text for links and buttons): it is reachable with the keyboard alone.
+func (b *browser) tabTo(name string) {
+	b.t.Helper()
+	for range 40 {
+		focused, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(e => e.id || e.textContent.trim())(document.activeElement)`))
+		if err == nil && focused == name {
+			return
+		}
+		b.run("tab", chromedp.KeyEvent(kb.Tab))
+	}
+	b.t.Fatalf("%q cannot be reached with Tab", name)
+}
+
+// The keyboard alone starts a conversation and sends a message: Tab to each
+// control, type, Enter on links and buttons, Enter in the message box sends.
+func TestBrowserKeyboardOnly(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	b.signIn(c.Tenant, "alice")
+	b.tabTo("New outbound conversation")
+	b.run("open the form", chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the form", `location.pathname === "/new" && !!document.querySelector("#to")`)
+	to := newPhone()
+	b.tabTo("to")
+	b.run("type the number", chromedp.KeyEvent(to))
+	b.tabTo("message")
+	b.run("type the message", chromedp.KeyEvent("Hello, typed with the keyboard"))
+	b.tabTo("New SMS")
+	b.run("submit", chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
+	b.tabTo("message")
+	b.run("type and press Enter", chromedp.KeyEvent("Second line of work"), chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the message sent", `document.querySelector("ol.transcript").textContent.includes("Second line of work")`)
+	if got := len(show(t, c, mustOpenWith(t, c, to)).Messages); got != 2 {
+		t.Fatalf("want the first message and the one sent with Enter, got %d messages", got)
+	}
+}
+
+func mustOpenWith(t *testing.T, c *conversations.Client, customer string) string {
+	t.Helper()
+	list, err := c.List(testContext(t), conversations.ListFilter{Customer: customer, Open: true})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("want one open conversation with %s: %v %v", customer, list, err)
+	}
+	return list[0].ID
 }
