@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"html"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -44,6 +46,9 @@ func (a *Activities) ComposeMessage(ctx context.Context, req model.ComposeReques
 	if out.HTML == "" && len(req.Compose.Images) == 0 {
 		return out, nil
 	}
+	if out.HTML == "" { // text with images: the HTML part shows the text too
+		out.HTML = textHTML(out.Text)
+	}
 	if out.HTML, err = a.hostImages(ctx, req, out.HTML); err != nil {
 		return model.Rendered{}, err
 	}
@@ -51,6 +56,17 @@ func (a *Activities) ComposeMessage(ctx context.Context, req model.ComposeReques
 		out.Text = templates.PlainText(out.HTML)
 	}
 	return out, nil
+}
+
+// textHTML is plain text as HTML paragraphs, escaped, its lines kept.
+func textHTML(text string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		if para != "" {
+			b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(para), "\n", "<br>") + "</p>")
+		}
+	}
+	return b.String()
 }
 
 // render fills in a template, or takes the agent's text and HTML as they are.

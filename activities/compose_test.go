@@ -132,6 +132,23 @@ func TestComposeMessageTemplateWithImage(t *testing.T) {
 	}
 }
 
+// Text with images and no HTML: the HTML part says the text too (escaped,
+// its paragraphs and lines kept), then the images.
+func TestComposeMessageTextWithImage(t *testing.T) {
+	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t)}, Images: &recordingStore{}}
+	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{
+		Text: "Here is <the> chart.\nAs promised.\n\nAcme", Images: []model.Image{{Name: "chart.png", Data: testPNG}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "https://img.example/" + imagestore.Key("acme", conv, testPNG, "image/png")
+	want := `<p>Here is &lt;the&gt; chart.<br>As promised.</p><p>Acme</p><p><img src="` + img + `" alt="chart.png"></p>`
+	if out.HTML != want || out.Text != "Here is <the> chart.\nAs promised.\n\nAcme" {
+		t.Fatalf("composed %+v\nwant HTML %s", out, want)
+	}
+}
+
 func TestComposeMessageWithoutImages(t *testing.T) {
 	a := &Activities{Directories: map[string]*directory.Directory{"acme": acme(t, "pciEmail: false", "pciEmail: true")}} // no store needed
 	out, err := a.ComposeMessage(context.Background(), emailRequest(model.Compose{

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/testenv"
 )
 
 // browser is a headless Chromium (Debian's chromium package; .ci/run installs
@@ -53,7 +55,7 @@ func startBrowser(t *testing.T) *browser {
 	t.Cleanup(func() { _ = srv.Close() })
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
+		chromedp.WindowSize(1280, 800), chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -61,6 +63,36 @@ func startBrowser(t *testing.T) *browser {
 	b := &browser{t: t, ctx: ctx, base: fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)}
 	t.Cleanup(b.screenshotOnFailure)
 	return b
+}
+
+// window opens a second window in a browser context of its own (its own
+// cookies): another agent on the same desktop.
+func (b *browser) window() *browser {
+	b.run("start the browser") // a new browser context needs a running browser
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	w := &browser{t: b.t, ctx: ctx, base: b.base}
+	b.t.Cleanup(w.screenshotOnFailure)
+	return w
+}
+
+// screens is where the README's screenshots are written when set:
+// go test ./tests -run TestBrowser -args -desktop.screenshots=$PWD/docs/desktop
+var screens = flag.String("desktop.screenshots", "", "save the desktop's main screens as PNG files in this directory")
+
+// capture saves the screen as name.png when -desktop.screenshots is set.
+func (b *browser) capture(name string) {
+	b.t.Helper()
+	if *screens == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(*screens, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // run performs browser actions; a failure fails the test (with a screenshot).
@@ -116,7 +148,7 @@ func (b *browser) screenshotOnFailure() {
 	if !b.t.Failed() {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return
 	}
@@ -139,42 +171,60 @@ func (b *browser) signIn(tenant, agent string) {
 	b.waitFor("the desktop", `!!document.querySelector("#state")`)
 }
 
-// In a real browser: sign in, start an SMS conversation from a template and
-// see it delivered; a second start with the same customer shows its code;
-// every interactive element has an accessible name.
+// openDialog presses the named button and waits for the dialog with the id:
+// modal, with the focus inside it.
+func (b *browser) openDialog(name, id string) {
+	b.t.Helper()
+	b.run("press "+name, chromedp.Click(button(name)))
+	b.waitModal("#" + id)
+}
+
+// waitModal waits for the dialog the CSS selector finds: modal, with the
+// focus inside it.
+func (b *browser) waitModal(css string) {
+	b.t.Helper()
+	b.waitFor("the dialog "+css, `(d => !!d && d.matches(":modal") && d.contains(document.activeElement))(document.querySelector("`+css+`"))`)
+}
+
+// In a real browser: sign in, start an SMS conversation from a template in
+// the new conversation dialog and see it delivered; a second start with the
+// same customer shows its code in the dialog with everything as typed;
+// Escape closes the dialog and the focus goes back to its button; every
+// interactive element has an accessible name.
 func TestBrowserStartsAnSMSConversation(t *testing.T) {
 	c := env.Tenant(t)
 	b := startBrowser(t)
 	b.signIn(c.Tenant, "alice")
-	to := newPhone()
-	b.run("open the new conversation form", chromedp.Click(chromedp.Search(`//a[normalize-space()="New outbound conversation"]`)))
-	b.waitFor("the form", `location.pathname === "/new" && !!document.querySelector("#template")`)
-	// Choosing fires change, on which the page's script re-renders the form
-	// for the template (without script, the Choose button does).
-	b.run("choose the template", chromedp.SetValue(chromedp.CSS("#template"), "greeting"))
-	b.waitFor("the template's variables", `!!document.querySelector("#var-name")`)
-	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#var-name"), "Ada"))
 	b.requireNamedControls()
+	to := newPhone()
+	b.openDialog("New outbound conversation", "new-dialog")
+	// Choosing fires change, on which the page's script re-renders the
+	// dialog for the template (without script, the Choose button does).
+	b.run("choose the template", chromedp.SetValue(chromedp.CSS("#new-template"), "greeting"))
+	b.waitFor("the template's variables", `!!document.querySelector("dialog:modal #new-var-name")`)
+	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#new-var-name"), "Ada"))
+	b.requireNamedControls()
+	b.capture("new-conversation")
 	b.run("submit", chromedp.Click(button("New SMS")))
 	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("ol.transcript")`)
-	transcript := b.text("ol.transcript")
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(transcript, "delivered") && time.Now().Before(deadline); {
-		b.run("reload", chromedp.Reload())
-		b.waitFor("the conversation", `!!document.querySelector("ol.transcript")`)
-		transcript = b.text("ol.transcript")
-	}
-	if !strings.Contains(transcript, "Hello Ada, this is Acme support.") || !strings.Contains(transcript, "delivered") {
-		t.Fatalf("transcript %q: want the greeting, delivered", transcript)
-	}
+	b.waitFor("the greeting delivered", `(t => t.includes("Hello Ada, this is Acme support.") && t.includes("delivered"))(document.querySelector("ol.transcript").textContent)`)
+	b.requireNamedControls()
 
-	b.run("start again with the same customer", chromedp.Navigate(b.base+"/new"))
-	b.waitFor("the form", `!!document.querySelector("#message")`)
-	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#message"), "hello again"),
-		chromedp.Click(button("New SMS")))
-	b.waitFor("the refusal", `!!document.querySelector("[role=alert]")`)
-	if alert := b.text("[role=alert]"); !strings.Contains(alert, "ACTIVE_CONVERSATION_EXISTS") {
+	b.openDialog("New outbound conversation", "new-dialog")
+	b.run("fill the form", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#new-message"), strings.Repeat("a", 161)))
+	if n := b.text("#new-segments [data-segment-count]"); n != "2" {
+		t.Errorf("161 GSM characters: the dialog counts %s segments, want 2", n)
+	}
+	b.run("submit", chromedp.Click(button("New SMS")))
+	b.waitFor("the refusal", `!!document.querySelector("dialog:modal [role=alert]")`)
+	if alert := b.text("dialog [role=alert]"); !strings.Contains(alert, "ACTIVE_CONVERSATION_EXISTS") {
 		t.Fatalf("alert %q: want ACTIVE_CONVERSATION_EXISTS", alert)
 	}
+	if got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#to").value`)); got != to {
+		t.Errorf("after the refusal the To box holds %q, want %q as typed", got, to)
+	}
+	b.run("close with Escape", chromedp.KeyEvent(kb.Escape))
+	b.waitFor("the focus back on the button", `!document.querySelector("dialog:modal") && document.activeElement.textContent === "New outbound conversation"`)
 }
 
 // requireNamedControls reads the browser's accessibility tree: every button,
@@ -241,18 +291,18 @@ func (b *browser) tabTo(name string) {
 }
 
 // The keyboard alone starts a conversation and sends a message: Tab to each
-// control, type, Enter on links and buttons, Enter in the message box sends.
+// control, type, Enter on buttons, Enter in the message box sends.
 func TestBrowserKeyboardOnly(t *testing.T) {
 	c := env.Tenant(t)
 	b := startBrowser(t)
 	b.signIn(c.Tenant, "alice")
 	b.tabTo("New outbound conversation")
-	b.run("open the form", chromedp.KeyEvent(kb.Enter))
-	b.waitFor("the form", `location.pathname === "/new" && !!document.querySelector("#to")`)
+	b.run("open the dialog", chromedp.KeyEvent(kb.Enter))
+	b.waitModal("#new-dialog")
 	to := newPhone()
 	b.tabTo("to")
 	b.run("type the number", chromedp.KeyEvent(to))
-	b.tabTo("message")
+	b.tabTo("new-message")
 	b.run("type the message", chromedp.KeyEvent("Hello, typed with the keyboard"))
 	b.tabTo("New SMS")
 	b.run("submit", chromedp.KeyEvent(kb.Enter))
@@ -262,6 +312,161 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.waitFor("the message sent", `document.querySelector("ol.transcript").textContent.includes("Second line of work")`)
 	if got := len(show(t, c, mustOpenWith(t, c, to)).Messages); got != 2 {
 		t.Fatalf("want the first message and the one sent with Enter, got %d messages", got)
+	}
+	b.tabTo("Close")
+	b.run("close the conversation", chromedp.KeyEvent(kb.Enter))
+	b.waitModal("#wrapup-dialog")
+	b.tabTo("reason")
+	b.run("pick a reason", chromedp.KeyEvent(kb.ArrowDown))
+	b.tabTo("Wrap up")
+	b.run("wrap up", chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the task list", `location.pathname === "/" && !!document.querySelector("#tasks")`)
+	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
+		t.Fatalf("alice holds %d slots after wrapping up with the keyboard", inUse)
+	}
+}
+
+// Transfer to an agent signed in in another window: the dialog lists agents
+// and queues (Search filters them), the other agent's offer dialog appears
+// without a reload and Accept takes the conversation; the first agent's
+// wrap-up dialog appears by itself, and Wrap up frees the slot.
+func TestBrowserTransferOfferAndWrapUp(t *testing.T) {
+	c := env.PeopleTenant(t)
+	alice := startBrowser(t)
+	bob := alice.window()
+	id := startSMS(t, c, "alice", newPhone())
+	bob.signIn(c.Tenant, "bob")
+	alice.signIn(c.Tenant, "alice")
+	alice.run("open the conversation", chromedp.Navigate(alice.base+conversationPath(id)))
+	alice.waitFor("the conversation", `!!document.querySelector("#message")`)
+	alice.capture("conversation")
+	alice.openDialog("Transfer", "transfer-dialog")
+	alice.run("search", chromedp.SendKeys(chromedp.CSS("#q"), "bo"))
+	shown, _ := chromedp.Run(alice.ctx, chromedp.Evaluate[string](`document.querySelector("#transfer-form").innerText`))
+	if strings.Contains(shown, "Carol") || !strings.Contains(shown, "Bob") {
+		t.Errorf("searching bo shows %q: want Bob and not Carol", shown)
+	}
+	alice.requireNamedControls()
+	alice.capture("transfer")
+	alice.run("choose Bob", chromedp.Click(chromedp.Search(`//dialog//label[contains(., "Bob")]/input`)))
+	alice.run("transfer", chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Transfer"]`)))
+
+	bob.waitModal("#offers dialog")
+	bob.requireNamedControls()
+	bob.capture("offer")
+	bob.run("accept", chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Accept"]`)))
+	bob.waitFor("the conversation, bob's now", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
+	if st := show(t, c, id); st.Owner != "bob" {
+		t.Fatalf("after bob accepted, the owner is %q", st.Owner)
+	}
+
+	alice.waitModal("#wrapup-dialog")
+	alice.requireNamedControls()
+	alice.capture("wrap-up")
+	alice.run("pick a reason", chromedp.SetValue(chromedp.CSS("#reason"), "follow-up"),
+		chromedp.Click(button("Wrap up")))
+	alice.waitFor("the task list", `location.pathname === "/"`)
+	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
+		t.Fatalf("alice holds %d slots after her wrap-up", inUse)
+	}
+}
+
+// An offer nobody answers: its dialog counts down, goes when the offer times
+// out, and the state shows RONA, all without a reload.
+func TestBrowserOfferTimesOutToRONA(t *testing.T) {
+	c := env.PeopleTenant(t)
+	b := startBrowser(t)
+	id := startSMS(t, c, "alice", newPhone())
+	b.signIn(c.Tenant, "bob")
+	if _, err := c.Transfer(testContext(t), id, "alice", "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	b.waitModal("#offers dialog")
+	if left := b.text("#offers [data-countdown]"); !strings.HasSuffix(left, " s)") {
+		t.Errorf("the offer shows %q, want the seconds left", left)
+	}
+	offer, _ := testenv.PeopleTimeouts()
+	start := time.Now()
+	for !b.holds(`!document.querySelector("#offers dialog") && document.querySelector("#state").selectedOptions[0].textContent === "RONA"`) {
+		if time.Since(start) > offer+5*time.Second {
+			t.Fatalf("%s after the offer: the dialog did not go or the state is not RONA", time.Since(start).Round(time.Second))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// holds reports whether the JavaScript condition holds now.
+func (b *browser) holds(condition string) bool {
+	ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](condition))
+	return err == nil && ok
+}
+
+// A second agent who has the first one's conversation URL gets 404.
+func TestBrowserOtherAgentsConversationIsNotFound(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	id := startSMS(t, c, "alice", newPhone())
+	b.signIn(c.Tenant, "carol")
+	b.run("open alice's conversation by URL", chromedp.Navigate(b.base+conversationPath(id)))
+	if body := b.text("body"); !strings.Contains(body, "404") || strings.Contains(body, "Hello") {
+		t.Fatalf("carol sees %q", body)
+	}
+}
+
+// The Turkish catalog: the selector switches the language, which then stays
+// for the new conversation dialog.
+func TestBrowserTurkishNewConversation(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	b.signIn(c.Tenant, "alice")
+	b.run("choose Türkçe", chromedp.Click(chromedp.Search(`//a[normalize-space()="Türkçe"]`)))
+	b.waitFor("the Turkish page", `document.documentElement.lang === "tr"`)
+	b.openDialog("Yeni giden konuşma", "new-dialog")
+	dialog := b.text("#new-dialog")
+	for _, want := range []string{"Kanal", "Bitiş", "Gönderen", "Şablon", "Yeni SMS", "ülke kodunu"} {
+		if !strings.Contains(dialog, want) {
+			t.Errorf("the Turkish dialog lacks %q:\n%s", want, dialog)
+		}
+	}
+}
+
+// An email with an inline image from the composer; a 16 KB image is refused
+// in place with its code, the text still as typed.
+func TestBrowserEmailWithInlineImage(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your order")
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "logo.png"), filepath.Join(dir, "photo.png")
+	writeBytes(t, small, noisePNG(t, 16))
+	writeBytes(t, big, noisePNG(t, 64))
+	if n := len(noisePNG(t, 64)); n <= 15360 || n > 17*1024 {
+		t.Fatalf("the big image is %d bytes, want about 16 KB", n)
+	}
+	b.signIn(c.Tenant, "alice")
+	b.run("open the conversation", chromedp.Navigate(b.base+conversationPath(id)))
+	b.waitFor("the composer", `!!document.querySelector("#images")`)
+	b.run("compose with the big image", chromedp.SendKeys(chromedp.CSS("#message"), "Here is the photo"),
+		chromedp.SetUploadFiles(chromedp.CSS("#images"), []string{big}), chromedp.Click(button("Send")))
+	b.waitFor("the refusal", `!!document.querySelector("#composer [role=alert]")`)
+	if alert := b.text("#composer [role=alert]"); !strings.Contains(alert, "IMAGE_TOO_LARGE") {
+		t.Fatalf("alert %q: want IMAGE_TOO_LARGE", alert)
+	}
+	if got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#message").value`)); got != "Here is the photo" {
+		t.Errorf("after the refusal the message box holds %q", got)
+	}
+	b.run("attach the small image instead", chromedp.SetUploadFiles(chromedp.CSS("#images"), []string{small}), chromedp.Click(button("Send")))
+	b.waitFor("the message sent", `location.pathname === "/conversation" && document.querySelector("ol.transcript").textContent.includes("Here is the photo")`)
+	if html := emailHTML(t, to); !strings.Contains(html, "<img") || !strings.Contains(html, "Here is the photo") {
+		t.Fatalf("the email sent: %s", html)
+	}
+}
+
+func writeBytes(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -269,7 +269,7 @@ func TestDesktopStartsAConversation(t *testing.T) {
 	alice := d.signIn(c.Tenant, "alice")
 	_, form, _ := d.do("GET", "/new?channel=sms&template=greeting", alice, nil)
 	for _, want := range []string{`<label for="channel">Channel</label>`, `value="email"`, `<label for="to">To</label>`,
-		`<label for="from">From</label>`, `<label for="var-name">name</label>`, ">New SMS</button>"} {
+		`<label for="from">From</label>`, `<label for="new-var-name">name</label>`, ">New SMS</button>"} {
 		if !strings.Contains(form, want) {
 			t.Errorf("the form lacks %q", want)
 		}

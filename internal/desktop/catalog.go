@@ -79,6 +79,14 @@ var catalogs = map[string]map[string]string{
 		"waiting":                "waiting",
 		"email.html":             "The email as the customer wrote it",
 		"wrapup.until":           "Unless you choose, the default reason applies at",
+		"wrapup.heading":         "Wrap-up",
+		"cancel":                 "Cancel",
+		"tasks.unread":           "unread",
+		"sms.segments":           "SMS segments",
+		"images":                 "Inline images",
+		"images.hint":            "PNG, JPEG, GIF or WebP, at most 15 KB each; they follow the text.",
+		"flow":                   "Flow",
+		"flow.trigger":           "Trigger flow",
 	},
 	"tr": {
 		"title":                  "Agent Desktop",
@@ -148,15 +156,27 @@ var catalogs = map[string]map[string]string{
 		"waiting":                "bekliyor",
 		"email.html":             "Müşterinin yazdığı haliyle e-posta",
 		"wrapup.until":           "Siz seçmezseniz varsayılan neden şu saatte uygulanır:",
+		"wrapup.heading":         "Toparlama",
+		"cancel":                 "Vazgeç",
+		"tasks.unread":           "okunmamış",
+		"sms.segments":           "SMS bölümü",
+		"images":                 "Satır içi resimler",
+		"images.hint":            "PNG, JPEG, GIF veya WebP, her biri en fazla 15 KB; metnin ardından gelir.",
+		"flow":                   "Akış",
+		"flow.trigger":           "Akışı tetikle",
 	},
 }
 
 var supported = language.NewMatcher([]language.Tag{language.English, language.Turkish})
 
-// lang picks the catalog: ?lang= (the selector), else Accept-Language.
+// lang picks the catalog: ?lang= (the selector), else the choice the
+// selector remembered, else Accept-Language.
 func lang(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); catalogs[l] != nil {
 		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && catalogs[c.Value] != nil {
+		return c.Value
 	}
 	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	_, i, _ := supported.Match(tags...)
@@ -170,4 +190,17 @@ func text(l, key string) string {
 		return s
 	}
 	return strings.ToUpper(key)
+}
+
+const langCookie = "__Host-desktop-lang"
+
+// rememberLang keeps the language the selector chose for the next pages.
+func rememberLang(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); catalogs[l] != nil {
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", Secure: true, HttpOnly: true,
+				SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -11,21 +11,21 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
-	"outbound/internal/model"
+	"outbound/internal/directory"
 )
 
 // conversationPage is one conversation as its agent works on it.
 type conversationPage struct {
 	homePage
 	Conv      api.ConversationState
-	CanSend   bool      // the agent owns it and it is active
-	CanAnswer bool      // it is offered to the agent: accept or decline
-	CanPickUp bool      // it waits in one of the agent's queues
-	WrapUp    []string  // the reasons, while the agent wraps it up
-	WrapUpDue time.Time // then the default reason applies
-	Request   string    // the request id of the message being composed
-	Text      string    // what the agent typed, kept across a refusal
-	Alert     string    // a refusal: its SPEC §5 code and message
+	CanSend   bool        // the agent owns it and it is active
+	CanPickUp bool        // it waits in one of the agent's queues
+	Compose   composeView // what is being composed, kept across a refusal
+	Flows     []string    // the flows the agent may trigger (rule 14)
+	WrapUp    []string    // the reasons, while the agent wraps it up
+	WrapUpDue time.Time   // then the default reason applies
+	// Refusals, each shown where it happened.
+	Alert, SendAlert, FlowAlert, WrapUpAlert string
 }
 
 // visible is who may see a conversation: its owner, the agent it is offered
@@ -62,16 +62,26 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 		http.NotFound(w, r)
 		return page, false
 	}
+	var dir directory.Directory
+	if err == nil {
+		dir, err = a.client.Directory(r.Context())
+	}
+	if err == nil {
+		page.homePage, err = frameFor(r.Context(), a, st)
+	}
 	if err != nil {
 		s.fail(w, err)
 		return page, false
 	}
-	page = conversationPage{
-		homePage: homePage{Lang: a.lang, Name: st.Config.Name, State: st.State, States: []string{api.AgentAvailable, api.AgentIdle}},
-		Conv:     conv, Request: uuid.NewString(),
-		CanSend:   conv.Owner == a.Agent && conv.Status == api.StatusActive,
-		CanAnswer: conv.Status == api.StatusOffered && conv.PendingTransfer != nil && conv.PendingTransfer.OfferedTo == a.Agent,
-		CanPickUp: conv.Status == api.StatusQueued,
+	page.Conv = conv
+	page.CanSend = conv.Owner == a.Agent && conv.Status == api.StatusActive
+	page.CanPickUp = conv.Status == api.StatusQueued
+	page.Compose = composeFor(r, &dir, a.lang, conv.Channel, "/conversation")
+	page.Compose.EnterSends = true
+	for _, f := range dir.Flows {
+		if f.Triggerable() {
+			page.Flows = append(page.Flows, f.ID)
+		}
 	}
 	for _, slot := range st.Slots {
 		if slot.Conversation == conv.ID && slot.Role == api.SlotWrapUp && slot.WrapUp != nil {
@@ -95,16 +105,36 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentReq
 }
 
 // send sends the composed message once, whatever retries or double clicks
-// bring: the page's request id goes with it. A refusal comes back on the page
-// with the text as typed.
+// bring: the page's request id goes with it. A refusal comes back in the
+// composer with the message as composed.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	if err := limitUpload(w, r); err != nil {
+		s.fail(w, codes.New(codes.BadRequest, "the message and its images are over 1 MiB"))
+		return
+	}
+	page, ok := s.load(w, r, a)
+	if !ok {
+		return
+	}
+	msg, err := page.Compose.message(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
+	_, err = a.client.Send(ctx, conversations.Sync, page.Conv.ID, a.Agent, msg)
+	s.after(w, r, &page, err, &page.SendAlert)
+}
+
+// trigger starts one of the tenant's flows from the conversation.
+func (s *Server) trigger(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	page, ok := s.load(w, r, a)
 	if !ok {
 		return
 	}
 	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
-	_, err := a.client.Send(ctx, conversations.Sync, page.Conv.ID, a.Agent, model.Compose{Text: r.PostFormValue("text")})
-	s.after(w, r, page, err, r.PostFormValue("text"))
+	_, err := a.client.Trigger(ctx, page.Conv.ID, a.Agent, r.PostFormValue("flow"))
+	s.after(w, r, &page, err, &page.FlowAlert)
 }
 
 // act runs one of the agent's operations on the conversation.
@@ -114,26 +144,32 @@ func (s *Server) act(op func(c *conversations.Client, a agentRequest, r *http.Re
 		if !ok {
 			return
 		}
-		ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
-		s.after(w, r.WithContext(ctx), page, op(a.client, a, r.WithContext(ctx), page.Conv.ID), "")
+		r = r.WithContext(conversations.WithRequestID(r.Context(), r.PostFormValue("request")))
+		alert := &page.Alert
+		if r.URL.Path == "/wrapup" {
+			alert = &page.WrapUpAlert
+		}
+		s.after(w, r, &page, op(a.client, a, r, page.Conv.ID), alert)
 	}
 }
 
 // after shows the conversation again, with a refusal in place.
-func (s *Server) after(w http.ResponseWriter, r *http.Request, page conversationPage, err error, text string) {
-	s.outcome(w, r, err, page.Conv.ID, func(alert string) {
-		page.Alert, page.Text = alert, text
+func (s *Server) after(w http.ResponseWriter, r *http.Request, page *conversationPage, err error, alert *string) {
+	s.outcome(w, r, err, page.Conv.ID, func(msg, next string) {
+		*alert, page.Request = msg, next
 		s.render(w, "conversation.html", page)
 	})
 }
 
 // outcome ends a form's POST: when the operation took effect, the
 // conversation by redirect (a reload does not post again); a refusal shows
-// on the form, re-rendered by refused with its code and message; any other
+// on the form, re-rendered by refused with its code and message and the
+// request id for the next attempt: a new one, since nothing took effect,
+// unless the outcome is unknown (the same id then finds out); any other
 // error fails the request.
-func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conversation string, refused func(alert string)) {
+func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conversation string, refused func(alert, next string)) {
 	if err == nil {
-		http.Redirect(w, r, "/conversation?id="+url.QueryEscape(conversation), http.StatusSeeOther)
+		http.Redirect(w, r, doneWith(r.URL.Path, conversation), http.StatusSeeOther)
 		return
 	}
 	code, msg, ok := codes.Of(err)
@@ -141,9 +177,22 @@ func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conv
 		s.fail(w, err)
 		return
 	}
+	next := uuid.NewString()
+	if code == codes.OutcomeUnknown {
+		next = r.PostFormValue("request")
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusUnprocessableEntity)
-	refused(string(code) + ": " + msg)
+	refused(string(code)+": "+msg, next)
+}
+
+// doneWith is where an operation that took effect leads: back to the tasks
+// when the conversation is no longer the agent's to work on, else to it.
+func doneWith(path, conversation string) string {
+	if path == "/decline" || path == "/wrapup" {
+		return "/"
+	}
+	return "/conversation?id=" + url.QueryEscape(conversation)
 }
 
 var (

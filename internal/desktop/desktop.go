@@ -70,9 +70,10 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("POST /transfer", s.signedIn(s.transfer))
 	mux.HandleFunc("POST /accept", s.signedIn(s.act(accept)))
 	mux.HandleFunc("POST /decline", s.signedIn(s.act(decline)))
+	mux.HandleFunc("POST /trigger", s.signedIn(s.trigger))
 	mux.HandleFunc("POST /close", s.signedIn(s.act(closeConversation)))
 	mux.HandleFunc("POST /wrapup", s.signedIn(s.act(wrapUp)))
-	return secureHeaders(http.NewCrossOriginProtection().Handler(mux)), nil
+	return secureHeaders(rememberLang(http.NewCrossOriginProtection().Handler(mux))), nil
 }
 
 // contentSecurityPolicy allows no inline script and nothing from elsewhere.

@@ -1,10 +1,13 @@
 package desktop
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"outbound/internal/api"
 )
@@ -55,15 +58,26 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// homePage is the header and the task list.
+// homePage is the header, the offers to the agent and the task list: what
+// every signed-in page shows around its content.
 type homePage struct {
-	Lang   string
-	Live   string // the fingerprint the page was read at (live updates on), see live.go
-	LiveID string // the conversation on screen
-	Name   string
-	State  string
-	States []string // what the agent may set
-	Tasks  taskList
+	Lang    string
+	Live    string // the fingerprint the page was read at (live updates on), see live.go
+	LiveID  string // the conversation on screen
+	Name    string
+	State   string
+	States  []string // what the agent may set
+	Tasks   taskList
+	Request string // the request id of this page's next action (a retry acts once)
+}
+
+// frameFor reads what every page shows around its content.
+func frameFor(ctx context.Context, a agentRequest, st api.AgentState) (homePage, error) {
+	tasks, err := readTasks(ctx, a, st)
+	return homePage{
+		Lang: a.lang, Name: st.Config.Name, State: st.State, Tasks: tasks, Request: uuid.NewString(),
+		States: []string{api.AgentAvailable, api.AgentIdle},
+	}, err
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
@@ -73,16 +87,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 		s.fail(w, err)
 		return
 	}
-	st := seen.state
-	tasks, err := readTasks(r.Context(), a, st)
+	page, err := frameFor(r.Context(), a, seen.state)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.render(w, "home.html", homePage{
-		Lang: a.lang, Live: live, Name: st.Config.Name, State: st.State,
-		States: []string{api.AgentAvailable, api.AgentIdle}, Tasks: tasks,
-	})
+	page.Live = live
+	s.render(w, "home.html", page)
 }
 
 // setState sets the signed-in agent Available or Idle (RONA is the system's).

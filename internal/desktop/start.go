@@ -4,36 +4,31 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/google/uuid"
-
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/directory"
 	"outbound/internal/model"
-	"outbound/internal/templates"
 )
 
-// newPage is the new outbound conversation form: the channels the agent may
-// use, the chosen channel's entry points and templates, and what was typed.
+// newPage is the new outbound conversation dialog: the channels the agent
+// may use, the chosen channel's entry points and templates, and what was typed.
 type newPage struct {
 	homePage
 	Channels    []model.Channel
 	Channel     model.Channel
 	EntryPoints []directory.EntryPoint
-	Templates   []directory.Template
-	Template    string
-	Variables   []variable
 	To, From    string
 	Subject     string
-	Text        string
-	Request     string
+	Compose     composeView
 	Alert       string
 }
 
-type variable struct{ Name, Value string }
-
 // newForm fills the form for the channel and template the request names.
 func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest) (newPage, bool) {
+	if err := limitUpload(w, r); err != nil {
+		s.fail(w, codes.New(codes.BadRequest, "the message and its images are over 1 MiB"))
+		return newPage{}, false
+	}
 	st, err := agentState(r.Context(), a)
 	if err != nil {
 		s.fail(w, err)
@@ -44,13 +39,14 @@ func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest)
 		s.fail(w, err)
 		return newPage{}, false
 	}
-	p := newPage{
-		homePage: homePage{Lang: a.lang, Name: st.Config.Name, State: st.State},
-		To:       r.FormValue("to"), From: r.FormValue("from"), Subject: r.FormValue("subject"),
-		Text: r.FormValue("text"), Template: r.FormValue("template"), Request: r.FormValue("request"),
+	frame, err := frameFor(r.Context(), a, st)
+	if err != nil {
+		s.fail(w, err)
+		return newPage{}, false
 	}
-	if p.Request == "" {
-		p.Request = uuid.NewString()
+	p := newPage{homePage: frame, To: r.FormValue("to"), From: r.FormValue("from"), Subject: r.FormValue("subject")}
+	if req := r.FormValue("request"); req != "" {
+		p.Request = req
 	}
 	for _, ch := range []model.Channel{model.SMS, model.Email} {
 		if _, _, err := dir.CheckEligibility(a.Agent, ch, firstEntryPoint(&dir, ch)); err == nil || codes.Is(err, codes.NoEntryPoint) {
@@ -66,16 +62,8 @@ func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest)
 			p.EntryPoints = append(p.EntryPoints, ep)
 		}
 	}
-	for _, tpl := range dir.Templates {
-		if tpl.Channel == p.Channel {
-			p.Templates = append(p.Templates, tpl)
-			if tpl.ID == p.Template {
-				for _, name := range templates.Variables(tpl) {
-					p.Variables = append(p.Variables, variable{Name: name, Value: r.FormValue("var." + name)})
-				}
-			}
-		}
-	}
+	p.Compose = composeFor(r, &dir, a.lang, p.Channel, "/new")
+	p.Compose.Prefix = "new-"
 	return p, true
 }
 
@@ -95,26 +83,24 @@ func (s *Server) newConversation(w http.ResponseWriter, r *http.Request, a agent
 }
 
 // start opens the conversation once (the form's request id makes a retry
-// return the same conversation); a refusal comes back on the form with
+// return the same conversation); a refusal comes back in the dialog with
 // everything as typed.
 func (s *Server) start(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	p, ok := s.newForm(w, r, a)
 	if !ok {
 		return
 	}
-	first := &model.Compose{Text: p.Text}
-	if p.Template != "" {
-		first = &model.Compose{Template: p.Template, Vars: map[string]string{}}
-		for _, v := range p.Variables {
-			first.Vars[v.Name] = v.Value
-		}
+	first, err := p.Compose.message(r)
+	if err != nil {
+		s.fail(w, err)
+		return
 	}
 	ctx := conversations.WithRequestID(r.Context(), p.Request)
 	id, err := a.client.Start(ctx, conversations.StartOptions{
-		Agent: a.Agent, Channel: p.Channel, To: p.To, EntryPoint: p.From, Subject: p.Subject, First: first,
+		Agent: a.Agent, Channel: p.Channel, To: p.To, EntryPoint: p.From, Subject: p.Subject, First: &first,
 	})
-	s.outcome(w, r, err, id, func(alert string) {
-		p.Alert = alert
+	s.outcome(w, r, err, id, func(alert string, next string) {
+		p.Alert, p.Request = alert, next
 		s.render(w, "new.html", p)
 	})
 }

@@ -24,7 +24,8 @@ type task struct {
 	Channel  model.Channel
 	Customer string
 	Last     string    // the last message's text
-	Due      time.Time // a wrap-up's default reason applies then
+	Unread   int       // customer messages since the agent last wrote
+	Due      time.Time // an offer times out, or a wrap-up's default reason applies, then
 }
 
 type waitingTask struct {
@@ -46,11 +47,14 @@ func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList
 		if err != nil {
 			return out, err
 		}
-		t := task{ID: conv.ID, Channel: conv.Channel, Customer: conv.Customer}
+		t := task{ID: conv.ID, Channel: conv.Channel, Customer: conv.Customer, Unread: unread(conv.Messages)}
 		if n := len(conv.Messages); n > 0 {
 			t.Last = conv.Messages[n-1].Text
 		}
 		if slot.Role == api.SlotOffered {
+			if p := conv.PendingTransfer; p != nil {
+				t.Due = p.OfferExpires
+			}
 			out.Offers = append(out.Offers, t)
 		} else {
 			out.Active = append(out.Active, t)
@@ -74,4 +78,18 @@ func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList
 		}
 	}
 	return out, nil
+}
+
+// unread counts the customer's messages after the last one an agent wrote:
+// what nobody has answered yet.
+func unread(messages []model.Message) int {
+	n := 0
+	for _, m := range messages {
+		if m.Direction == model.Inbound {
+			n++
+		} else {
+			n = 0
+		}
+	}
+	return n
 }

@@ -32,8 +32,8 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 		return transferPage{}, false
 	}
 	p := transferPage{conversationPage: conv, Search: strings.TrimSpace(r.FormValue("q"))}
-	if p.Request = r.FormValue("request"); p.Request == "" {
-		p.Request = conv.Request
+	if req := r.FormValue("request"); req != "" {
+		p.Request = req
 	}
 	match := func(s ...string) bool {
 		for _, x := range s {
@@ -96,8 +96,8 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request, a agentRequest
 	}
 	ctx := conversations.WithRequestID(r.Context(), p.Request)
 	_, err := a.client.Transfer(ctx, p.Conv.ID, a.Agent, toAgent, toQueue)
-	s.outcome(w, r, err, p.Conv.ID, func(alert string) {
-		p.Alert = alert
+	s.outcome(w, r, err, p.Conv.ID, func(alert, next string) {
+		p.Alert, p.Request = alert, next
 		s.render(w, "transfer.html", p)
 	})
 }

@@ -2,24 +2,24 @@ package sms
 
 import "unicode/utf8"
 
-// GSM 03.38 default alphabet (3GPP TS 23.038), minus the ESC code itself.
+// GSMAlphabet is the GSM 03.38 default alphabet (3GPP TS 23.038), minus the ESC code itself.
 // A message made only of these (and the extension table below) travels as
 // 7-bit septets; a single other character forces the whole message to UCS-2,
 // which is what makes an emoji or a curly quote triple a message's cost.
-const gsmBasic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+const GSMAlphabet = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
 	"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 
-// Extension table characters are sent as ESC + char: two septets each.
-const gsmExtension = "\f^{}\\[~]|€"
+// GSMExtension: extension table characters are sent as ESC + char: two septets each.
+const GSMExtension = "\f^{}\\[~]|€"
 
 var gsmSeptets = buildGSMTable()
 
 func buildGSMTable() map[rune]int {
-	t := make(map[rune]int, utf8.RuneCountInString(gsmBasic)+utf8.RuneCountInString(gsmExtension))
-	for _, r := range gsmBasic {
+	t := make(map[rune]int, utf8.RuneCountInString(GSMAlphabet)+utf8.RuneCountInString(GSMExtension))
+	for _, r := range GSMAlphabet {
 		t[r] = 1
 	}
-	for _, r := range gsmExtension {
+	for _, r := range GSMExtension {
 		t[r] = 2
 	}
 	return t

@@ -8,7 +8,7 @@ import (
 
 func TestGSMTableSize(t *testing.T) {
 	// 128 code points in the default alphabet minus ESC, plus 10 extension chars.
-	if n := utf8.RuneCountInString(gsmBasic); n != 127 {
+	if n := utf8.RuneCountInString(GSMAlphabet); n != 127 {
 		t.Fatalf("basic table has %d characters, want 127", n)
 	}
 	if len(gsmSeptets) != 137 {

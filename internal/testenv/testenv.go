@@ -43,6 +43,7 @@ import (
 // Options shapes the tenants of an environment.
 type Options struct {
 	Tenants              int                    // how many fresh tenants (default 16)
+	PeopleTenants        int                    // how many fresh tenants with timeouts a person can meet (PeopleTimeouts)
 	Senders              bool                   // also the SendersTenant
 	Routing              bool                   // also the RoutingTenant
 	TransferOfferTimeout time.Duration          // default 2s
@@ -71,14 +72,15 @@ type Env struct {
 	// Codec holds the payload keys every client here uses (the dev keys
 	// unless OUTBOUND_CODEC_KEYS or _FILE is set); CodecURL serves the codec
 	// endpoint as worker --dev does for the Web UI (POST /encode, /decode).
-	Codec    *codec.Keys
-	CodecURL string
-	mu       sync.Mutex
-	tenants  []string
-	dirs     map[string]*directory.Directory
-	yamls    map[string][]byte
-	Metrics  http.Handler  // the worker's /metrics page
-	Worker   worker.Worker // the in-process worker (the benchmark stops it to measure another)
+	Codec         *codec.Keys
+	CodecURL      string
+	mu            sync.Mutex
+	tenants       []string
+	peopleTenants []string
+	dirs          map[string]*directory.Directory
+	yamls         map[string][]byte
+	Metrics       http.Handler  // the worker's /metrics page
+	Worker        worker.Worker // the in-process worker (the benchmark stops it to measure another)
 }
 
 // Start runs the service until the test ends.
@@ -102,6 +104,12 @@ func Start(tb TB, opts Options) *Env {
 	for i := 1; i <= opts.Tenants; i++ {
 		d := env.addTenant(tb, fmt.Sprintf("t%02d", i), i, opts)
 		env.tenants = append(env.tenants, d.Tenant)
+	}
+	people := opts
+	people.TransferOfferTimeout, people.WrapUpTimeout = PeopleTimeouts()
+	for i := 1; i <= opts.PeopleTenants; i++ {
+		d := env.addTenant(tb, fmt.Sprintf("p%02d", i), 100+i, people)
+		env.peopleTenants = append(env.peopleTenants, d.Tenant)
 	}
 	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
 	if opts.Senders {
@@ -217,13 +225,28 @@ const SMSAuthToken = "test-token"
 // Tenant hands out an unused tenant and a client bound to it.
 func (e *Env) Tenant(tb TB) *conversations.Client {
 	tb.Helper()
+	return e.take(tb, &e.tenants, "Tenants")
+}
+
+// PeopleTenant hands out a fresh tenant whose offer and wrap-up timeouts
+// leave a person (or a browser test acting like one) time to answer.
+func (e *Env) PeopleTenant(tb TB) *conversations.Client {
+	tb.Helper()
+	return e.take(tb, &e.peopleTenants, "PeopleTenants")
+}
+
+// PeopleTimeouts are the transfer offer and wrap-up timeouts of a PeopleTenant.
+func PeopleTimeouts() (offer, wrapUp time.Duration) { return 8 * time.Second, 60 * time.Second }
+
+func (e *Env) take(tb TB, pool *[]string, option string) *conversations.Client {
+	tb.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.tenants) == 0 {
-		tb.Fatal("testenv: out of tenants; raise Options.Tenants")
+	if len(*pool) == 0 {
+		tb.Fatalf("testenv: out of tenants; raise Options.%s", option)
 	}
-	name := e.tenants[0]
-	e.tenants = e.tenants[1:]
+	name := (*pool)[0]
+	*pool = (*pool)[1:]
 	return e.ClientFor(name)
 }
 

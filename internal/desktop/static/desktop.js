@@ -24,21 +24,145 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+document.addEventListener("input", (e) => {
+  filter(e.target.closest("input[data-filter]"));
+  countSegments(e.target.closest("textarea[data-segments]"));
+});
+
 // A search box marked data-filter hides the items that do not contain its
 // text as the agent types (Reload asks the server again).
-document.addEventListener("input", (e) => {
-  const box = e.target.closest("input[data-filter]");
+function filter(box) {
   if (!box) return;
   const q = box.value.trim().toLowerCase();
   for (const li of box.form.querySelectorAll(box.dataset.filter)) {
     li.hidden = q !== "" && !li.textContent.toLowerCase().includes(q);
   }
+}
+
+// An SMS message box shows how many segments its text is sent as, by the
+// server's rules: GSM-7 (extension characters take two septets) in parts of
+// 160, or 153 when concatenated; anything else UCS-2 in 70, or 67.
+function countSegments(box) {
+  if (!box) return;
+  const basic = box.dataset.gsm, ext = box.dataset.gsmExtension;
+  let units = [], gsm = true;
+  for (const ch of box.value) units.push(basic.includes(ch) ? 1 : ext.includes(ch) ? 2 : (gsm = false, 0));
+  if (!gsm) units = [...box.value].map((ch) => (ch.codePointAt(0) > 0xffff ? 2 : 1));
+  const [single, part] = gsm ? [160, 153] : [70, 67];
+  const total = units.reduce((a, b) => a + b, 0);
+  let parts = total === 0 ? 0 : 1, used = 0;
+  if (total > single) for (const u of units) { if (used + u > part) { parts++; used = 0; } used += u; }
+  document.getElementById(box.dataset.segments).querySelector("[data-segment-count]").textContent = parts;
+}
+
+// Dialogs. A form marked data-dialog opens the dialog of the page it asks
+// for over this page (modal: focus moves into it, and back to the button
+// that opened it when it closes). A dialog the server renders open and
+// marked data-modal (an offer, a wrap-up, the dialog page itself) becomes
+// modal too; one marked data-keep must be answered and Escape does not
+// close it (an offer times out by itself).
+async function openDialog(form) {
+  const url = form.action + "?" + query(new FormData(form));
+  const resp = await fetch(url, { credentials: "same-origin" });
+  const dialog = resp.ok && parse(await resp.text()).querySelector("dialog[data-modal]");
+  if (!dialog) return location.assign(url);
+  const opener = form.querySelector("button");
+  dialog.removeAttribute("open");
+  delete dialog.dataset.return;
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => { dialog.remove(); opener.focus(); });
+  dialog.showModal();
+}
+
+function upgrade(root) {
+  for (const d of root.querySelectorAll("dialog[data-modal][open]")) {
+    if (d.matches(":modal")) continue;
+    d.removeAttribute("open");
+    d.showModal();
+  }
+}
+
+document.addEventListener("cancel", (e) => {
+  if (e.target.matches("dialog[data-keep]")) e.preventDefault();
+}, true);
+
+document.addEventListener("close", (e) => {
+  const back = e.target.dataset && e.target.dataset.return;
+  if (back && !e.target.open) location.assign(back);
+}, true);
+
+document.addEventListener("click", (e) => {
+  const cancel = e.target.closest("dialog [data-close]");
+  if (!cancel) return;
+  e.preventDefault();
+  cancel.closest("dialog").close();
 });
 
+// A form marked data-fetch is sent without leaving the page: when it took
+// effect the page goes where the server says; a refusal comes back in place
+// (its alert and the next request id), leaving alone everything the agent
+// typed or attached. Choosing another channel or template (a GET) re-renders
+// the form's dialog or the form itself.
+document.addEventListener("submit", async (e) => {
+  const form = e.target;
+  if (form.matches("[data-dialog]")) {
+    e.preventDefault();
+    return openDialog(form);
+  }
+  if (!form.matches("[data-fetch]")) return;
+  e.preventDefault();
+  const get = e.submitter && e.submitter.getAttribute("formmethod") === "get";
+  const action = (e.submitter && e.submitter.getAttribute("formaction")) || form.getAttribute("action");
+  const data = new FormData(form, e.submitter);
+  if (form.dataset.busy) return; // a double click sends once
+  form.dataset.busy = "1";
+  try {
+    const resp = get
+      ? await fetch(action + "?" + query(data), { credentials: "same-origin" })
+      : await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
+    if (resp.redirected) return location.assign(resp.url);
+    const body = await resp.text();
+    const fresh = parse(body).getElementById(form.id);
+    if (get && fresh) return replaceKeepingFocus(form.closest("dialog") ? form.closest("dialog") : form, fresh.closest("dialog") || fresh);
+    refuse(form, fresh, resp.ok ? "" : body);
+  } finally {
+    delete form.dataset.busy;
+  }
+});
+
+function refuse(form, fresh, text) {
+  const slot = form.querySelector("[data-alert-slot]");
+  const next = fresh && fresh.querySelector("[data-alert-slot]");
+  if (next) slot.replaceWith(next);
+  else slot.innerHTML = '<p class="alert" role="alert"></p>', slot.firstChild.textContent = text;
+  const request = fresh && fresh.querySelector("input[name=request]");
+  if (request) form.querySelector("input[name=request]").value = request.value;
+}
+
+function replaceKeepingFocus(old, fresh) {
+  const focused = document.activeElement && document.activeElement.id;
+  if (old.matches("dialog")) old.replaceChildren(...fresh.childNodes);
+  else old.replaceWith(fresh);
+  const again = focused && document.getElementById(focused);
+  if (again) again.focus();
+}
+
+function query(data) {
+  const q = new URLSearchParams();
+  for (const [k, v] of data) if (typeof v === "string") q.append(k, v);
+  return q;
+}
+
+function parse(html) {
+  return new DOMParser().parseFromString(html, "text/html");
+}
+
 // Live updates: the server says when what this page shows changed; the page
-// then re-reads itself and swaps the regions marked data-live, leaving alone
-// what the agent is typing.
-const live = document.body.dataset;
+// then re-reads itself and swaps the regions marked data-live that differ,
+// leaving alone a region the agent is typing in. Focus stays on the control
+// it was on when the fresh region has it.
+const live = document.body.dataset, shown = new Map();
+for (const region of document.querySelectorAll("[data-live]")) shown.set(region.id, region.outerHTML);
 if (live.liveSince && window.EventSource) {
   const params = new URLSearchParams({ since: live.liveSince });
   if (live.liveId) params.set("id", live.liveId);
@@ -46,20 +170,30 @@ if (live.liveSince && window.EventSource) {
   events.addEventListener("changed", async () => {
     const resp = await fetch(location.href, { credentials: "same-origin" });
     if (!resp.ok) return;
-    const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
+    const fresh = parse(await resp.text());
     for (const region of document.querySelectorAll("[data-live]")) {
       const next = fresh.getElementById(region.id);
-      if (next && !region.contains(document.activeElement)) region.replaceWith(next);
+      if (!next || shown.get(region.id) === next.outerHTML) continue;
+      const typing = region.contains(document.activeElement) && document.activeElement.matches("input, textarea");
+      if (typing) continue;
+      shown.set(region.id, next.outerHTML);
+      replaceKeepingFocus(region, next);
+      upgrade(next);
     }
+    countdown();
   });
 }
 
 // An element marked data-countdown shows the seconds left until its time
 // (an offer's timeout, a wrap-up's default reason); the server's clock time
 // beside it stays the reference without script.
-setInterval(() => {
+function countdown() {
   for (const el of document.querySelectorAll("[data-countdown]")) {
     const left = Math.max(0, Math.round((Date.parse(el.dataset.countdown) - Date.now()) / 1000));
     el.textContent = "(" + left + " s)";
   }
-}, 1000);
+}
+setInterval(countdown, 1000);
+countdown();
+upgrade(document);
+for (const box of document.querySelectorAll("textarea[data-segments]")) countSegments(box);
