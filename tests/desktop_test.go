@@ -23,11 +23,11 @@ type desk struct {
 	url string
 }
 
-func startDesk(t *testing.T, dev bool) *desk {
+func startDesk(t *testing.T) *desk {
 	t.Helper()
 	h, err := (&desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
-		Key:    []byte(desktop.DevSessionKey), Dev: dev, Log: zaptest.NewLogger(t),
+		Key:    []byte(desktop.DevSessionKey), Dev: true, Log: zaptest.NewLogger(t),
 	}).Handler()
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ var inlineScript = regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`)
 // agent's; every page carries the CSP and no inline script.
 func TestDesktopSignInAndTaskList(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	mine := startSMS(t, c, "alice", newPhone())
 	theirs := startSMS(t, c, "bob", newPhone())
 
@@ -126,7 +126,7 @@ func TestDesktopSignInAndTaskList(t *testing.T) {
 // the way to sign in.
 func TestDesktopRefusesWithoutASession(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	cookie := d.signIn(c.Tenant, "alice")
 	forged := strings.Replace(cookie, "=ey", "=eX", 1)
 	for _, ck := range []string{"", forged, cookie + "x"} {
@@ -140,7 +140,7 @@ func TestDesktopRefusesWithoutASession(t *testing.T) {
 // (another site's form) is refused and changes nothing.
 func TestDesktopStateIsSameOriginOnly(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	cookie := d.signIn(c.Tenant, "carol")
 	if status, _, _ := d.do("POST", "/state", cookie, url.Values{"state": {"idle"}}, "Sec-Fetch-Site", "cross-site"); status != http.StatusForbidden {
 		t.Fatalf("cross-origin state change: %d, want 403", status)
@@ -159,10 +159,11 @@ func TestDesktopStateIsSameOriginOnly(t *testing.T) {
 // The dev sign-in exists only in --dev; the catalog follows Accept-Language.
 func TestDesktopDevSignInOnlyInDevAndTurkish(t *testing.T) {
 	c := env.Tenant(t)
-	if status, _, _ := startDesk(t, false).do("GET", "/signin", "", nil); status != http.StatusNotFound {
-		t.Fatalf("dev sign-in outside --dev: %d, want 404", status)
+	status, _, _, location := startOIDCDesk(t, startOIDCProvider(t)).redirect("/signin", "")
+	if status != http.StatusFound || !strings.Contains(location, "/authorize?") {
+		t.Fatalf("sign-in outside --dev: %d to %q, want the identity provider", status, location)
 	}
-	d := startDesk(t, true)
+	d := startDesk(t)
 	_, home, _ := d.do("GET", "/", d.signIn(c.Tenant, "alice"), nil, "Accept-Language", "tr-TR,tr;q=0.9")
 	for _, want := range []string{`lang="tr"`, ">Durum<", ">Uygun<", ">Oturumu kapat<"} {
 		if !strings.Contains(home, want) {
@@ -178,7 +179,7 @@ func conversationPath(id string) string { return "/conversation?id=" + url.Query
 func TestDesktopShowsAConversationOnlyToItsAgent(t *testing.T) {
 	c := env.Tenant(t)
 	other := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	to := newPhone()
 	id := startSMS(t, c, "alice", to)
 	if _, err := c.Reply(testContext(t), conversations.Sync, id, "<script>alert(1)</script> is this safe?"); err != nil {
@@ -205,7 +206,7 @@ func TestDesktopShowsAConversationOnlyToItsAgent(t *testing.T) {
 // shows its code in an alert, with the text as typed.
 func TestDesktopSendsOnceAndShowsRefusalsInPlace(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	to := newPhone()
 	id := startSMS(t, c, "alice", to)
 	cookie := d.signIn(c.Tenant, "alice")
@@ -231,7 +232,7 @@ func TestDesktopSendsOnceAndShowsRefusalsInPlace(t *testing.T) {
 // it up from its page, which frees the slot.
 func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	id := startSMS(t, c, "alice", newPhone())
 	if _, err := c.Transfer(testContext(t), id, "alice", "bob", ""); err != nil {
 		t.Fatal(err)
@@ -265,7 +266,7 @@ func TestDesktopOfferAcceptAndWrapUp(t *testing.T) {
 // composed request; a refusal shows its code with everything as typed.
 func TestDesktopStartsAConversation(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	alice := d.signIn(c.Tenant, "alice")
 	_, form, _ := d.do("GET", "/new?channel=sms&template=greeting", alice, nil)
 	for _, want := range []string{`<label for="channel">Channel</label>`, `value="email"`, `<label for="to">To</label>`,
@@ -309,7 +310,7 @@ func TestDesktopStartsAConversation(t *testing.T) {
 // conversation; a second one while it is pending shows TRANSFER_PENDING.
 func TestDesktopTransfers(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	first := startSMS(t, c, "alice", newPhone())
 	second := startSMS(t, c, "alice", newPhone())
 	alice := d.signIn(c.Tenant, "alice")
@@ -343,7 +344,7 @@ func TestDesktopTransfers(t *testing.T) {
 // srcdoc, beside the text; nothing of it is markup of the page.
 func TestDesktopShowsEmailHTMLSandboxed(t *testing.T) {
 	c := env.Tenant(t)
-	d := startDesk(t, true)
+	d := startDesk(t)
 	to := newEmail()
 	id := startEmail(t, c, to, "Your invoice "+to)
 	in := conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to,

@@ -33,6 +33,7 @@ type Server struct {
 	Client *conversations.Client // Temporal, IDKey, Archive; the tenant is the signed-in agent's
 	Key    []byte                // signs session cookies: the same in every desktop process
 	Dev    bool                  // offer the dev sign-in page (worker --dev only)
+	OIDC   *OIDC                 // the production sign-in (when not Dev)
 	Log    *zap.Logger
 
 	pages    *template.Template
@@ -44,6 +45,9 @@ type Server struct {
 func (s *Server) Handler() (http.Handler, error) {
 	if len(s.Key) < 32 {
 		return nil, errors.New("desktop: the session key must be at least 32 bytes")
+	}
+	if s.Dev == (s.OIDC != nil) {
+		return nil, errors.New("desktop: sign-in is either the dev page (worker --dev) or OpenID Connect, one of the two")
 	}
 	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act, "rfc3339": rfc3339}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
@@ -57,6 +61,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.Dev {
 		mux.HandleFunc("GET /signin", s.signinPage)
 		mux.HandleFunc("POST /signin", s.signin)
+	} else {
+		mux.HandleFunc("GET /signin", s.oidcSignin)
+		mux.HandleFunc("GET /signin/callback", s.oidcCallback)
 	}
 	mux.HandleFunc("POST /signout", s.signout)
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))

@@ -49,13 +49,9 @@ func (s *sessions) read(r *http.Request) (session, error) {
 	if err != nil {
 		return session{}, errNoSession
 	}
-	payload, sig, ok := strings.Cut(c.Value, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
-		return session{}, errNoSession
-	}
-	data, err := base64.RawURLEncoding.DecodeString(payload)
+	data, err := s.open(c.Value)
 	if err != nil {
-		return session{}, errNoSession
+		return session{}, err
 	}
 	var ss session
 	if err := json.Unmarshal(data, &ss); err != nil {
@@ -74,9 +70,8 @@ func (s *sessions) read(r *http.Request) (session, error) {
 func (s *sessions) write(w http.ResponseWriter, ss session) {
 	ss.Seen = s.now()
 	data, _ := json.Marshal(ss)
-	payload := base64.RawURLEncoding.EncodeToString(data)
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: payload + "." + s.sign(payload), Path: "/",
+		Name: sessionCookie, Value: s.seal(data), Path: "/",
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode,
 		MaxAge: int(absoluteTimeout / time.Second),
 	})
@@ -85,6 +80,24 @@ func (s *sessions) write(w http.ResponseWriter, ss session) {
 func (s *sessions) clear(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// seal signs data for a cookie; open checks and returns it.
+func (s *sessions) seal(data []byte) string {
+	payload := base64.RawURLEncoding.EncodeToString(data)
+	return payload + "." + s.sign(payload)
+}
+
+func (s *sessions) open(value string) ([]byte, error) {
+	payload, sig, ok := strings.Cut(value, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return nil, errNoSession
+	}
+	data, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil, errNoSession
+	}
+	return data, nil
 }
 
 func (s *sessions) sign(payload string) string {

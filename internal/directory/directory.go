@@ -79,6 +79,11 @@ type Agent struct {
 	Name    string `yaml:"name" json:"name"`
 	License string `yaml:"license" json:"license"`
 	Profile string `yaml:"profile" json:"profile"`
+	// Login is who signs in to the desktop as this agent: the verified email
+	// of the ID token the tenant's OpenID Connect provider issues (matched
+	// without regard to case). Optional: an agent without one cannot sign
+	// in through OpenID Connect.
+	Login string `yaml:"login,omitempty" json:"login,omitempty"`
 }
 
 // Template is a message an agent can send instead of typing (rule 9). Bodies

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"slices"
+	"strings"
 
 	"outbound/internal/address"
 	"outbound/internal/model"
@@ -78,4 +79,10 @@ func find[T any](items []T, match func(T) bool) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// AgentByLogin finds the agent who signs in with login (an email address,
+// matched without regard to case).
+func (d *Directory) AgentByLogin(login string) (Agent, bool) {
+	return find(d.Agents, func(a Agent) bool { return a.Login != "" && strings.EqualFold(a.Login, login) })
 }

@@ -57,6 +57,8 @@ func TestParseBroken(t *testing.T) {
 		{"reason listed twice", "[done]", "[done, done]", `wrapUpReasons[1]: "done" is listed twice`},
 		{"unsafe id", "id: a1,", "id: A1,", `agents[0].id: "A1" is not a safe id`},
 		{"duplicate id", "profile: p1}", "profile: p1}\n  - {id: a1, name: A2, license: premium, profile: p1}", `agents[1].id: "a1" is already used by agents[0].id`},
+		{"login not an email", "profile: p1}", "profile: p1, login: alice}", `agents[0].login: "alice" is not an email address`},
+		{"login twice", "profile: p1}", "profile: p1, login: a@t1.example}\n  - {id: a2, name: A2, license: premium, profile: p1, login: A@t1.example}", `agents[1].login: "A@t1.example" is already the login of agents[0]`},
 		{"profile channel unknown", "{sms: auto}", "{sms: auto, fax: auto}", `profiles[0].channels.fax: unknown channel "fax"`},
 		{"assignment unknown", "{sms: auto}", "{sms: automatic}", `profiles[0].channels.sms: assignment "automatic" must be auto or manual`},
 		{"maxOutbound zero", "maxOutbound: 1", "maxOutbound: 0", "profiles[0].maxOutbound: must be at least 1"},

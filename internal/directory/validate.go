@@ -3,6 +3,7 @@ package directory
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -128,10 +129,19 @@ func (d *Directory) validateProfiles(p *problems) {
 }
 
 func (d *Directory) validateAgents(p *problems) {
-	seen := map[string]string{}
+	seen, logins := map[string]string{}, map[string]string{}
 	for i, a := range d.Agents {
 		path := fmt.Sprintf("agents[%d]", i)
 		p.checkID(path+".id", a.ID, seen)
+		if a.Login != "" {
+			login := strings.ToLower(a.Login)
+			if addr, err := mail.ParseAddress(a.Login); err != nil || addr.Address != a.Login {
+				p.add(path+".login", "%q is not an email address", a.Login)
+			} else if logins[login] != "" {
+				p.add(path+".login", "%q is already the login of %s", a.Login, logins[login])
+			}
+			logins[login] = path
+		}
 		if strings.TrimSpace(a.License) == "" {
 			p.add(path+".license", "required")
 		}

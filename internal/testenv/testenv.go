@@ -332,6 +332,7 @@ func (e *Env) addTenant(tb TB, name string, i int, o Options, edits ...string) *
 		"tenant: acme", "tenant: " + name,
 		`"+14155550100"`, fmt.Sprintf(`"+1415555%04d"`, 200+i),
 		"support@acme.example", "support@" + name + ".example",
+		"@acme.example, license", "@" + name + ".example, license", // logins are unique across tenants
 		"transferOfferTimeout: 30s", "transferOfferTimeout: " + o.TransferOfferTimeout.String(),
 		"wrapUpTimeout: 60s", "wrapUpTimeout: " + o.WrapUpTimeout.String(),
 		"\ndefaultWrapUpReason:", "\nslotCheckInterval: " + o.SlotCheckInterval.String() + "\ndefaultWrapUpReason:",
