@@ -9,7 +9,7 @@ import (
 )
 
 // TestBenchTiny runs the whole benchmark at a tiny size, so the command
-// cannot rot: both loads, the table, the ratios and the four checks.
+// cannot rot: both loads, the table, the ratios and the five checks.
 func TestBenchTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
@@ -19,6 +19,7 @@ func TestBenchTiny(t *testing.T) {
 	cfg.Duration = 30 * time.Second
 	cfg.HistoryMessages, cfg.Long, cfg.LongCANAfter, cfg.Idle = 2, 12, 40, 4
 	cfg.Routing, cfg.RoutingRounds = 8, 1
+	cfg.LiveAgents, cfg.LiveEvents = 3, 6
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -59,7 +60,10 @@ func TestBenchTiny(t *testing.T) {
 	if r := res.Routing; r == nil || len(r.Latency.d) < 8 || r.Latency.percentile(50) <= 0 {
 		t.Errorf("routing: %+v (want an offer per waiting conversation, each timed)", r)
 	}
-	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle", "(d) routing"} {
+	if l := res.Live; l == nil || len(l.Latency.d) != 6 || l.Missed.Load() != 0 || l.IdleRPS <= 0 {
+		t.Errorf("desktop live: %+v (want every reply on its agent's page, each timed, and the idle cost)", l)
+	}
+	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle", "(d) routing", "(e) desktop live"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

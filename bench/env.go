@@ -77,7 +77,7 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		tenants := min((need+slotsPerTenant-1)/slotsPerTenant, maxTenants)
 		tb := &testenv.Main{}
 		start := time.Now()
-		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, Routing: cfg.Routing > 0})
+		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, Routing: cfg.Routing > 0, LiveAgents: cfg.LiveAgents})
 		w.temporal, w.key, w.inProcess, w.cleanup = w.env.Temporal, w.env.Key, true, tb.Close
 		w.dc, w.archive = codec.DataConverter(w.env.Codec), w.env.Archive
 		fmt.Fprintf(out, "in-process Temporal (in-memory SQLite), worker, SMTP and SMS sinks, gateway: %d tenants, up in %s\n",
@@ -164,8 +164,8 @@ func (w *world) loadSlots(ctx context.Context) error {
 	sort.Strings(names)
 	var perAgent [][]agentSlot
 	for _, n := range names {
-		if n == testenv.RoutingTenant {
-			continue // phase (d) only
+		if n == testenv.RoutingTenant || n == testenv.LiveTenant {
+			continue // phases (d) and (e) only
 		}
 		d := dirs[n]
 		for _, ag := range d.Agents {

@@ -5,7 +5,9 @@
 // history events per message and the product/baseline ratios. It then checks
 // the history cost per delivered message, a long conversation across
 // continue-as-new, the resident memory of open idle conversations, and how
-// soon a queue offers waiting work to an agent who became able to take it.
+// soon a queue offers waiting work to an agent who became able to take it,
+// and how soon a customer's reply reaches the pages of agents signed in to
+// the desktop, at what cost to Temporal.
 //
 //	go run ./bench                       # in-process server, in-memory SQLite
 //	go run ./bench --address 127.0.0.1:7233   # against a running `worker --dev`
@@ -40,6 +42,8 @@ type Config struct {
 	Idle            int // (c) open idle conversations for the memory figure (0: skip)
 	Routing         int // (d) conversations waiting in each routing round (0: skip)
 	RoutingRounds   int // (d)
+	LiveAgents      int // (e) agents signed in to the desktop (0: skip)
+	LiveEvents      int // (e) customer replies while they are
 
 	CPUProfile  string // write CPU profiles of the loads to CPUProfile.baseline and .product
 	WorkerPID   int    // (c) with --address: the worker process whose RSS to read
@@ -62,6 +66,8 @@ func DefaultConfig() Config {
 		Idle:            60,
 		Routing:         20,
 		RoutingRounds:   3,
+		LiveAgents:      50,
+		LiveEvents:      100,
 	}
 }
 
@@ -81,6 +87,8 @@ func main() {
 	flag.IntVar(&cfg.Idle, "idle", cfg.Idle, "(c) open idle conversations for the memory figure (0: skip; 10000 for the target; with --address needs --worker-pid)")
 	flag.IntVar(&cfg.Routing, "routing", cfg.Routing, "(d) conversations waiting in a queue of 6 agents per routing round (0: skip; in-process only)")
 	flag.IntVar(&cfg.RoutingRounds, "routing-rounds", cfg.RoutingRounds, "(d) routing rounds")
+	flag.IntVar(&cfg.LiveAgents, "live-agents", cfg.LiveAgents, "(e) agents signed in to the desktop with a page open (0: skip; in-process only)")
+	flag.IntVar(&cfg.LiveEvents, "live-events", cfg.LiveEvents, "(e) customer replies timed to the agents' pages")
 	flag.BoolVar(&cfg.IdleProcess, "idle-process", false, "(c) run the production worker binary as a child process for this phase and read its resident memory alone")
 	flag.IntVar(&cfg.WorkerPID, "worker-pid", 0, "(c) with --address: read the resident memory of this process (the worker, on this machine)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the loads to FILE.baseline and FILE.product")
@@ -105,7 +113,7 @@ func (c Config) check() error {
 		return fmt.Errorf("--channel is sms, email or mixed, not %q", c.Channel)
 	case c.Duration <= 0:
 		return fmt.Errorf("--duration must be positive")
-	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0:
+	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0 || c.LiveAgents < 0 || c.LiveEvents < 0:
 		return fmt.Errorf("counts cannot be negative")
 	}
 	return nil

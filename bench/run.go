@@ -37,6 +37,7 @@ type Results struct {
 	Long              *longResult
 	Idle              *idleResult
 	Routing           *routingResult
+	Live              *liveResult
 	InProcess         bool // the server and the worker run in this process
 }
 
@@ -143,14 +144,27 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	if cfg.Routing > 0 && cfg.RoutingRounds > 0 {
 		if !w.inProcess {
 			fmt.Fprintln(out, "\n(d) routing: skipped with --address (it needs the in-process routing tenant)")
+		} else {
+			r, err := w.routing(ctx, cfg.Routing, cfg.RoutingRounds)
+			if err != nil {
+				return res, fmt.Errorf("routing: %w", err)
+			}
+			res.Routing = r
+			printRouting(out, r)
+		}
+	}
+	// (e) The desktop's live updates.
+	if cfg.LiveAgents > 0 && cfg.LiveEvents > 0 {
+		if !w.inProcess {
+			fmt.Fprintln(out, "\n(e) desktop live: skipped with --address (it needs the in-process live tenant)")
 			return res, nil
 		}
-		r, err := w.routing(ctx, cfg.Routing, cfg.RoutingRounds)
+		l, err := w.live(ctx, cfg.LiveAgents, cfg.LiveEvents)
 		if err != nil {
-			return res, fmt.Errorf("routing: %w", err)
+			return res, fmt.Errorf("desktop live: %w", err)
 		}
-		res.Routing = r
-		printRouting(out, r)
+		res.Live = l
+		printLive(out, l)
 	}
 	return res, nil
 }

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zaptest"
 
@@ -359,4 +362,69 @@ func TestDesktopShowsEmailHTMLSandboxed(t *testing.T) {
 	if strings.Contains(page, "<b>there</b>") {
 		t.Fatal("the customer's HTML is markup of the page")
 	}
+}
+
+// Two desktop processes behind one address share nothing but the session
+// key: a session started on one works on the other, and a page rendered by
+// one follows its live updates from the other, hearing of nothing while
+// nothing changes and of a customer's reply as it lands.
+func TestDesktopSeveralProcesses(t *testing.T) {
+	c := env.Tenant(t)
+	one, two := startDesk(t), startDesk(t)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	eventually(t, 10*time.Second, "the first message delivered", func() bool { // then nothing changes
+		m := show(t, c, id).Messages
+		return len(m) == 1 && m[0].Status == "delivered"
+	})
+	cookie := one.signIn(c.Tenant, "alice")
+	_, page, _ := one.do("GET", conversationPath(id), cookie, nil)
+	since := regexp.MustCompile(`data-live-since="([^"]+)"`).FindStringSubmatch(page)
+	if since == nil {
+		t.Fatalf("the page has no live fingerprint:\n%s", page)
+	}
+	if status, _, _ := two.do("GET", conversationPath(id), cookie, nil); status != http.StatusOK {
+		t.Fatalf("the other process refuses the session: %d", status)
+	}
+	events := two.stream("/events?"+url.Values{"since": {since[1]}, "id": {id}}.Encode(), cookie)
+	select {
+	case e := <-events:
+		t.Fatalf("the other process saw a change where there was none: %q", e)
+	case <-time.After(time.Second):
+	}
+	if _, err := c.Reply(testContext(t), conversations.Sync, id, "Still there?"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-events:
+		if e != "changed" {
+			t.Fatalf("event %q, want changed", e)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the other process did not hear of the reply within 2 s")
+	}
+}
+
+// stream reads a Server-Sent Events stream and sends each event's name.
+func (d *desk) stream(path, cookie string) <-chan string {
+	d.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d.t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", d.url+path, nil)
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		d.t.Fatalf("GET %s: %v %v", path, resp, err)
+	}
+	out := make(chan string, 16)
+	go func() {
+		defer resp.Body.Close()
+		lines := bufio.NewScanner(resp.Body)
+		for lines.Scan() {
+			if name, ok := strings.CutPrefix(lines.Text(), "event: "); ok {
+				out <- name
+			}
+		}
+	}()
+	return out
 }

@@ -92,7 +92,7 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	seen := &watch{a: a, conversation: r.FormValue("id")}
+	seen := s.watch(a, r.FormValue("id"))
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)

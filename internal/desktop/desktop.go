@@ -36,8 +36,9 @@ type Server struct {
 	OIDC   *OIDC                 // the production sign-in (when not Dev)
 	Log    *zap.Logger
 
-	pages    *template.Template
-	sessions *sessions
+	pages     *template.Template
+	sessions  *sessions
+	histories *histories
 }
 
 // Handler returns the desktop's routes behind its security headers and
@@ -53,7 +54,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.pages, s.sessions = pages, &sessions{key: s.Key, now: time.Now}
+	s.pages, s.sessions, s.histories = pages, &sessions{key: s.Key, now: time.Now}, newHistories(s.Client.Temporal)
 	static, _ := fs.Sub(staticFiles, "static")
 
 	mux := http.NewServeMux()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,21 +14,18 @@ import (
 
 // Live updates. The workflows' state is the truth; the page re-reads it.
 // What the desktop pushes (Server-Sent Events) is only a hint that something
-// changed: a fingerprint of the history lengths of the agent's workflow, its
-// conversations, the conversation on screen and its queues, read with
-// DescribeWorkflowExecution (the server answers from its own state; no
-// worker is involved). A reconnect, or another desktop process, starts from
-// the fingerprint the page was rendered with, so nothing is missed.
-const (
-	livePoll      = 300 * time.Millisecond
-	liveHeartbeat = 15 * time.Second
-)
+// changed: a fingerprint of the agent's state and slots and of the history
+// lengths of its conversations, the conversation on screen and its queues,
+// as this process's histories (histories.go) last heard them. A reconnect, or
+// another desktop process, starts from the fingerprint the page was
+// rendered with, so nothing is missed.
+const liveHeartbeat = 15 * time.Second
 
 // watch fingerprints what one page shows. It re-reads the agent's slots (a
-// query) only when the agent's own history grew; otherwise a poll is one
-// DescribeWorkflowExecution per workflow shown.
+// query) only when the agent's own history grew.
 type watch struct {
 	a            agentRequest
+	histories    *histories
 	conversation string
 	agentLength  int64
 	state        api.AgentState // as last read, after the agent's length
@@ -36,7 +34,7 @@ type watch struct {
 
 func (w *watch) fingerprint(ctx context.Context) (string, error) {
 	agentID := api.AgentWorkflowID(w.a.Tenant, w.a.Agent)
-	n := historyLength(ctx, w.a, agentID)
+	n := w.histories.length(ctx, agentID)
 	if w.shown == nil || n != w.agentLength {
 		st, err := agentState(ctx, w.a)
 		if err != nil {
@@ -46,28 +44,25 @@ func (w *watch) fingerprint(ctx context.Context) (string, error) {
 		for _, slot := range st.Slots {
 			w.shown = append(w.shown, workflowOf(slot.Conversation))
 		}
-		if w.conversation != "" {
-			w.shown = append(w.shown, workflowOf(w.conversation))
+		if c := workflowOf(w.conversation); c != "" && !slices.Contains(w.shown, c) {
+			w.shown = append(w.shown, c)
 		}
 		for _, q := range st.Config.Queues {
 			w.shown = append(w.shown, api.QueueWorkflowID(w.a.Tenant, q))
 		}
 	}
+	// The agent's part is what the page shows of it, not its history
+	// length: a slot check that frees nothing grows the history and changes
+	// nothing on screen.
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s=%d;", agentID, n)
+	fmt.Fprintf(h, "%s;", w.state.State)
+	for _, slot := range w.state.Slots {
+		fmt.Fprintf(h, "%s/%s/%s;", slot.Conversation, slot.Role, slot.WrapUpDue)
+	}
 	for _, id := range w.shown {
-		fmt.Fprintf(h, "%s=%d;", id, historyLength(ctx, w.a, id))
+		fmt.Fprintf(h, "%s=%d;", id, w.histories.length(ctx, id))
 	}
 	return strconv.FormatUint(h.Sum64(), 36), nil
-}
-
-// historyLength is the workflow's history length, -1 if it does not run yet.
-func historyLength(ctx context.Context, a agentRequest, workflowID string) int64 {
-	d, err := a.client.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
-	if err != nil {
-		return -1
-	}
-	return d.GetWorkflowExecutionInfo().GetHistoryLength()
 }
 
 func workflowOf(conversation string) string {
@@ -86,24 +81,33 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a agentRequest) 
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
-	known, page := r.FormValue("since"), &watch{a: a, conversation: r.FormValue("id")}
-	poll, beat := time.NewTicker(livePoll), time.NewTicker(liveHeartbeat)
-	defer poll.Stop()
+	known, page := r.FormValue("since"), s.watch(a, r.FormValue("id"))
+	beat := time.NewTicker(liveHeartbeat)
 	defer beat.Stop()
+	// The stream is not the agent's activity: it ends when the session would
+	// time out, and the browser's reconnect is checked like any request.
+	end := time.NewTimer(min(idleTimeout, time.Until(a.Signed.Add(absoluteTimeout))))
+	defer end.Stop()
 	for {
+		changed := s.histories.changes()
+		if now, err := page.fingerprint(r.Context()); err == nil && now != known {
+			known = now
+			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", now)
+			flusher.Flush()
+		}
 		select {
 		case <-r.Context().Done():
 			return
-		case <-beat.C:
+		case <-end.C:
+			return
+		case <-beat.C: // also keeps this page's workflows followed
 			fmt.Fprint(w, ": still here\n\n")
-		case <-poll.C:
-			now, err := page.fingerprint(r.Context())
-			if err != nil || now == known {
-				continue
-			}
-			known = now
-			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", now)
+			flusher.Flush()
+		case <-changed:
 		}
-		flusher.Flush()
 	}
+}
+
+func (s *Server) watch(a agentRequest, conversation string) *watch {
+	return &watch{a: a, histories: s.histories, conversation: conversation}
 }

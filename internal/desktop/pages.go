@@ -81,7 +81,7 @@ func frameFor(ctx context.Context, a agentRequest, st api.AgentState) (homePage,
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	seen := &watch{a: a}
+	seen := s.watch(a, "")
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)

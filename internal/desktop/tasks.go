@@ -40,7 +40,11 @@ func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList
 	var out taskList
 	for _, slot := range st.Slots {
 		if slot.Role == api.SlotWrapUp {
-			out.WrapUps = append(out.WrapUps, task{ID: slot.Conversation, Due: slot.WrapUpDue})
+			t := task{ID: slot.Conversation, Due: slot.WrapUpDue}
+			if conv, err := a.client.Show(ctx, slot.Conversation); err == nil { // else closed and gone: the id says which
+				t.Channel, t.Customer = conv.Channel, conv.Customer
+			}
+			out.WrapUps = append(out.WrapUps, t)
 			continue
 		}
 		conv, err := a.client.Show(ctx, slot.Conversation)

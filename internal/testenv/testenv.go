@@ -46,6 +46,7 @@ type Options struct {
 	PeopleTenants        int                    // how many fresh tenants with timeouts a person can meet (PeopleTimeouts)
 	Senders              bool                   // also the SendersTenant
 	Routing              bool                   // also the RoutingTenant
+	LiveAgents           int                    // also the LiveTenant, with this many agents
 	TransferOfferTimeout time.Duration          // default 2s
 	WrapUpTimeout        time.Duration          // default 2s
 	SlotCheckInterval    time.Duration          // default 2s
@@ -117,6 +118,11 @@ func Start(tb TB, opts Options) *Env {
 	}
 	if opts.Routing {
 		env.addTenant(tb, RoutingTenant, 97, opts, routingEdits...)
+	}
+	if opts.LiveAgents > 0 {
+		live := opts
+		live.SlotCheckInterval = time.Minute // production's default: what the desktop sees
+		env.addTenant(tb, LiveTenant, 96, live, liveEdits(opts.LiveAgents)...)
 	}
 	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
@@ -311,6 +317,23 @@ var routingEdits = []string{
 	"agents: [alice, bob]}", "agents: [r1, r2, r3, r4, r5, r6]}",
 	"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
 	"\nagents:\n", "\nagents:\n" + routingAgents(6),
+}
+
+// LiveTenant's agents l1… (three conversations each, all in the support
+// queue) are who the bench's desktop phase signs in.
+const LiveTenant = "live"
+
+func liveEdits(n int) []string {
+	ids := make([]string, n)
+	var agents strings.Builder
+	for i := range n {
+		ids[i] = fmt.Sprintf("l%d", i+1)
+		fmt.Fprintf(&agents, "  - {id: l%d, name: Live %d, license: premium, profile: blended}\n", i+1, i+1)
+	}
+	return []string{
+		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
+		"\nagents:\n", "\nagents:\n" + agents.String(),
+	}
 }
 
 func routingAgents(n int) string {
