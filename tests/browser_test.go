@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"go.uber.org/zap/zaptest"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
 	"outbound/internal/testenv"
@@ -290,40 +291,72 @@ func (b *browser) tabTo(name string) {
 	b.t.Fatalf("%q cannot be reached with Tab", name)
 }
 
-// The keyboard alone starts a conversation and sends a message: Tab to each
-// control, type, Enter on buttons, Enter in the message box sends.
+// The keyboard alone: sign in, start a conversation, send with Enter,
+// transfer it to another agent, who accepts the offer with the keyboard,
+// wrap up, and set the state. Tab moves between controls, arrows choose,
+// Enter presses; dialogs take the focus when they open.
 func TestBrowserKeyboardOnly(t *testing.T) {
-	c := env.Tenant(t)
-	b := startBrowser(t)
-	b.signIn(c.Tenant, "alice")
-	b.tabTo("New outbound conversation")
-	b.run("open the dialog", chromedp.KeyEvent(kb.Enter))
-	b.waitModal("#new-dialog")
+	c := env.PeopleTenant(t)
+	alice := startBrowser(t)
+	bob := alice.window()
+	bob.signIn(c.Tenant, "bob")
+
+	alice.run("open the sign-in page", chromedp.Navigate(alice.base+"/signin"))
+	alice.waitFor("the sign-in page", `!!document.querySelector("#agent")`)
+	alice.tabTo("agent")
+	alice.run("choose Alice by typing her name", chromedp.KeyEvent("Alice ("+c.Tenant+")"))
+	alice.tabTo("Sign in")
+	alice.run("sign in", chromedp.KeyEvent(kb.Enter))
+	alice.waitFor("the desktop", `!!document.querySelector("#state") && document.querySelector(".agent").textContent === "Alice"`)
+
+	alice.tabTo("New outbound conversation")
+	alice.run("open the dialog", chromedp.KeyEvent(kb.Enter))
+	alice.waitModal("#new-dialog")
 	to := newPhone()
-	b.tabTo("to")
-	b.run("type the number", chromedp.KeyEvent(to))
-	b.tabTo("new-message")
-	b.run("type the message", chromedp.KeyEvent("Hello, typed with the keyboard"))
-	b.tabTo("New SMS")
-	b.run("submit", chromedp.KeyEvent(kb.Enter))
-	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
-	b.tabTo("message")
-	b.run("type and press Enter", chromedp.KeyEvent("Second line of work"), chromedp.KeyEvent(kb.Enter))
-	b.waitFor("the message sent", `document.querySelector("ol.transcript").textContent.includes("Second line of work")`)
-	if got := len(show(t, c, mustOpenWith(t, c, to)).Messages); got != 2 {
+	alice.tabTo("to")
+	alice.run("type the number", chromedp.KeyEvent(to))
+	alice.tabTo("new-message")
+	alice.run("type the message", chromedp.KeyEvent("Hello, typed with the keyboard"))
+	alice.tabTo("New SMS")
+	alice.run("submit", chromedp.KeyEvent(kb.Enter))
+	alice.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
+	alice.tabTo("message")
+	alice.run("type and press Enter", chromedp.KeyEvent("Second line of work"), chromedp.KeyEvent(kb.Enter))
+	alice.waitFor("the message sent", `document.querySelector("ol.transcript").textContent.includes("Second line of work")`)
+	id := mustOpenWith(t, c, to)
+	if got := len(show(t, c, id).Messages); got != 2 {
 		t.Fatalf("want the first message and the one sent with Enter, got %d messages", got)
 	}
-	b.tabTo("Close")
-	b.run("close the conversation", chromedp.KeyEvent(kb.Enter))
-	b.waitModal("#wrapup-dialog")
-	b.tabTo("reason")
-	b.run("pick a reason", chromedp.KeyEvent(kb.ArrowDown))
-	b.tabTo("Wrap up")
-	b.run("wrap up", chromedp.KeyEvent(kb.Enter))
-	b.waitFor("the task list", `location.pathname === "/" && !!document.querySelector("#tasks")`)
+
+	alice.tabTo("Transfer")
+	alice.run("open the transfer dialog", chromedp.KeyEvent(kb.Enter))
+	alice.waitModal("#transfer-dialog")
+	alice.tabTo("q")
+	alice.run("search", chromedp.KeyEvent("Bob"))
+	alice.tabTo("target-agent-bob")
+	alice.run("choose Bob", chromedp.KeyEvent(" "))
+	alice.tabTo("Transfer")
+	alice.run("transfer", chromedp.KeyEvent(kb.Enter))
+
+	bob.waitModal("#offers dialog")
+	if focused, _ := chromedp.Run(bob.ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); focused != "Accept" {
+		t.Fatalf("the offer dialog focuses %q, want Accept", focused)
+	}
+	bob.run("accept with Enter", chromedp.KeyEvent(kb.Enter))
+	bob.waitFor("bob's conversation", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
+
+	alice.waitModal("#wrapup-dialog")
+	alice.tabTo("reason")
+	alice.run("pick a reason", chromedp.KeyEvent(kb.ArrowDown))
+	alice.tabTo("Wrap up")
+	alice.run("wrap up", chromedp.KeyEvent(kb.Enter))
+	alice.waitFor("the task list", `location.pathname === "/" && !!document.querySelector("#tasks")`)
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
 		t.Fatalf("alice holds %d slots after wrapping up with the keyboard", inUse)
 	}
+	alice.tabTo("state")
+	alice.run("choose Idle", chromedp.KeyEvent(kb.ArrowDown))
+	eventually(t, 5*time.Second, "alice idle", func() bool { state, _ := agentInUse(t, c, "alice"); return state == api.AgentIdle })
 }
 
 // Transfer to an agent signed in in another window: the dialog lists agents
@@ -354,6 +387,8 @@ func TestBrowserTransferOfferAndWrapUp(t *testing.T) {
 	bob.waitModal("#offers dialog")
 	bob.requireNamedControls()
 	bob.capture("offer")
+	bob.run("press Escape", chromedp.KeyEvent(kb.Escape))
+	bob.waitFor("the offer still shown, no longer modal", `(d => d.open && !d.matches(":modal"))(document.querySelector("#offers dialog"))`)
 	bob.run("accept", chromedp.Click(chromedp.Search(`//dialog//button[normalize-space()="Accept"]`)))
 	bob.waitFor("the conversation, bob's now", `location.pathname === "/conversation" && !!document.querySelector("#message")`)
 	if st := show(t, c, id); st.Owner != "bob" {

@@ -428,3 +428,42 @@ func (d *desk) stream(path, cookie string) <-chan string {
 	}()
 	return out
 }
+
+// Trigger flow lists the flows an agent may trigger (rule 14: not those
+// bound to task events) and starts one; a flow bound to an event is refused
+// in place with FLOW_NOT_ALLOWED.
+func TestDesktopTriggersAFlow(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t)
+	id := startSMS(t, c, "alice", newPhone())
+	alice := d.signIn(c.Tenant, "alice")
+	_, page, _ := d.do("GET", conversationPath(id), alice, nil)
+	if !strings.Contains(page, `<option value="survey">`) || strings.Contains(page, `<option value="csat">`) || !strings.Contains(page, ">Trigger flow</button>") {
+		t.Fatalf("the flows offered:\n%s", page)
+	}
+	if status, _, _ := d.do("POST", "/trigger", alice, url.Values{"id": {id}, "flow": {"survey"}, "request": {"flow-1"}}); status != http.StatusSeeOther {
+		t.Fatalf("trigger survey: %d", status)
+	}
+	status, page, _ := d.do("POST", "/trigger", alice, url.Values{"id": {id}, "flow": {"csat"}, "request": {"flow-2"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "FLOW_NOT_ALLOWED") {
+		t.Fatalf("trigger csat: %d\n%s", status, page)
+	}
+}
+
+// A page, with its style sheet and script, stays under 150 KB uncompressed.
+func TestDesktopPageWeight(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t)
+	id := startSMS(t, c, "alice", newPhone())
+	alice := d.signIn(c.Tenant, "alice")
+	_, css, _ := d.do("GET", "/static/desktop.css", "", nil)
+	_, js, _ := d.do("GET", "/static/desktop.js", "", nil)
+	for _, path := range []string{"/", conversationPath(id), "/new", "/transfer?id=" + url.QueryEscape(id)} {
+		_, page, _ := d.do("GET", path, alice, nil)
+		if n := len(page) + len(css) + len(js); n >= 150_000 || len(css) == 0 || len(js) == 0 {
+			t.Errorf("%s: %d bytes with its style sheet (%d) and script (%d), want under 150 KB", path, n, len(css), len(js))
+		} else {
+			t.Logf("%s: %d bytes", path, n)
+		}
+	}
+}

@@ -59,8 +59,8 @@ function countSegments(box) {
 // for over this page (modal: focus moves into it, and back to the button
 // that opened it when it closes). A dialog the server renders open and
 // marked data-modal (an offer, a wrap-up, the dialog page itself) becomes
-// modal too; one marked data-keep must be answered and Escape does not
-// close it (an offer times out by itself).
+// modal too; one marked data-keep must be answered: Escape only makes it
+// stop being modal (an offer times out by itself).
 async function openDialog(form) {
   const url = form.action + "?" + query(new FormData(form));
   const resp = await fetch(url, { credentials: "same-origin" });
@@ -82,13 +82,11 @@ function upgrade(root) {
   }
 }
 
-document.addEventListener("cancel", (e) => {
-  if (e.target.matches("dialog[data-keep]")) e.preventDefault();
-}, true);
-
 document.addEventListener("close", (e) => {
-  const back = e.target.dataset && e.target.dataset.return;
-  if (back && !e.target.open) location.assign(back);
+  const d = e.target;
+  if (d.open) return; // closed and opened again since
+  if (d.dataset.return) location.assign(d.dataset.return);
+  else if (d.matches("[data-keep]") && d.isConnected && !leaving) d.show(); // stays on the page, no longer modal
 }, true);
 
 document.addEventListener("click", (e) => {
@@ -130,6 +128,12 @@ document.addEventListener("submit", async (e) => {
   }
 });
 
+// A form sent the ordinary way is taking the browser to the next page:
+// from then on the live updates leave this one alone (swapping out the form
+// being sent could cancel it).
+let leaving = false;
+document.addEventListener("submit", (e) => { if (!e.defaultPrevented) leaving = true; });
+
 function refuse(form, fresh, text) {
   const slot = form.querySelector("[data-alert-slot]");
   const next = fresh && fresh.querySelector("[data-alert-slot]");
@@ -140,11 +144,19 @@ function refuse(form, fresh, text) {
 }
 
 function replaceKeepingFocus(old, fresh) {
-  const focused = document.activeElement && document.activeElement.id;
+  const was = document.activeElement, inside = was && old.contains(was);
   if (old.matches("dialog")) old.replaceChildren(...fresh.childNodes);
   else old.replaceWith(fresh);
-  const again = focused && document.getElementById(focused);
+  if (!inside) return;
+  const region = old.matches("dialog") ? old : fresh;
+  const again = was.id ? document.getElementById(was.id)
+    : [...region.querySelectorAll(was.tagName)].find((e) => e.textContent === was.textContent);
   if (again) again.focus();
+}
+
+// What a region shows, without the request ids each rendering draws anew.
+function shownHTML(region) {
+  return region.outerHTML.replace(/name="request" value="[^"]*"/g, "");
 }
 
 function query(data) {
@@ -162,21 +174,21 @@ function parse(html) {
 // leaving alone a region the agent is typing in. Focus stays on the control
 // it was on when the fresh region has it.
 const live = document.body.dataset, shown = new Map();
-for (const region of document.querySelectorAll("[data-live]")) shown.set(region.id, region.outerHTML);
+for (const region of document.querySelectorAll("[data-live]")) shown.set(region.id, shownHTML(region));
 if (live.liveSince && window.EventSource) {
   const params = new URLSearchParams({ since: live.liveSince });
   if (live.liveId) params.set("id", live.liveId);
   const events = new EventSource("/events?" + params);
   events.addEventListener("changed", async () => {
     const resp = await fetch(location.href, { credentials: "same-origin" });
-    if (!resp.ok) return;
+    if (!resp.ok || leaving) return;
     const fresh = parse(await resp.text());
     for (const region of document.querySelectorAll("[data-live]")) {
       const next = fresh.getElementById(region.id);
-      if (!next || shown.get(region.id) === next.outerHTML) continue;
+      if (!next || shown.get(region.id) === shownHTML(next)) continue;
       const typing = region.contains(document.activeElement) && document.activeElement.matches("input, textarea");
       if (typing) continue;
-      shown.set(region.id, next.outerHTML);
+      shown.set(region.id, shownHTML(next));
       replaceKeepingFocus(region, next);
       upgrade(next);
     }
