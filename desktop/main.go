@@ -158,6 +158,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	// live-update streams, which would otherwise hold Shutdown to its timeout
 	// (browsers reconnect to another process and resync).
 	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	srv := &http.Server{Addr: cfg.listen, Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return streams }}
 	served := make(chan error, 1)
