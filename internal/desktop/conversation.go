@@ -28,9 +28,10 @@ type conversationPage struct {
 	Alert, SendAlert, FlowAlert, WrapUpAlert string
 }
 
-// visible is who may see a conversation: its owner, the agent it is offered
-// to or that transfers it, an agent of the queue it waits in, and the agent
-// wrapping it up. Anyone else gets 404: not even its existence shows.
+// visible is who may see a conversation besides the agents holding a slot
+// for it (loadFor): its owner, the agent it is offered to or that transfers
+// it, an agent of the queue it waits in, and the agent wrapping it up.
+// Anyone else gets 404: not even its existence shows.
 func visible(st api.ConversationState, agent string, queues []string) bool {
 	t := st.PendingTransfer
 	switch {
@@ -57,7 +58,8 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (c
 func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest, st api.AgentState) (conversationPage, bool) {
 	var page conversationPage
 	conv, err := a.client.Show(r.Context(), r.FormValue("id"))
-	hidden := err == nil && (conv.Tenant != a.Tenant || !visible(conv, a.Agent, st.Config.Queues))
+	holds := slices.ContainsFunc(st.Slots, func(s api.Slot) bool { return s.Conversation == conv.ID })
+	hidden := err == nil && (conv.Tenant != a.Tenant || !holds && !visible(conv, a.Agent, st.Config.Queues))
 	if hidden || codes.Is(err, codes.BadRequest) || codes.Is(err, codes.ConversationClosed) {
 		http.NotFound(w, r)
 		return page, false

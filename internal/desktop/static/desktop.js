@@ -118,8 +118,14 @@ document.addEventListener("submit", async (e) => {
     const resp = get
       ? await fetch(action + "?" + query(data), { credentials: "same-origin" })
       : await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
-    if (resp.redirected) return location.assign(resp.url);
     const body = await resp.text();
+    if (resp.redirected && !samePage(resp.url)) return location.assign(resp.url);
+    if (resp.redirected) { // back to this page: show it as it is now, the form emptied
+      const page = parse(body);
+      swapLive(page);
+      const next = page.getElementById(form.id);
+      return next && replaceKeepingFocus(form, next);
+    }
     const fresh = parse(body).getElementById(form.id);
     if (get && fresh) return replaceKeepingFocus(form.closest("dialog") ? form.closest("dialog") : form, fresh.closest("dialog") || fresh);
     refuse(form, fresh, resp.ok ? "" : body);
@@ -159,6 +165,11 @@ function shownHTML(region) {
   return region.outerHTML.replace(/name="request" value="[^"]*"/g, "");
 }
 
+function samePage(url) {
+  const u = new URL(url), here = new URL(location.href);
+  return u.pathname === here.pathname && u.searchParams.get("id") === here.searchParams.get("id");
+}
+
 function query(data) {
   const q = new URLSearchParams();
   for (const [k, v] of data) if (typeof v === "string") q.append(k, v);
@@ -181,19 +192,21 @@ if (live.liveSince && window.EventSource) {
   const events = new EventSource("/events?" + params);
   events.addEventListener("changed", async () => {
     const resp = await fetch(location.href, { credentials: "same-origin" });
-    if (!resp.ok || leaving) return;
-    const fresh = parse(await resp.text());
-    for (const region of document.querySelectorAll("[data-live]")) {
-      const next = fresh.getElementById(region.id);
-      if (!next || shown.get(region.id) === shownHTML(next)) continue;
-      const typing = region.contains(document.activeElement) && document.activeElement.matches("input, textarea");
-      if (typing) continue;
-      shown.set(region.id, shownHTML(next));
-      replaceKeepingFocus(region, next);
-      upgrade(next);
-    }
-    countdown();
+    if (resp.ok && !leaving) swapLive(parse(await resp.text()));
   });
+}
+
+function swapLive(fresh) {
+  for (const region of document.querySelectorAll("[data-live]")) {
+    const next = fresh.getElementById(region.id);
+    if (!next || shown.get(region.id) === shownHTML(next)) continue;
+    const typing = region.contains(document.activeElement) && document.activeElement.matches("input, textarea");
+    if (typing) continue;
+    shown.set(region.id, shownHTML(next));
+    replaceKeepingFocus(region, next);
+    upgrade(next);
+  }
+  countdown();
 }
 
 // An element marked data-countdown shows the seconds left until its time
