@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"outbound/internal/api"
@@ -50,7 +51,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.Dev == (s.OIDC != nil) {
 		return nil, errors.New("desktop: sign-in is either the dev page (worker --dev) or OpenID Connect, one of the two")
 	}
-	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act, "rfc3339": rfc3339}).ParseFS(templateFS, "templates/*.html")
+	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act, "rfc3339": rfc3339, "request": uuid.NewString}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}

@@ -119,14 +119,15 @@ document.addEventListener("submit", async (e) => {
       ? await fetch(action + "?" + query(data), { credentials: "same-origin" })
       : await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
     const body = await resp.text();
-    if (resp.redirected && !samePage(resp.url)) return location.assign(resp.url);
+    if (resp.redirected && (!samePage(resp.url) || form.closest("dialog"))) return location.assign(resp.url);
     if (resp.redirected) { // back to this page: show it as it is now, the form emptied
       const page = parse(body);
       swapLive(page);
-      const next = page.getElementById(form.id);
+      const next = page.getElementById(form.getAttribute("id"));
       return next && replaceKeepingFocus(form, next);
     }
-    const fresh = parse(body).getElementById(form.id);
+    // getAttribute: a form with a field named "id" hides its own id property.
+    const fresh = parse(body).getElementById(form.getAttribute("id"));
     if (get && fresh) return replaceKeepingFocus(form.closest("dialog") ? form.closest("dialog") : form, fresh.closest("dialog") || fresh);
     refuse(form, fresh, resp.ok ? "" : body);
   } finally {
