@@ -119,11 +119,12 @@ document.addEventListener("submit", async (e) => {
       ? await fetch(action + "?" + query(data), { credentials: "same-origin" })
       : await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
     const body = await resp.text();
-    if (resp.redirected && (!samePage(resp.url) || form.closest("dialog"))) return location.assign(resp.url);
-    if (resp.redirected) { // back to this page: show it as it is now, the form emptied
-      const page = parse(body);
+    if (resp.redirected && !samePage(resp.url)) return location.assign(resp.url);
+    if (resp.redirected) { // back to this page: close the dialog, show the page as it is now, the form emptied
+      const page = parse(body), dialog = form.closest("dialog");
+      if (dialog) dialog.close();
       swapLive(page);
-      const next = page.getElementById(form.getAttribute("id"));
+      const next = !dialog && page.getElementById(form.getAttribute("id"));
       return next && replaceKeepingFocus(form, next);
     }
     // getAttribute: a form with a field named "id" hides its own id property.
