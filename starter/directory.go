@@ -32,7 +32,7 @@ func (a *app) agentsCmd() *cobra.Command {
 					if agents == nil {
 						agents = []conversations.AgentInfo{}
 					}
-					return writeJSON(a.stdout, agents)
+					return writeJSON(a.json, agents)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tSTATE\tIN USE/MAX\tQUEUES")
@@ -64,7 +64,7 @@ func (a *app) queuesCmd() *cobra.Command {
 					if queues == nil {
 						queues = []conversations.QueueInfo{}
 					}
-					return writeJSON(a.stdout, queues)
+					return writeJSON(a.json, queues)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tWAITING\tAVAILABLE\tAGENTS")

@@ -44,7 +44,8 @@ type app struct {
 	address, namespace, tenant string
 	requestID                  string // --request-id of a command that changes something
 
-	stdout, stderr io.Writer
+	stdout, stderr io.Writer // human-readable: control characters shown escaped (terminal.go)
+	json           io.Writer // --json output, exact
 	timeout        time.Duration
 	// dial opens the conversations client; tests replace it to prove that
 	// invalid flags never reach the network.
@@ -64,7 +65,7 @@ func main() {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	a := &app{stdout: stdout, stderr: stderr, timeout: commandTimeout}
+	a := &app{stdout: &terminal{w: stdout}, stderr: &terminal{w: stderr}, json: stdout, timeout: commandTimeout}
 	a.dial = a.connect
 	return a
 }

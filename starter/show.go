@@ -30,7 +30,7 @@ func (a *app) showCmd() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return writeJSON(a.stdout, state)
+					return writeJSON(a.json, state)
 				}
 				return writeConversation(a.stdout, state)
 			})
@@ -64,7 +64,7 @@ func (a *app) listCmd() *cobra.Command {
 					if list == nil {
 						list = []conversations.ConversationSummary{}
 					}
-					return writeJSON(a.stdout, list)
+					return writeJSON(a.json, list)
 				}
 				if len(list) == 0 {
 					fmt.Fprintln(a.stderr, "no conversations")
