@@ -70,16 +70,21 @@ func (d *Directory) validateTenant(p *problems) {
 	}
 }
 
+// maxOutboundLimit bounds an agent's outbound conversations at once: each
+// holds a slot in the agent's workflow state.
+const maxOutboundLimit = 50
+
 func (d *Directory) validateTimers(p *problems) {
 	for _, timer := range []struct {
-		path  string
-		value time.Duration
+		path     string
+		value    time.Duration
+		min, max time.Duration
 	}{
-		{"transferOfferTimeout", d.TransferOfferTimeout},
-		{"wrapUpTimeout", d.WrapUpTimeout},
+		{"transferOfferTimeout", d.TransferOfferTimeout, time.Second, 10 * time.Minute}, // a person answers an offer
+		{"wrapUpTimeout", d.WrapUpTimeout, time.Second, 24 * time.Hour},               // a slot is not held for days
 	} {
-		if timer.value <= 0 {
-			p.add(timer.path, "must be a positive duration such as 30s")
+		if timer.value < timer.min || timer.value > timer.max {
+			p.add(timer.path, "must be a duration from %s to %s such as 30s, got %s", timer.min, timer.max, timer.value)
 		}
 	}
 	if d.SlotCheckInterval < 0 || (d.SlotCheckInterval > 0 && d.SlotCheckInterval < time.Second) {
@@ -122,8 +127,8 @@ func (d *Directory) validateProfiles(p *problems) {
 				p.add(chPath, "assignment %q must be auto or manual", a)
 			}
 		}
-		if prof.MaxOutbound < 1 {
-			p.add(path+".maxOutbound", "must be at least 1, got %d", prof.MaxOutbound)
+		if prof.MaxOutbound < 1 || prof.MaxOutbound > maxOutboundLimit {
+			p.add(path+".maxOutbound", "must be from 1 to %d, got %d", maxOutboundLimit, prof.MaxOutbound)
 		}
 	}
 }
