@@ -19,12 +19,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -138,6 +140,11 @@ func DefaultPublicURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// maxSMSBody is the longest inbound SMS a provider delivers (Twilio: 1,600
+// characters, the text of 10 concatenated parts); a longer Body is not a
+// provider's.
+const maxSMSBody = 1600
+
 // inboundSMS routes a customer's text to its conversation.
 func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	form, ok := h.signedForm(w, r)
@@ -153,6 +160,10 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	sid := form.Get("MessageSid")
 	if !validSid(sid) {
 		writeError(w, http.StatusBadRequest, "malformed MessageSid", "MessageSid")
+		return
+	}
+	if n := utf8.RuneCountInString(form.Get("Body")); n > maxSMSBody {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d characters, over the %d an SMS provider delivers", n, maxSMSBody), "Body")
 		return
 	}
 	log := h.log.With(zap.String("messageSid", sid))

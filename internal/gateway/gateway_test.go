@@ -311,14 +311,24 @@ func TestInboundBadForm(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("unparsable body: %d", resp.StatusCode)
 	}
+	// Longer than a provider delivers (1,600 characters), and just as long.
+	long := inboundForm("SM0012")
+	long.Set("Body", strings.Repeat("ş", 1601))
+	if a := postSigned(t, base, "/webhooks/sms", long); a.status != http.StatusBadRequest || a.json(t)["field"] != "Body" {
+		t.Errorf("1,601 characters: %d %s", a.status, a.body)
+	}
+	long.Set("Body", strings.Repeat("ş", 1600))
+	if a := postSigned(t, base, "/webhooks/sms", long); a.status != http.StatusOK {
+		t.Errorf("1,600 characters: %d %s", a.status, a.body)
+	}
 	// Too large.
 	huge := inboundForm("SM0011")
 	huge.Set("Body", strings.Repeat("x", 70<<10))
 	if a := postSigned(t, base, "/webhooks/sms", huge); a.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("huge body: %d", a.status)
 	}
-	if n := len(convs.inboundCalls()); n != 0 {
-		t.Fatalf("Inbound called %d times for bad requests", n)
+	if n := len(convs.inboundCalls()); n != 1 {
+		t.Fatalf("Inbound called %d times, want once (the 1,600-character message) among bad requests", n)
 	}
 }
 

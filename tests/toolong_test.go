@@ -1,0 +1,28 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"outbound/internal/codes"
+	"outbound/internal/conversations"
+	"outbound/internal/model"
+)
+
+// An SMS that needs more than sms.MaxSegments parts is refused as
+// MESSAGE_TOO_LONG at start as it is on a later send, and the start leaves
+// nothing open behind it.
+func TestOverLongSMSIsMessageTooLongAtStartAndSend(t *testing.T) {
+	c := env.Tenant(t)
+	long := strings.Repeat("a", 153*10+1) // 11 segments
+	to := newPhone()
+	_, err := c.Start(testContext(t), conversations.StartOptions{Agent: "alice", Channel: model.SMS, To: to, EntryPoint: "ep-sms",
+		First: &model.Compose{Text: long}})
+	if !codes.Is(err, codes.MessageTooLong) {
+		t.Fatalf("start with an 11-segment SMS: %v, want MESSAGE_TOO_LONG", err)
+	}
+	id := startSMS(t, c, "alice", to) // the refused start left the customer free
+	if _, err := c.Send(testContext(t), conversations.Sync, id, "alice", model.Compose{Text: long}); !codes.Is(err, codes.MessageTooLong) {
+		t.Fatalf("send of an 11-segment SMS: %v, want MESSAGE_TOO_LONG", err)
+	}
+}
