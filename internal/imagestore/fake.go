@@ -154,7 +154,7 @@ func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
 			return
 		}
-		f.s3.ServeHTTP(w, r)
+		f.s3.ServeHTTP(&publicObject{ResponseWriter: w}, r)
 		return
 	}
 	if _, ok := r.URL.Query()["lifecycle"]; ok {
@@ -162,6 +162,35 @@ func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.s3.ServeHTTP(w, r)
+}
+
+// publicObject answers an unsigned GET of an image as a browser should get
+// it: as the type it was stored with and nothing else (nosniff), and for
+// no other site's scripts (gofakes3 adds a wildcard CORS header).
+type publicObject struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (p *publicObject) WriteHeader(status int) {
+	if !p.wrote {
+		h := p.Header()
+		for name := range h {
+			if strings.HasPrefix(name, "Access-Control-") {
+				h.Del(name)
+			}
+		}
+		h.Set("X-Content-Type-Options", "nosniff")
+		p.wrote = true
+	}
+	p.ResponseWriter.WriteHeader(status)
+}
+
+func (p *publicObject) Write(b []byte) (int, error) {
+	if !p.wrote {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriter.Write(b)
 }
 
 // signed reports whether a request carries an AWS signature (header or

@@ -104,6 +104,9 @@ func TestPutServesImage(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "image/png" {
 		t.Fatalf("Content-Type = %q", ct)
 	}
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("an image is served with nosniff and no CORS: %v", resp.Header)
+	}
 
 	// Again (an activity retry): same key, same URL, same bytes.
 	url2, err := store.Put(ctx(t), Key("acme", "conversation/acme/ep-email/k/r", png, "image/png"), "image/png", png)
