@@ -81,7 +81,7 @@ func (d *Directory) validateTimers(p *problems) {
 		min, max time.Duration
 	}{
 		{"transferOfferTimeout", d.TransferOfferTimeout, time.Second, 10 * time.Minute}, // a person answers an offer
-		{"wrapUpTimeout", d.WrapUpTimeout, time.Second, 24 * time.Hour},               // a slot is not held for days
+		{"wrapUpTimeout", d.WrapUpTimeout, time.Second, 24 * time.Hour},                 // a slot is not held for days
 	} {
 		if timer.value < timer.min || timer.value > timer.max {
 			p.add(timer.path, "must be a duration from %s to %s such as 30s, got %s", timer.min, timer.max, timer.value)
