@@ -35,14 +35,19 @@ const (
 // Check refuses an image that may not be sent: larger than MaxBytes
 // (IMAGE_TOO_LARGE), not a PNG, JPEG, GIF or WebP by its bytes whatever its
 // name says (UNSUPPORTED_IMAGE_TYPE), or a name that is not a plain base name
-// (BAD_REQUEST).
+// (BAD_REQUEST). The image must decode whole: its first bytes alone do not
+// make it one.
 func Check(img model.Image) error {
 	if len(img.Data) > MaxBytes {
 		return codes.New(codes.ImageTooLarge, "image %q is %d bytes; inline images are limited to %d bytes (15 KB)",
 			img.Name, len(img.Data), MaxBytes)
 	}
-	if _, ok := ContentType(img.Data); !ok {
+	contentType, ok := ContentType(img.Data)
+	if !ok {
 		return codes.New(codes.UnsupportedImageType, "image %q is not a PNG, JPEG, GIF or WebP image", img.Name)
+	}
+	if !decodes(img.Data, contentType) {
+		return codes.New(codes.UnsupportedImageType, "image %q starts as %s but is not a whole image of at most %d pixels", img.Name, contentType, maxPixels)
 	}
 	return CheckName(img.Name)
 }
