@@ -34,8 +34,6 @@ import (
 	"syscall"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/contrib/envconfig"
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
@@ -45,6 +43,7 @@ import (
 	"outbound/internal/desktop"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
+	"outbound/internal/service"
 )
 
 type config struct {
@@ -131,17 +130,9 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *zap.Logger) error {
-	opts, err := envconfig.LoadDefaultClientOptions()
+	tc, err := service.Dial(ctx, cfg.keys, log)
 	if err != nil {
-		return fmt.Errorf("load the Temporal client configuration: %w", err)
-	}
-	opts.Logger = logging.NewSDK(log)
-	codec.Configure(&opts, cfg.keys)
-	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	tc, err := client.DialContext(dialCtx, opts)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
+		return err
 	}
 	defer tc.Close()
 	convs := &conversations.Client{Temporal: tc, IDKey: cfg.idKey}
