@@ -21,6 +21,9 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
+	grpccodes "google.golang.org/grpc/codes"
+
 	"github.com/emersion/go-smtp"
 	"go.uber.org/zap"
 	"golang.org/x/net/netutil"
@@ -211,7 +214,8 @@ func (s *Server) bounce(msg Message) error {
 // route hands the message to the Router once per recipient and folds the
 // outcomes into one SMTP reply: any temporary failure → 451 (the sender
 // retries; recipients already routed are skipped then), else all refused →
-// 550 with the first refusal's code, else 250. A refusal next to a success
+// 550 with the first refusal's code, or the 5xx of what Temporal refused for
+// good (permanentFailure), else 250. A refusal next to a success
 // cannot be reported after DATA in SMTP; it is logged.
 func (s *Server) route(msg Message, rcpts []string) error {
 	ctx, cancel := context.WithTimeout(s.ctx, routeTimeout)
@@ -245,6 +249,13 @@ func (s *Server) route(msg Message, rcpts []string) error {
 			s.log.Info("email refused", zap.String("message_id", msg.MessageID), zap.String("code", string(code)))
 			if refusal == nil {
 				refusal = refusalReply(code, text)
+			}
+			continue
+		}
+		if reply := permanentFailure(err); reply != nil {
+			s.log.Warn("email refused by Temporal, for good", zap.String("message_id", msg.MessageID), zap.Error(err))
+			if refusal == nil {
+				refusal = reply
 			}
 			continue
 		}
@@ -297,6 +308,24 @@ func oneLine(text string) string {
 
 // tempFailure is a 451: go-smtp turns any other error into a 554, which the
 // sender would treat as permanent.
+// permanentFailure is the reply to a failure that sending the same message
+// again cannot change: Temporal refused the request itself (a payload over
+// its blob size limit or its gRPC message size: 552; otherwise malformed:
+// 554). nil for any other failure. Answering those with 4xx had the
+// sender's MTA retry for days.
+func permanentFailure(err error) *smtp.SMTPError {
+	var invalid *serviceerror.InvalidArgument
+	st := serviceerror.ToStatus(err)
+	tooLarge := strings.Contains(err.Error(), "size exceeds limit") || strings.Contains(err.Error(), "larger than max")
+	switch {
+	case tooLarge && (errors.As(err, &invalid) || st.Code() == grpccodes.ResourceExhausted):
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big for this service"}
+	case errors.As(err, &invalid):
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "The service cannot accept this message"}
+	}
+	return nil
+}
+
 func tempFailure(msg string) error {
 	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: msg}
 }

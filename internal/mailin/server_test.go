@@ -3,9 +3,15 @@ package mailin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/emersion/go-smtp"
 	"go.uber.org/zap/zaptest"
@@ -276,6 +282,29 @@ func TestInfrastructureErrorIs451(t *testing.T) {
 	err := send(t, s.Addr(), customer, []string{entryPoint}, raw)
 	if code := smtpCode(t, err); code != 451 {
 		t.Fatalf("code = %d (%v), want 451", code, err)
+	}
+}
+
+// What Temporal refuses for good is a 5xx (the sender's MTA stops); a rate
+// limit, which also comes as ResourceExhausted, stays a 451.
+func TestTemporalRefusalsArePermanent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"blob over the limit", fmt.Errorf("failed workflow start: %w", serviceerror.NewInvalidArgument("Blob data size exceeds limit.")), 552},
+		{"gRPC message over the limit", status.Error(grpccodes.ResourceExhausted, "grpc: received message larger than max (9437423 vs. 4194304)"), 552},
+		{"malformed request", serviceerror.NewInvalidArgument("WorkflowId is not set on request."), 554},
+		{"rate limited", serviceerror.NewResourceExhausted(enums.RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT, "namespace rate limit exceeded"), 451},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, &fakeRouter{err: func(conversations.InboundMessage) error { return tc.err }})
+			raw := "From: " + customer + "\nTo: " + entryPoint + "\nSubject: hi\nMessage-ID: <big@customer.example>\n\nhello\n"
+			if code := smtpCode(t, send(t, s.Addr(), customer, []string{entryPoint}, raw)); code != tc.want {
+				t.Fatalf("code = %d, want %d", code, tc.want)
+			}
+		})
 	}
 }
 
