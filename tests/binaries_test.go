@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -341,7 +342,7 @@ func (h *binaryHarness) startWorker() {
 	cmd := exec.Command(h.workerBin, "--dev", "--data-dir", h.dataDir,
 		"--dev-port", strconv.Itoa(h.devPort), "--ui-port", strconv.Itoa(h.uiPort),
 		"--http-port", strconv.Itoa(h.httpPort), "--smtp-in-port", strconv.Itoa(h.smtpInPort),
-		"--metrics-addr", "127.0.0.1:0", "--codec-port", "0", "--s3-port", "0",
+		"--metrics-addr", "127.0.0.1:0", "--codec-port", "0", "--s3-port", "0", "--desktop-port", "0",
 		"--directory", h.directory)
 	cmd.Dir = h.root
 	cmd.Env = h.env
@@ -669,14 +670,21 @@ func binRepoRoot(t *testing.T) string {
 }
 
 // binFreePort asks the kernel for a port nobody listens on.
+// binFreePort picks a free port below the kernel's ephemeral range (32768
+// and up on Linux): the worker binds the same ports again after a SIGKILL,
+// and a port of that range can meanwhile become the local end of some
+// outgoing connection, which made a restart fail with "address in use".
 func binFreePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port from 20000 to 32000")
+	return 0
 }
 
 // binChildEnv is the test's environment without the settings that would

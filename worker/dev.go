@@ -125,12 +125,12 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				return fmt.Errorf("start the inbound SMTP receiver: %w", err)
 			}
 			stack.add(in.Close)
-			desk, err := startDesktop(cfg.desktopPort, &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch}, log)
+			desk, deskPort, err := startDesktop(cfg.desktopPort, &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch}, log)
 			if err != nil {
 				return err
 			}
 			stack.add(desk.Close)
-			gatewayAddr, mailinAddr, desktopURL = gw.Addr, in.Addr(), fmt.Sprintf("http://localhost:%d", cfg.desktopPort)
+			gatewayAddr, mailinAddr, desktopURL = gw.Addr, in.Addr(), fmt.Sprintf("http://localhost:%d", deskPort)
 			select {
 			case err := <-errs:
 				if !errors.Is(err, http.ErrServerClosed) {
@@ -159,19 +159,20 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	}, nil
 }
 
-// startDesktop serves the Agent Desktop with the dev sign-in on loopback.
-func startDesktop(port int, convs *conversations.Client, log *zap.Logger) (*http.Server, error) {
+// startDesktop serves the Agent Desktop with the dev sign-in on loopback,
+// on port (0: a free one, which it returns).
+func startDesktop(port int, convs *conversations.Client, log *zap.Logger) (*http.Server, int, error) {
 	handler, err := (&desktop.Server{Client: convs, Key: []byte(desktop.DevSessionKey), Dev: true, Log: log.Named("desktop")}).Handler()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
-		return nil, fmt.Errorf("start the desktop: %w", err)
+		return nil, 0, fmt.Errorf("start the desktop: %w", err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return srv, nil
+	return srv, ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // closers stops what was started, last first.
