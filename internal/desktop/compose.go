@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"outbound/internal/codes"
 	"outbound/internal/directory"
 	"outbound/internal/model"
 	"outbound/internal/sms"
@@ -97,7 +98,7 @@ func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 func limitUpload(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(maxUpload); err != nil && err != http.ErrNotMultipart {
-		return err
+		return codes.New(codes.BadRequest, "the message and its images are over 1 MiB")
 	}
 	return nil
 }

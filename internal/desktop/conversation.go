@@ -68,14 +68,11 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 	if err == nil {
 		dir, err = a.client.Directory(r.Context())
 	}
-	if err == nil {
-		page.homePage, err = frameFor(r.Context(), a, st)
-	}
 	if err != nil {
 		s.fail(w, err)
 		return page, false
 	}
-	page.Conv = conv
+	page.homePage, page.Conv = frameOf(a, st), conv
 	page.CanSend = conv.Owner == a.Agent && conv.Status == api.StatusActive
 	page.CanPickUp = conv.Status == api.StatusQueued
 	page.Compose = composeFor(r, &dir, a.lang, conv.Channel, "/conversation")
@@ -102,7 +99,7 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentReq
 	}
 	if page, ok := s.loadFor(w, r, a, seen.state); ok {
 		page.Live, page.LiveID = live, page.Conv.ID
-		s.render(w, "conversation.html", page)
+		s.show(w, r, a, http.StatusOK, "conversation.html", &page.homePage, &page)
 	}
 }
 
@@ -111,7 +108,7 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentReq
 // composer with the message as composed.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	if err := limitUpload(w, r); err != nil {
-		s.fail(w, codes.New(codes.BadRequest, "the message and its images are over 1 MiB"))
+		s.fail(w, err)
 		return
 	}
 	page, ok := s.load(w, r, a)
@@ -125,7 +122,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	}
 	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
 	_, err = a.client.Send(ctx, conversations.Sync, page.Conv.ID, a.Agent, msg)
-	s.after(w, r, &page, err, &page.SendAlert)
+	s.after(w, r, a, &page, err, &page.SendAlert)
 }
 
 // trigger starts one of the tenant's flows from the conversation.
@@ -136,7 +133,7 @@ func (s *Server) trigger(w http.ResponseWriter, r *http.Request, a agentRequest)
 	}
 	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
 	_, err := a.client.Trigger(ctx, page.Conv.ID, a.Agent, r.PostFormValue("flow"))
-	s.after(w, r, &page, err, &page.FlowAlert)
+	s.after(w, r, a, &page, err, &page.FlowAlert)
 }
 
 // act runs one of the agent's operations on the conversation.
@@ -151,15 +148,15 @@ func (s *Server) act(op func(c *conversations.Client, a agentRequest, r *http.Re
 		if r.URL.Path == "/wrapup" {
 			alert = &page.WrapUpAlert
 		}
-		s.after(w, r, &page, op(a.client, a, r, page.Conv.ID), alert)
+		s.after(w, r, a, &page, op(a.client, a, r, page.Conv.ID), alert)
 	}
 }
 
 // after shows the conversation again, with a refusal in place.
-func (s *Server) after(w http.ResponseWriter, r *http.Request, page *conversationPage, err error, alert *string) {
+func (s *Server) after(w http.ResponseWriter, r *http.Request, a agentRequest, page *conversationPage, err error, alert *string) {
 	s.outcome(w, r, err, page.Conv.ID, func(msg, next string) {
 		*alert, page.Request = msg, next
-		s.render(w, "conversation.html", page)
+		s.show(w, r, a, http.StatusUnprocessableEntity, "conversation.html", &page.homePage, page)
 	})
 }
 
@@ -183,9 +180,7 @@ func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conv
 	if code == codes.OutcomeUnknown {
 		next = r.PostFormValue("request")
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusUnprocessableEntity)
-	refused(string(code)+": "+msg, next)
+	refused(string(code)+": "+msg, next) // shown with 422
 }
 
 // doneWith is where an operation that took effect leads: back to the tasks

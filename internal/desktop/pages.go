@@ -1,13 +1,13 @@
 package desktop
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"outbound/internal/api"
 )
@@ -67,17 +67,35 @@ type homePage struct {
 	Name    string
 	State   string
 	States  []string // what the agent may set
-	Tasks   taskList
-	Request string // the request id of this page's next action (a retry acts once)
+	Tasks   taskList // read by show, only for a page that is shown
+	Request string   // the request id of this page's next action (a retry acts once)
+
+	agent api.AgentState // as read for this request
 }
 
-// frameFor reads what every page shows around its content.
-func frameFor(ctx context.Context, a agentRequest, st api.AgentState) (homePage, error) {
-	tasks, err := readTasks(ctx, a, st)
+// frameOf is what every page shows around its content, but for the task list.
+func frameOf(a agentRequest, st api.AgentState) homePage {
 	return homePage{
-		Lang: a.lang, Name: st.Config.Name, State: st.State, Tasks: tasks, Request: uuid.NewString(),
-		States: []string{api.AgentAvailable, api.AgentIdle},
-	}, err
+		Lang: a.lang, Name: st.Config.Name, State: st.State, Request: uuid.NewString(),
+		States: []string{api.AgentAvailable, api.AgentIdle}, agent: st,
+	}
+}
+
+// show reads the task list of a page and renders it with status: only a page
+// that is shown pays for the task list, not an action that took effect and
+// redirects.
+func (s *Server) show(w http.ResponseWriter, r *http.Request, a agentRequest, status int, name string, frame *homePage, page any) {
+	tasks, err := readTasks(r.Context(), a, frame.agent)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	frame.Tasks = tasks
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, name, page); err != nil {
+		s.Log.Error("desktop page not rendered", zap.String("page", name), zap.Error(err))
+	}
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
@@ -87,13 +105,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 		s.fail(w, err)
 		return
 	}
-	page, err := frameFor(r.Context(), a, seen.state)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
+	page := frameOf(a, seen.state)
 	page.Live = live
-	s.render(w, "home.html", page)
+	s.show(w, r, a, http.StatusOK, "home.html", &page, &page)
 }
 
 // setState sets the signed-in agent Available or Idle (RONA is the system's).

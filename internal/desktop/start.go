@@ -26,7 +26,7 @@ type newPage struct {
 // newForm fills the form for the channel and template the request names.
 func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest) (newPage, bool) {
 	if err := limitUpload(w, r); err != nil {
-		s.fail(w, codes.New(codes.BadRequest, "the message and its images are over 1 MiB"))
+		s.fail(w, err)
 		return newPage{}, false
 	}
 	st, err := agentState(r.Context(), a)
@@ -39,12 +39,7 @@ func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest)
 		s.fail(w, err)
 		return newPage{}, false
 	}
-	frame, err := frameFor(r.Context(), a, st)
-	if err != nil {
-		s.fail(w, err)
-		return newPage{}, false
-	}
-	p := newPage{homePage: frame, To: r.FormValue("to"), From: r.FormValue("from"), Subject: r.FormValue("subject")}
+	p := newPage{homePage: frameOf(a, st), To: r.FormValue("to"), From: r.FormValue("from"), Subject: r.FormValue("subject")}
 	if req := r.FormValue("request"); req != "" {
 		p.Request = req
 	}
@@ -78,7 +73,7 @@ func firstEntryPoint(dir *directory.Directory, ch model.Channel) string {
 
 func (s *Server) newConversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	if p, ok := s.newForm(w, r, a); ok {
-		s.render(w, "new.html", p)
+		s.show(w, r, a, http.StatusOK, "new.html", &p.homePage, &p)
 	}
 }
 
@@ -101,6 +96,6 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	})
 	s.outcome(w, r, err, id, func(alert string, next string) {
 		p.Alert, p.Request = alert, next
-		s.render(w, "new.html", p)
+		s.show(w, r, a, http.StatusUnprocessableEntity, "new.html", &p.homePage, &p)
 	})
 }

@@ -75,7 +75,7 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 
 func (s *Server) transferPage(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	if p, ok := s.transferForm(w, r, a); ok {
-		s.render(w, "transfer.html", p)
+		s.show(w, r, a, http.StatusOK, "transfer.html", &p.homePage, &p)
 	}
 }
 
@@ -98,6 +98,6 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request, a agentRequest
 	_, err := a.client.Transfer(ctx, p.Conv.ID, a.Agent, toAgent, toQueue)
 	s.outcome(w, r, err, p.Conv.ID, func(alert, next string) {
 		p.Alert, p.Request = alert, next
-		s.render(w, "transfer.html", p)
+		s.show(w, r, a, http.StatusUnprocessableEntity, "transfer.html", &p.homePage, &p)
 	})
 }
