@@ -88,7 +88,7 @@ func (c *Client) Queues(ctx context.Context) ([]QueueInfo, error) {
 	var out []QueueInfo
 	for _, q := range dir.Queues {
 		info := QueueInfo{ID: q.ID, Name: q.Name, Waiting: []WaitingInfo{}, Agents: []AgentInfo{}}
-		if info.Waiting, err = c.waiting(ctx, dir.Tenant, q.ID); err != nil {
+		if info.Waiting, err = c.Waiting(ctx, dir.Tenant, q.ID); err != nil {
 			return nil, err
 		}
 		for _, a := range agents {
@@ -104,8 +104,8 @@ func (c *Client) Queues(ctx context.Context) ([]QueueInfo, error) {
 	return out, nil
 }
 
-// waiting reads a queue's line from its workflow (none yet: nothing waits).
-func (c *Client) waiting(ctx context.Context, tenant, queue string) ([]WaitingInfo, error) {
+// Waiting reads a queue's line from its workflow (none yet: nothing waits).
+func (c *Client) Waiting(ctx context.Context, tenant, queue string) ([]WaitingInfo, error) {
 	st, err := api.QueueQuery.Get(ctx, c.Temporal, api.QueueWorkflowID(tenant, queue))
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

@@ -2,10 +2,7 @@ package desktop
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"go.temporal.io/api/serviceerror"
 
 	"outbound/internal/api"
 	"outbound/internal/model"
@@ -69,16 +66,12 @@ func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList
 		return out, err
 	}
 	for _, q := range dir.QueuesOf(a.Agent) {
-		line, err := api.QueueQuery.Get(ctx, a.client.Temporal, api.QueueWorkflowID(a.Tenant, q.ID))
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			continue // nothing has waited there yet
-		}
+		line, err := a.client.Waiting(ctx, a.Tenant, q.ID)
 		if err != nil {
 			return out, err
 		}
-		for _, w := range line.Waiting {
-			out.Waiting = append(out.Waiting, waitingTask{ID: w.Conversation, Queue: q.Name, Channel: w.Channel, Since: w.Since, OfferedTo: w.OfferedTo})
+		for _, w := range line {
+			out.Waiting = append(out.Waiting, waitingTask{ID: w.ID, Queue: q.Name, Channel: w.Channel, Since: w.Since, OfferedTo: w.OfferedTo})
 		}
 	}
 	return out, nil

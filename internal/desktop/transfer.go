@@ -1,13 +1,9 @@
 package desktop
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
-	"go.temporal.io/api/serviceerror"
-
-	"outbound/internal/api"
 	"outbound/internal/conversations"
 )
 
@@ -62,13 +58,12 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 		if !match(q.ID, q.Name) {
 			continue
 		}
-		line, err := api.QueueQuery.Get(r.Context(), a.client.Temporal, api.QueueWorkflowID(a.Tenant, q.ID))
-		var notFound *serviceerror.NotFound
-		if err != nil && !errors.As(err, &notFound) {
+		line, err := a.client.Waiting(r.Context(), a.Tenant, q.ID)
+		if err != nil {
 			s.fail(w, err)
 			return p, false
 		}
-		p.Queues = append(p.Queues, queueChoice{ID: q.ID, Name: q.Name, Waiting: len(line.Waiting)})
+		p.Queues = append(p.Queues, queueChoice{ID: q.ID, Name: q.Name, Waiting: len(line)})
 	}
 	return p, true
 }
