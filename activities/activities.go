@@ -37,6 +37,7 @@ type Activities struct {
 	PublicURL   string // the gateway's public URL, for SMS status callbacks ("" = none)
 	Images      ImageStore
 	Archive     TranscriptArchive // older transcript pages (nil: ArchiveMessages fails, the workflow keeps them)
+	Inbound     InboundRouter     // routes customer messages for their records
 }
 
 func (a *Activities) directory(tenant string) (*directory.Directory, error) {

@@ -121,7 +121,7 @@ func (r *routingRound) customersWrite(ctx context.Context, n int) error {
 		from := r.w.newCustomer("sms")
 		m := conversations.InboundMessage{Channel: model.SMS, To: r.entry, From: from,
 			CustomerMessage: model.CustomerMessage{Text: "Is anyone there?", ProviderID: "SMroute" + r.w.runTag + from}}
-		if _, err := r.c.Inbound(ctx, m); err != nil {
+		if err := r.c.Inbound(ctx, m); err != nil {
 			return fmt.Errorf("customer %s writes: %w", from, err)
 		}
 	}

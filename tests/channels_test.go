@@ -67,7 +67,7 @@ func TestInboundSMSWebhook(t *testing.T) {
 	if code := postSMS(t, form("Where is my parcel?", "SM"+strings.Repeat("1", 32)), true); code != http.StatusOK {
 		t.Fatalf("signed webhook: %d", code)
 	}
-	msgs := show(t, c, id).Messages
+	msgs := messagesOf(t, c, id, 2)
 	if len(msgs) != 2 || msgs[1].Text != "Where is my parcel?" || msgs[1].Direction != model.Inbound {
 		t.Fatalf("want the signed reply only, got %+v", msgs)
 	}
@@ -329,7 +329,7 @@ func TestEmailReplyThreadsOverSMTP(t *testing.T) {
 	if err := smtp.SendMail(env.MailinAddr, nil, to, []string{entryAddress(c, "ep-email")}, []byte(reply)); err != nil {
 		t.Fatalf("SMTP: %v", err)
 	}
-	msgs := show(t, c, id).Messages
+	msgs := messagesOf(t, c, id, 2)
 	last := msgs[len(msgs)-1]
 	if last.Direction != model.Inbound || strings.TrimSpace(last.Text) != "Thank you!" {
 		t.Fatalf("want the reply threaded without its quote, got %+v", last)

@@ -222,9 +222,7 @@ func TestDesktopSendsOnceAndShowsRefusalsInPlace(t *testing.T) {
 	if n := len(show(t, c, id).Messages); n != 2 {
 		t.Fatalf("one composed message sent three times: %d messages, want 2", n)
 	}
-	if _, err := c.Inbound(testContext(t), inboundSMS(c, to, "STOP", "SMdeskstop"+to)); err != nil {
-		t.Fatal(err)
-	}
+	inbound(t, c, inboundSMS(c, to, "STOP", "SMdeskstop"+to))
 	status, page, _ := d.do("POST", "/send", cookie, url.Values{"id": {id}, "text": {"Are you there?"}, "request": {"compose-2"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "OPTED_OUT") || !strings.Contains(page, ">Are you there?</textarea>") {
 		t.Fatalf("a refused send: %d\n%s", status, page)
@@ -352,9 +350,7 @@ func TestDesktopShowsEmailHTMLSandboxed(t *testing.T) {
 	id := startEmail(t, c, to, "Your invoice "+to)
 	in := conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to,
 		CustomerMessage: model.CustomerMessage{Text: "Hi there", HTML: "<p>Hi <b>there</b></p>", ProviderID: "html-" + to}}
-	if _, err := c.Inbound(testContext(t), in); err != nil {
-		t.Fatal(err)
-	}
+	inbound(t, c, in)
 	_, page, _ := d.do("GET", conversationPath(id), d.signIn(c.Tenant, "alice"), nil)
 	if !strings.Contains(page, `<iframe class="email" sandbox srcdoc="&lt;p&gt;Hi &lt;b&gt;there&lt;/b&gt;&lt;/p&gt;"`) {
 		t.Fatalf("want the HTML in a sandboxed frame's srcdoc:\n%s", page)

@@ -101,3 +101,15 @@ func entryAddress(c *conversations.Client, entryPoint string) string {
 	ep, _ := env.Directory(c.Tenant).EntryPoint(entryPoint)
 	return ep.Address
 }
+
+// messagesOf waits until conversation id holds at least n messages (a
+// customer's message lands after the channel accepted it) and returns them.
+func messagesOf(t *testing.T, c *conversations.Client, id string, n int) []model.Message {
+	t.Helper()
+	var msgs []model.Message
+	eventually(t, 10*time.Second, fmt.Sprintf("%d messages", n), func() bool {
+		msgs = show(t, c, id).Messages
+		return len(msgs) >= n
+	})
+	return msgs
+}

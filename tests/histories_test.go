@@ -68,34 +68,34 @@ func TestReplayHistories(t *testing.T) {
 	histories["conversation-offer-timeout-queued-pickup"] = workflowID(timedOut)
 
 	customer := newPhone()
-	inbound, err := c.Inbound(ctx, inboundSMS(c, customer, "Hello? I have a question", "SMrec1"+customer))
-	if err != nil {
-		t.Fatal(err)
-	}
+	customerStarted := inbound(t, c, inboundSMS(c, customer, "Hello? I have a question", "SMrec1"+customer))
 	eventually(t, 10*time.Second, "an offer of the customer's conversation", func() bool {
-		p := show(t, c, inbound).PendingTransfer
+		p := show(t, c, customerStarted).PendingTransfer
 		return p != nil && p.OfferedTo != ""
 	})
-	target := show(t, c, inbound).PendingTransfer.OfferedTo
-	mustDo(t, func() error { _, err := c.Decline(ctx, inbound, target); return err })
+	target := show(t, c, customerStarted).PendingTransfer.OfferedTo
+	mustDo(t, func() error { _, err := c.Decline(ctx, customerStarted, target); return err })
 	eventually(t, 15*time.Second, "the next offer or the queue", func() bool {
-		p := show(t, c, inbound).PendingTransfer
+		p := show(t, c, customerStarted).PendingTransfer
 		return p == nil || (p.OfferedTo != "" && p.OfferedTo != target)
 	})
-	mustDo(t, func() error { _, err := c.Accept(ctx, inbound, "bob"); return err })
+	mustDo(t, func() error { _, err := c.Accept(ctx, customerStarted, "bob"); return err })
 	mustDo(t, func() error {
-		_, err := c.Send(ctx, conversations.Sync, inbound, "bob", model.Compose{Text: "Bob here, how can I help?"})
+		_, err := c.Send(ctx, conversations.Sync, customerStarted, "bob", model.Compose{Text: "Bob here, how can I help?"})
 		return err
 	})
 	mustDo(t, func() error {
-		return c.DeliveryStatus(ctx, inbound, "m2", model.MessageDelivered, "")
+		return c.DeliveryStatus(ctx, customerStarted, "m2", model.MessageDelivered, "")
 	})
-	mustDo(t, func() error { _, err := c.Inbound(ctx, inboundSMS(c, customer, "STOP", "SMrec2"+customer)); return err })
-	mustDo(t, func() error { _, err := c.Close(ctx, inbound, "bob"); return err })
-	histories["conversation-inbound-decline-status-optout"] = workflowID(inbound)
+	inbound(t, c, inboundSMS(c, customer, "STOP", "SMrec2"+customer))
+	mustDo(t, func() error { _, err := c.Close(ctx, customerStarted, "bob"); return err })
+	histories["conversation-inbound-decline-status-optout"] = workflowID(customerStarted)
+	// The record routed both messages; a provider's retry of the first is dropped.
+	inbound(t, c, inboundSMS(c, customer, "Hello? I have a question", "SMrec1"+customer))
+	histories["customer-inbound-routing"] = api.CustomerWorkflowID(c.Tenant, show(t, c, customerStarted).CustomerKey)
 
 	refusedTo := newPhone()
-	_, err = c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: refusedTo})
+	_, err := c.Start(ctx, conversations.StartOptions{Agent: "carol", Channel: "sms", EntryPoint: "ep-sms", To: refusedTo})
 	if err == nil {
 		t.Fatal("carol's start must be refused")
 	}

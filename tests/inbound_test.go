@@ -18,17 +18,30 @@ func inboundSMS(c *conversations.Client, from, text, sid string) conversations.I
 	}
 }
 
+// inbound delivers a customer message as a channel would and returns the
+// conversation it landed in.
+func inbound(t *testing.T, c *conversations.Client, m conversations.InboundMessage) string {
+	t.Helper()
+	ctx := testContext(t)
+	if err := c.Inbound(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.Routed(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // Rule 10: a customer message lands in the open conversation, once even when
 // the provider retries it.
 func TestInboundThreadsIntoOpenConversationOnce(t *testing.T) {
 	c := env.Tenant(t)
-	ctx := testContext(t)
 	to := newPhone()
 	id := startSMS(t, c, "alice", to)
 	for range 2 { // the provider retries the webhook
-		got, err := c.Inbound(ctx, inboundSMS(c, to, "Is it shipped?", "SMin1"+to))
-		if err != nil || got != id {
-			t.Fatalf("inbound went to %q (%v), want %s", got, err, id)
+		if got := inbound(t, c, inboundSMS(c, to, "Is it shipped?", "SMin1"+to)); got != id {
+			t.Fatalf("inbound went to %q, want %s", got, id)
 		}
 	}
 	msgs := show(t, c, id).Messages
@@ -48,10 +61,7 @@ func TestInboundAfterCloseOpensQueuedConversationWithHistory(t *testing.T) {
 	if _, err := c.Close(ctx, old, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.Inbound(ctx, inboundSMS(c, to, "One more question", "SMin2"+to))
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := inbound(t, c, inboundSMS(c, to, "One more question", "SMin2"+to))
 	if id == old {
 		t.Fatal("a message after close must open a new conversation")
 	}
@@ -83,9 +93,7 @@ func TestOptOutBlocksSMSUntilStart(t *testing.T) {
 	ctx := testContext(t)
 	to := newPhone()
 	id := startSMS(t, c, "alice", to)
-	if _, err := c.Inbound(ctx, inboundSMS(c, to, " stop ", "SMstop"+to)); err != nil {
-		t.Fatal(err)
-	}
+	inbound(t, c, inboundSMS(c, to, " stop ", "SMstop"+to))
 	_, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: "are you there?"})
 	wantCode(t, err, codes.OptedOut)
 	st := show(t, c, id)
@@ -98,10 +106,7 @@ func TestOptOutBlocksSMSUntilStart(t *testing.T) {
 	_, err = c.Start(ctx, conversations.StartOptions{Agent: "bob", Channel: "sms", EntryPoint: "ep-sms", To: to, First: &model.Compose{Text: "hi"}})
 	wantCode(t, err, codes.OptedOut)
 
-	back, err := c.Inbound(ctx, inboundSMS(c, to, "START", "SMstart"+to))
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := inbound(t, c, inboundSMS(c, to, "START", "SMstart"+to))
 	eventually(t, 10*time.Second, "an offer of the opted-in customer", func() bool {
 		p := show(t, c, back).PendingTransfer
 		return p != nil && p.OfferedTo != ""

@@ -148,11 +148,7 @@ func setState(t *testing.T, c *conversations.Client, agent, state string) {
 func customerWaiting(t *testing.T, c *conversations.Client) string {
 	t.Helper()
 	from := newPhone()
-	id, err := c.Inbound(testContext(t), inboundSMS(c, from, "Hello, anyone there?", "SMwait"+from))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return inbound(t, c, inboundSMS(c, from, "Hello, anyone there?", "SMwait"+from))
 }
 
 // staysWaiting checks the conversation waits in the queue's line, unoffered,

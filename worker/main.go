@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/activities"
+	"outbound/internal/conversations"
 	"outbound/internal/directory"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
@@ -109,6 +110,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 
 	acts := &activities.Activities{
 		Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey, PublicURL: env.publicURL,
+		Inbound: &conversations.Client{Temporal: c, IDKey: env.idKey},
 	}
 	if env.images != nil {
 		if err := prepareImageStore(ctx, env.images, dirs); err != nil {

@@ -69,3 +69,18 @@ func deliveryOptions(ctx workflow.Context, summary string) workflow.Context {
 		},
 	})
 }
+
+// routeOptions retries routing a customer's message until it lands: it is
+// never dropped for a server or worker that is down for a while. Only a
+// refusal (a SPEC §5 code) ends it.
+func routeOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		Summary:             "route the customer's message",
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}

@@ -26,6 +26,7 @@ func Customer(ctx workflow.Context, in api.CustomerState) (api.CustomerState, er
 	onSignal(ctx, &cu.inbox, api.CustomerClosed, cu.closed)
 	onSignal(ctx, &cu.inbox, api.CustomerOptOut, cu.optOut)
 	onSignal(ctx, &cu.inbox, api.CustomerLateStatus, cu.lateStatus)
+	onSignal(ctx, &cu.inbox, api.CustomerInbound, cu.inbound)
 	cu.inbox.listen(ctx)
 	return cu.state, runEntity(ctx, &cu.inbox, func() error {
 		return workflow.NewContinueAsNewError(ctx, Customer, cu.state)
@@ -119,6 +120,40 @@ func (cu *customer) lateStatus(ctx workflow.Context, req api.DeliveryStatusReque
 	c.LateStatuses = append(c.LateStatuses, api.LateStatus{MessageID: req.MessageID, Status: req.Status, Error: errText, At: workflow.Now(ctx)})
 	if n := len(c.LateStatuses); n > keptLateStatuses {
 		c.LateStatuses = slices.Clone(c.LateStatuses[n-keptLateStatuses:])
+	}
+}
+
+// keptReceived bounds the provider ids a record remembers within
+// api.ProviderRetryWindow.
+const keptReceived = 1000
+
+// inbound routes a customer's message into its conversation, unless the
+// provider sent it before. Signals of one name are taken one at a time, so
+// the messages land in the order they arrived.
+func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
+	now := workflow.Now(ctx)
+	if req.ProviderID != "" && slices.ContainsFunc(cu.state.Received, func(r api.Received) bool {
+		return r.ProviderID == req.ProviderID && r.EntryPoint == req.EntryPoint && now.Sub(r.At) <= api.ProviderRetryWindow
+	}) {
+		workflow.GetLogger(ctx).Info("a provider's retry of a message already routed, dropped")
+		return
+	}
+	r := api.Received{EntryPoint: req.EntryPoint, ProviderID: req.ProviderID}
+	err := workflow.ExecuteActivity(routeOptions(ctx), a.RouteInbound, req).Get(ctx, &r.Conversation)
+	if err != nil {
+		code, _, _ := codes.Of(err)
+		r.Refused = string(code)
+		workflow.GetLogger(ctx).Error("a customer message could not be routed", "code", code, "error", err)
+	}
+	if req.ProviderID == "" {
+		return
+	}
+	now = workflow.Now(ctx)
+	r.At = now
+	kept := slices.DeleteFunc(cu.state.Received, func(r api.Received) bool { return now.Sub(r.At) > api.ProviderRetryWindow })
+	cu.state.Received = append(kept, r)
+	if n := len(cu.state.Received); n > keptReceived {
+		cu.state.Received = slices.Clone(cu.state.Received[n-keptReceived:])
 	}
 }
 

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
 	"outbound/internal/api"
@@ -118,4 +120,38 @@ func TestCustomerOptOutRefusesWhateverTheTaskBatching(t *testing.T) {
 			require.Len(t, st.Conversations, 1, "the refused open added nothing")
 		})
 	}
+}
+
+// A provider's retry of a message the record routed is dropped for
+// api.ProviderRetryWindow, whatever the entry point's other traffic; the
+// same provider id on another entry point is another message, and after the
+// window it is routed again.
+func TestCustomerRoutesEachProviderMessageOnce(t *testing.T) {
+	h := newHarness(t)
+	var routed []string
+	h.env.OnActivity(a.RouteInbound, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req api.InboundRequest) (string, error) {
+			routed = append(routed, req.EntryPoint+" "+req.ProviderID+" "+req.Text)
+			return "conv-" + req.EntryPoint, nil
+		})
+	inbound := func(d time.Duration, ep, sid, text string) {
+		h.at(d, func() {
+			h.env.SignalWorkflow(string(api.CustomerInbound), api.InboundRequest{
+				Tenant: tenant, Channel: model.SMS, EntryPoint: ep, From: "+14155550142",
+				CustomerMessage: model.CustomerMessage{Text: text, ProviderID: sid},
+			})
+		})
+	}
+	inbound(time.Minute, "ep-sms", "SM1", "first")
+	inbound(2*time.Minute, "ep-sms", "SM2", "second")
+	inbound(3*time.Minute, "ep-sms", "SM1", "first, again")
+	inbound(4*time.Minute, "ep-other", "SM1", "elsewhere")
+	inbound(api.ProviderRetryWindow+2*time.Minute, "ep-sms", "SM1", "first, much later")
+	st := snapshotAt[api.CustomerState](h, 5*time.Minute)
+	h.endAt(api.ProviderRetryWindow + time.Hour)
+	h.startCustomer()
+
+	require.Equal(t, []string{"ep-sms SM1 first", "ep-sms SM2 second", "ep-other SM1 elsewhere", "ep-sms SM1 first, much later"}, routed)
+	require.Len(t, st.Received, 3)
+	require.Equal(t, "conv-ep-sms", st.Received[0].Conversation)
 }

@@ -26,7 +26,10 @@ const (
 	// CustomerLateStatus is a provider's delivery status that came after its
 	// conversation ended (a webhook's notification).
 	CustomerLateStatus Signal[DeliveryStatusRequest] = "lateStatus"
-	CustomerQuery      Query[CustomerState]          = "state"
+	// CustomerInbound is a message the customer sent: the record routes it
+	// into its conversation, in arrival order, once per provider message id.
+	CustomerInbound Signal[InboundRequest] = "inbound"
+	CustomerQuery   Query[CustomerState]   = "state"
 )
 
 // CustomerWorkflowID names a customer's record: a keyed hash, not the address.
@@ -47,16 +50,26 @@ func CustomerWorkflowIDOf(conversation string) (string, bool) {
 // OpenCustomer registers a conversation with the customer's record, starting
 // the record on the customer's first conversation.
 func OpenCustomer(ctx context.Context, c client.Client, req CustomerOpenRequest) (CustomerContext, error) {
-	start := Start{
+	return CustomerOpen.CallWithStart(ctx, c, customerStart(req.Tenant, req.Key), req)
+}
+
+// SendInbound hands a customer's message to their record, starting the record
+// on first contact. Once it returns the message is durable: the record routes
+// it even if every worker restarts before it does.
+func SendInbound(ctx context.Context, c client.Client, key string, req InboundRequest) error {
+	return CustomerInbound.SendWithStart(ctx, c, customerStart(req.Tenant, key), req)
+}
+
+func customerStart(tenant, key string) Start {
+	return Start{
 		Options: client.StartWorkflowOptions{
-			ID:                       CustomerWorkflowID(req.Tenant, req.Key),
+			ID:                       CustomerWorkflowID(tenant, key),
 			TaskQueue:                TaskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		},
 		Workflow: CustomerWorkflow,
-		Input:    CustomerState{Tenant: req.Tenant, Key: req.Key},
+		Input:    CustomerState{Tenant: tenant, Key: key},
 	}
-	return CustomerOpen.CallWithStart(ctx, c, start, req)
 }
 
 // CustomerState is the record's state: its input, its query's answer and its
@@ -67,6 +80,38 @@ type CustomerState struct {
 	Subjects      []string               `json:"subjects,omitempty"`
 	OptedOut      []string               `json:"optedOut,omitempty"` // entry points the customer opted out of (SMS)
 	Conversations []CustomerConversation `json:"conversations,omitempty"`
+	// Received are the provider message ids of the customer's recent
+	// messages, oldest first, kept for ProviderRetryWindow: a provider's
+	// retry of one of them is dropped, whatever restarted in between.
+	Received []Received `json:"received,omitempty"`
+}
+
+// ProviderRetryWindow is how long a provider may deliver a message again:
+// SMTP senders give up after 4–5 days (RFC 5321 §4.5.4.1), SMS providers
+// retry a webhook within hours.
+const ProviderRetryWindow = 5 * 24 * time.Hour
+
+// Received is one customer message the record routed: where it landed, or
+// why it could not be ("" and Refused).
+type Received struct {
+	EntryPoint   string    `json:"entryPoint"`
+	ProviderID   string    `json:"providerId"`
+	At           time.Time `json:"at"`
+	Conversation string    `json:"conversation,omitempty"`
+	Refused      string    `json:"refused,omitempty"` // the SPEC §5 code that refused it
+}
+
+// InboundRequest is a customer message for their record to route (rule 10):
+// into the conversation its email headers name (Thread), else the open one
+// on the entry point, else a new conversation in the entry point's queue.
+type InboundRequest struct {
+	Tenant     string        `json:"tenant"`
+	Channel    model.Channel `json:"channel"`
+	EntryPoint string        `json:"entryPoint"`
+	From       string        `json:"from"` // normalised
+	Thread     string        `json:"thread,omitempty"`
+	model.CustomerMessage
+	Request
 }
 
 // CustomerConversation is one conversation in a customer's record.

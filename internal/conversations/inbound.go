@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -23,11 +24,29 @@ type InboundMessage struct {
 	model.CustomerMessage
 }
 
-// Inbound routes a customer message (rule 10): into the conversation it
-// threads into, else the open conversation with this customer on this entry
-// point, else a new conversation that waits in the entry point's queue and
-// inherits the previous history (rule 16). It returns the conversation id.
-func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) {
+// Inbound hands a customer message to the customer's record, which routes it
+// (Route) in arrival order and drops a provider's retry of a message it has
+// routed. It returns once the message is durable, before it lands: Routed
+// tells where it did.
+func (c *Client) Inbound(ctx context.Context, m InboundMessage) error {
+	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
+	if err != nil {
+		return err
+	}
+	from, err := address.Normalize(ep.Channel, m.From)
+	if err != nil {
+		return err
+	}
+	req := api.InboundRequest{
+		Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, From: from, Thread: m.Thread,
+		CustomerMessage: m.CustomerMessage, Request: request(ctx),
+	}
+	return translate(api.SendInbound(ctx, c.Temporal, address.Key(c.IDKey, from), req))
+}
+
+// Routed waits until the customer's record has routed the message with this
+// provider id and returns the conversation it landed in.
+func (c *Client) Routed(ctx context.Context, m InboundMessage) (string, error) {
 	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
 	if err != nil {
 		return "", err
@@ -36,7 +55,37 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	workflowID := api.ConversationWorkflowID(tenant, ep.ID, address.Key(c.IDKey, from))
+	record := api.CustomerWorkflowID(tenant, address.Key(c.IDKey, from))
+	for {
+		st, err := api.CustomerQuery.Get(ctx, c.Temporal, record)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range st.Received {
+			if r.ProviderID == m.ProviderID && r.EntryPoint == ep.ID {
+				if r.Refused != "" {
+					return "", codes.New(codes.Code(r.Refused), "the message was refused")
+				}
+				return r.Conversation, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Route puts a customer message into its conversation (rule 10): the one its
+// email headers name, else the open conversation with this customer on this
+// entry point, else a new conversation that waits in the entry point's queue
+// and inherits the previous history (rule 16). It returns the conversation
+// id. The customer's record calls it (activities.RouteInbound), one message
+// at a time.
+func (c *Client) Route(ctx context.Context, m api.InboundRequest) (string, error) {
+	ctx = WithRequestID(ctx, m.RequestID)
+	workflowID := api.ConversationWorkflowID(m.Tenant, m.EntryPoint, address.Key(c.IDKey, m.From))
 	// The thread comes from headers the sender controls: it counts only when
 	// it names this customer's conversation on this entry point.
 	if thread, _, ok := api.SplitConversationID(m.Thread); ok && thread == workflowID {
@@ -54,8 +103,8 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) (string, error) 
 				return id, err
 			}
 		}
-		req := api.StartRequest{Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, To: from, Inbound: &m.CustomerMessage, Request: request(ctx)}
-		id, err := c.open(ctx, workflowID, req, summary(ep.Channel, ep.ID, from, "queue"))
+		req := api.StartRequest{Tenant: m.Tenant, Channel: m.Channel, EntryPoint: m.EntryPoint, To: m.From, Inbound: &m.CustomerMessage, Request: m.Request}
+		id, err := c.open(ctx, workflowID, req, summary(m.Channel, m.EntryPoint, m.From, "queue"))
 		if !codes.Is(err, codes.ActiveConversationExists) {
 			return id, err
 		}

@@ -38,7 +38,9 @@ import (
 
 // Conversations is the part of *conversations.Client the gateway uses.
 type Conversations interface {
-	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
+	// Inbound hands a customer message to its record, which drops a
+	// provider's retry of it after any restart and on any replica.
+	Inbound(ctx context.Context, m conversations.InboundMessage) error
 	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error // a signal
 }
 
@@ -65,8 +67,6 @@ const (
 	// callTimeout bounds one call into the service, under the provider's own
 	// 15 s webhook timeout so it gets our answer rather than its own timeout.
 	callTimeout = 10 * time.Second
-	// seenSids is how many recently routed MessageSids are remembered.
-	seenSids = 10000
 	// maxSidLen bounds what a MessageSid may be (Twilio's are 34 characters).
 	maxSidLen = 64
 )
@@ -74,14 +74,11 @@ const (
 // emptyTwiML answers an inbound message without replying to the customer.
 const emptyTwiML = "<Response></Response>"
 
-var errPanicked = errors.New("gateway: routing the message panicked")
-
 type handler struct {
 	publicURL string
 	token     string
 	convs     Conversations
 	log       *zap.Logger
-	seen      *dedup
 }
 
 // New returns the gateway's handler. log may be nil.
@@ -94,7 +91,6 @@ func New(cfg Config, convs Conversations, log *zap.Logger) http.Handler {
 		token:     cfg.SMSAuthToken,
 		convs:     convs,
 		log:       log.Named("gateway"),
-		seen:      newDedup(seenSids),
 	}
 	if h.token == "" {
 		h.log.Warn("no SMS auth token: every webhook will be refused")
@@ -176,18 +172,15 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 			ProviderID: sid,
 		},
 	}
-	conv, dup, err := h.seen.do(r.Context(), sid, func() (string, error) {
-		// Not cancelled when the provider hangs up: a routing half done
-		// would only be retried.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
-		defer cancel()
-		return h.convs.Inbound(ctx, msg)
-	})
-	if err != nil {
+	// Not cancelled when the provider hangs up: it retries, and the record
+	// drops the copy.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
+	defer cancel()
+	if err := h.convs.Inbound(ctx, msg); err != nil {
 		h.fail(w, log, "inbound sms", err)
 		return
 	}
-	log.Info("inbound sms routed", zap.String("conversation", conv), zap.Bool("duplicate", dup))
+	log.Info("inbound sms accepted")
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(emptyTwiML))
@@ -325,7 +318,7 @@ func (h *handler) fail(w http.ResponseWriter, log *zap.Logger, what string, err 
 }
 
 // validSid accepts provider ids of sane length and characters; it bounds what
-// the dedup cache stores and what is logged.
+// the customer's record stores and what is logged.
 func validSid(s string) bool {
 	if s == "" || len(s) > maxSidLen {
 		return false

@@ -44,19 +44,14 @@ type fakeConvs struct {
 	statuses   []statusCall
 	inboundErr error
 	statusErr  error
-	delay      time.Duration
 	statusSeen chan statusCall
 }
 
-func (f *fakeConvs) Inbound(ctx context.Context, m conversations.InboundMessage) (string, error) {
-	time.Sleep(f.delay)
+func (f *fakeConvs) Inbound(ctx context.Context, m conversations.InboundMessage) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.inbound = append(f.inbound, m)
-	if f.inboundErr != nil {
-		return "", f.inboundErr
-	}
-	return "wf-1/run-1", nil
+	return f.inboundErr
 }
 
 func (f *fakeConvs) DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error {
@@ -225,33 +220,6 @@ func TestPublicURLFromHostWhenUnset(t *testing.T) {
 	}
 }
 
-func TestInboundDuplicateSidRoutedOnce(t *testing.T) {
-	convs := &fakeConvs{delay: 200 * time.Millisecond}
-	base, _ := startGateway(t, convs)
-	// Concurrent deliveries of one message share the first one's outcome ...
-	var wg sync.WaitGroup
-	statuses := make([]int, 5)
-	for i := range statuses {
-		wg.Go(func() { statuses[i] = postSigned(t, base, "/webhooks/sms", inboundForm("SM0005")).status })
-	}
-	wg.Wait()
-	// ... and a later retry is answered from memory.
-	later := postSigned(t, base, "/webhooks/sms", inboundForm("SM0005")).status
-	for _, s := range append(statuses, later) {
-		if s != http.StatusOK {
-			t.Fatalf("statuses %v then %d, want all 200", statuses, later)
-		}
-	}
-	if n := len(convs.inboundCalls()); n != 1 {
-		t.Fatalf("Inbound called %d times for one MessageSid", n)
-	}
-	// Another sid is another message.
-	postSigned(t, base, "/webhooks/sms", inboundForm("SM0006"))
-	if n := len(convs.inboundCalls()); n != 2 {
-		t.Fatalf("Inbound called %d times for two MessageSids", n)
-	}
-}
-
 func TestInboundFailureIsRetriable(t *testing.T) {
 	convs := &fakeConvs{inboundErr: errors.New("context deadline exceeded")}
 	base, _ := startGateway(t, convs)
@@ -259,7 +227,7 @@ func TestInboundFailureIsRetriable(t *testing.T) {
 	if a.status != http.StatusServiceUnavailable || a.json(t)["error"] == "" {
 		t.Fatalf("answer %d %s, want 503", a.status, a.body)
 	}
-	// A failure is not remembered: the provider's retry routes the message.
+	// The provider's retry routes the message.
 	convs.setInboundErr(nil)
 	if a := postSigned(t, base, "/webhooks/sms", inboundForm("SM0007")); a.status != http.StatusOK {
 		t.Fatalf("retry: %d %s", a.status, a.body)

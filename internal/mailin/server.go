@@ -18,7 +18,6 @@ import (
 	"net/mail"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -38,7 +37,9 @@ import (
 // carrying a codes.Code, e.g. NO_ENTRY_POINT) is final; any other error is
 // treated as temporary.
 type Router interface {
-	Inbound(ctx context.Context, m conversations.InboundMessage) (string, error)
+	// Inbound hands the message to the customer's record, which drops a
+	// sender's retry of a Message-ID it has routed.
+	Inbound(ctx context.Context, m conversations.InboundMessage) error
 	// DeliveryStatus records a bounce as the failure of the message it names.
 	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error
 }
@@ -69,7 +70,6 @@ type Server struct {
 	ctx    context.Context // cancelled by Close: aborts routing in flight
 	cancel context.CancelFunc
 	done   chan struct{}
-	seen   *recentSet
 }
 
 // Start listens on addr (e.g. "127.0.0.1:2525", or ":0" for any free port)
@@ -93,7 +93,6 @@ func Start(addr string, router Router, log *zap.Logger) (*Server, error) {
 		ctx:    ctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
-		seen:   newRecentSet(recentTTL, recentMax),
 	}
 	s.smtp = s.newSMTPServer()
 	go s.serve()
@@ -213,7 +212,7 @@ func (s *Server) bounce(msg Message) error {
 
 // route hands the message to the Router once per recipient and folds the
 // outcomes into one SMTP reply: any temporary failure → 451 (the sender
-// retries; recipients already routed are skipped then), else all refused →
+// retries; the records drop the recipients already routed), else all refused →
 // 550 with the first refusal's code, or the 5xx of what Temporal refused for
 // good (permanentFailure), else 250. A refusal next to a success
 // cannot be reported after DATA in SMTP; it is logged.
@@ -226,22 +225,10 @@ func (s *Server) route(msg Message, rcpts []string) error {
 		refusal   *smtp.SMTPError
 	)
 	for _, rcpt := range rcpts {
-		key := ""
-		if msg.MessageID != "" {
-			key = msg.MessageID + "\x00" + strings.ToLower(rcpt)
-			if s.seen.has(key) {
-				s.log.Info("email already routed, skipped", zap.String("message_id", msg.MessageID))
-				accepted++
-				continue
-			}
-		}
-		conv, err := s.router.Inbound(ctx, msg.Inbound(rcpt))
+		err := s.router.Inbound(ctx, msg.Inbound(rcpt))
 		if err == nil {
 			accepted++
-			if key != "" {
-				s.seen.add(key)
-			}
-			s.log.Info("email routed", zap.String("message_id", msg.MessageID), zap.String("conversation", conv))
+			s.log.Info("email accepted", zap.String("message_id", msg.MessageID))
 			continue
 		}
 		if code, text, ok := codes.Of(err); ok {
@@ -367,50 +354,4 @@ func (m Message) Inbound(to string) conversations.InboundMessage {
 			ProviderID: m.MessageID,
 		},
 	}
-}
-
-// recentSet remembers (Message-ID, recipient) pairs routed lately, so that a
-// sender retrying after a 451 or a lost 250 does not route them twice. It is
-// per process; the Router should also deduplicate on ProviderID.
-type recentSet struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	max  int
-	keys map[string]time.Time
-}
-
-const (
-	recentTTL = 24 * time.Hour
-	recentMax = 10000
-)
-
-func newRecentSet(ttl time.Duration, max int) *recentSet {
-	return &recentSet{ttl: ttl, max: max, keys: map[string]time.Time{}}
-}
-
-func (r *recentSet) has(key string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t, ok := r.keys[key]
-	return ok && time.Since(t) < r.ttl
-}
-
-func (r *recentSet) add(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.keys) >= r.max {
-		now := time.Now()
-		for k, t := range r.keys {
-			if now.Sub(t) >= r.ttl {
-				delete(r.keys, k)
-			}
-		}
-		for k := range r.keys { // still full: forget arbitrary entries
-			if len(r.keys) < r.max {
-				break
-			}
-			delete(r.keys, k)
-		}
-	}
-	r.keys[key] = time.Now()
 }

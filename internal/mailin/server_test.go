@@ -44,16 +44,14 @@ func (f *fakeRouter) DeliveryStatus(_ context.Context, conversation, messageID, 
 	return nil
 }
 
-func (f *fakeRouter) Inbound(_ context.Context, m conversations.InboundMessage) (string, error) {
+func (f *fakeRouter) Inbound(_ context.Context, m conversations.InboundMessage) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, m)
 	if f.err != nil {
-		if err := f.err(m); err != nil {
-			return "", err
-		}
+		return f.err(m)
 	}
-	return conv1, nil
+	return nil
 }
 
 func (f *fakeRouter) gotStatuses() []string {
@@ -305,41 +303,6 @@ func TestTemporalRefusalsArePermanent(t *testing.T) {
 				t.Fatalf("code = %d, want %d", code, tc.want)
 			}
 		})
-	}
-}
-
-// A retry after a partial failure does not route the recipients that
-// already succeeded a second time.
-func TestRetryAfter451SkipsRoutedRecipients(t *testing.T) {
-	var mu sync.Mutex
-	failing := true
-	other := "sales@acme.example"
-	r := &fakeRouter{err: func(m conversations.InboundMessage) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if m.To == other && failing {
-			return errors.New("temporal unavailable")
-		}
-		return nil
-	}}
-	s := start(t, r)
-	raw := "From: " + customer + "\nTo: " + entryPoint + ", " + other + "\nSubject: hi\nMessage-ID: <x2@customer.example>\n\nhello\n"
-	if code := smtpCode(t, send(t, s.Addr(), customer, []string{entryPoint, other}, raw)); code != 451 {
-		t.Fatalf("first attempt: code %d, want 451", code)
-	}
-	mu.Lock()
-	failing = false
-	mu.Unlock()
-	if err := send(t, s.Addr(), customer, []string{entryPoint, other}, raw); err != nil {
-		t.Fatalf("retry: %v", err)
-	}
-	var tos []string
-	for _, c := range r.got() {
-		tos = append(tos, c.To)
-	}
-	want := []string{entryPoint, other, other}
-	if strings.Join(tos, " ") != strings.Join(want, " ") {
-		t.Fatalf("routed to %v, want %v", tos, want)
 	}
 }
 

@@ -150,7 +150,7 @@ func Start(tb TB, opts Options) *Env {
 	images := env.startS3(tb)
 	acts := &activities.Activities{
 		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
-		Images: images, Archive: env.Archive,
+		Images: images, Archive: env.Archive, Inbound: &conversations.Client{Temporal: c, IDKey: env.Key},
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
