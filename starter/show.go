@@ -181,6 +181,9 @@ func writeMessages(w io.Writer, msgs []model.Message) error {
 		if m.Direction == model.Inbound {
 			arrow, who = "←", "customer"
 		}
+		if m.Auto {
+			who += " (automatic reply)"
+		}
 		status := m.Status
 		if m.Error != "" {
 			status += " (" + oneLine(m.Error) + ")"

@@ -159,7 +159,7 @@ func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error
 func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
 	m := model.Message{
 		ID: c.nextMessageID(), Direction: model.Inbound, Text: in.Text, HTML: in.HTML,
-		Subject: in.Subject, ProviderID: in.ProviderID, Status: model.MessageReceived, At: workflow.Now(ctx),
+		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
 	c.showDetails(ctx)

@@ -93,6 +93,9 @@ func (c *Client) Route(ctx context.Context, m api.InboundRequest) (string, error
 			return id, err
 		}
 	}
+	if m.Auto {
+		return c.autoReply(ctx, workflowID, m.CustomerMessage)
+	}
 	// A conversation may close, or another message open one, between the
 	// steps: try again a few times, as the provider would.
 	for range 3 {
@@ -110,6 +113,19 @@ func (c *Client) Route(ctx context.Context, m api.InboundRequest) (string, error
 		}
 	}
 	return "", errors.New("the conversation kept changing while the message was routed; retry")
+}
+
+// autoReply joins an automatic reply to the open conversation; with none it is
+// refused, since an out-of-office is no reason to open one or to route it.
+func (c *Client) autoReply(ctx context.Context, workflowID string, msg model.CustomerMessage) (string, error) {
+	id, ok, err := c.openConversation(ctx, workflowID)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", codes.New(codes.ConversationClosed, "an automatic reply opens no conversation")
+	}
+	return c.replyTo(ctx, id, msg)
 }
 
 func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessage) (string, error) {

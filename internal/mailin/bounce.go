@@ -23,16 +23,32 @@ var (
 	dsnStatus      = regexp.MustCompile(`(?mi)^Status:[ \t]*([245]\.\d{1,3}\.\d{1,3})`)
 )
 
-// isBounce: a delivery status report (RFC 3464), or any mail from the null
-// sender (MAIL FROM:<>) that is not an auto-reply such as an out-of-office
-// (RFC 3834), which is the customer's and lands in the conversation.
+// isBounce: a delivery status report (RFC 3464), mail from a mail system's
+// own mailbox (MAILER-DAEMON, postmaster), or any mail from the null sender
+// (MAIL FROM:<>) that is not an auto-reply such as an out-of-office.
 func isBounce(env *enmime.Envelope, envelopeFrom string) bool {
 	mediaType, params, _ := mime.ParseMediaType(env.GetHeader("Content-Type"))
 	if strings.EqualFold(mediaType, "multipart/report") && strings.EqualFold(params["report-type"], "delivery-status") {
 		return true
 	}
-	autoReply := strings.HasPrefix(strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))), "auto-replied")
-	return envelopeFrom == "" && !autoReply
+	if list, err := env.AddressList("From"); err == nil && len(list) > 0 {
+		local, _, _ := strings.Cut(strings.ToLower(list[0].Address), "@")
+		if local == "mailer-daemon" || local == "postmaster" {
+			return true
+		}
+	}
+	return envelopeFrom == "" && !isAutoReply(env)
+}
+
+// isAutoReply recognises a message a program sent in answer (RFC 3834's
+// Auto-Submitted, and the older Precedence and X-Autoreply headers that
+// vacation responders still set).
+func isAutoReply(env *enmime.Envelope) bool {
+	submitted := strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted")))
+	precedence := strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence")))
+	return (submitted != "" && submitted != "no") ||
+		precedence == "bulk" || precedence == "auto_reply" || precedence == "junk" ||
+		env.GetHeader("X-Autoreply") != "" || env.GetHeader("X-Autorespond") != ""
 }
 
 // bounceOf finds the outbound message a bounce names: the first of the

@@ -2,6 +2,8 @@ package mailin_test
 
 import (
 	"testing"
+
+	"outbound/internal/mailin"
 )
 
 const dsn = `From: MAILER-DAEMON@mx.customer.example
@@ -65,24 +67,41 @@ func TestBounceMarksTheMessageItNamesFailed(t *testing.T) {
 	}
 }
 
-// An out-of-office reply comes from the null sender too (RFC 3834) but is
-// the customer's: it lands in the conversation. A bounce that names none of
-// the service's messages is accepted and dropped.
-func TestAutoReplyIsRoutedAndAStrayBounceDropped(t *testing.T) {
+// An out-of-office reply comes from the null sender too (RFC 3834): it goes
+// to the router marked as automatic, which joins it to an open conversation
+// only. A bounce that names none of the service's messages, from the null
+// sender or from a mail system's mailbox, is accepted and dropped.
+func TestAutoReplyIsMarkedAndAStrayBounceDropped(t *testing.T) {
 	r := &fakeRouter{}
 	s := start(t, r)
 	ooo := "From: " + customer + "\nTo: " + entryPoint + "\nSubject: Out of office\nAuto-Submitted: auto-replied\nIn-Reply-To: <" + id1 + ">\n\nBack on Monday.\n"
 	if err := send(t, s.Addr(), "", []string{entryPoint}, ooo); err != nil {
 		t.Fatal(err)
 	}
-	if m := only(t, r); m.Thread != conv1 || m.From != customer {
+	if m := only(t, r); m.Thread != conv1 || m.From != customer || !m.Auto {
 		t.Fatalf("auto-reply routed as %+v", m)
 	}
-	stray := "From: MAILER-DAEMON@mx.example\nTo: " + entryPoint + "\nSubject: failure\n\nSomething bounced.\n"
-	if err := send(t, s.Addr(), "", []string{entryPoint}, stray); err != nil {
-		t.Fatal(err)
+	for _, stray := range []struct{ envelope, from string }{{"", "MAILER-DAEMON@mx.example"}, {"bounces@mx.example", "Mail Delivery System <Mailer-Daemon@mx.example>"}} {
+		raw := "From: " + stray.from + "\nTo: " + entryPoint + "\nSubject: failure\n\nSomething bounced.\n"
+		if err := send(t, s.Addr(), stray.envelope, []string{entryPoint}, raw); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if len(r.got()) != 1 || len(r.gotStatuses()) != 0 {
 		t.Fatalf("a stray bounce was routed (%d calls) or recorded (%q)", len(r.got()), r.gotStatuses())
+	}
+}
+
+// Each way a responder marks its answer automatic; a person's mail is not.
+func TestAutoReplyHeaders(t *testing.T) {
+	for header, auto := range map[string]bool{
+		"Auto-Submitted: auto-replied": true, "Auto-Submitted: auto-generated": true, "Precedence: bulk": true,
+		"Precedence: auto_reply": true, "X-Autoreply: yes": true, "X-Autorespond: on": true,
+		"Auto-Submitted: no": false, "Precedence: first-class": false, "X-Mailer: Outlook": false,
+	} {
+		m, err := mailin.Parse([]byte("From: "+customer+"\n"+header+"\nSubject: hi\n\nhello\n"), customer)
+		if err != nil || m.AutoReply != auto || m.Bounced {
+			t.Errorf("%s: auto %v bounced %v (%v), want auto %v", header, m.AutoReply, m.Bounced, err, auto)
+		}
 	}
 }

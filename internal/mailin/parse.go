@@ -43,6 +43,7 @@ func Parse(raw []byte, envelopeFrom string) (Message, error) {
 		From:      envelopeFrom,
 		Subject:   strings.TrimSpace(env.GetHeader("Subject")),
 		MessageID: firstOr(messageIDs(env.GetHeader("Message-ID")), ""),
+		AutoReply: isAutoReply(env),
 	}
 	if isBounce(env, envelopeFrom) {
 		m.Bounced, m.Bounce = true, bounceOf(raw, env)

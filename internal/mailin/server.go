@@ -334,6 +334,7 @@ type Message struct {
 	HTML      string // sanitised; empty when the mail has no HTML part
 	MessageID string // without angle brackets; empty when the mail has none
 	Thread    string // the service conversation named by In-Reply-To / References, if any
+	AutoReply bool   // an out-of-office or other automatic answer (RFC 3834)
 	// Bounced is a delivery failure report, not a customer's message; Bounce
 	// is the outbound message it names (nil: none of the service's).
 	Bounced bool
@@ -352,6 +353,7 @@ func (m Message) Inbound(to string) conversations.InboundMessage {
 			HTML:       m.HTML,
 			Subject:    m.Subject,
 			ProviderID: m.MessageID,
+			Auto:       m.AutoReply,
 		},
 	}
 }

@@ -30,6 +30,7 @@ type Message struct {
 	Status     string    `json:"status"`
 	Error      string    `json:"error,omitempty"`
 	ProviderID string    `json:"providerId,omitempty"`
+	Auto       bool      `json:"auto,omitempty"` // an automatic reply, not the customer writing
 	Segments   int       `json:"segments,omitempty"`
 	At         time.Time `json:"at"`
 }
@@ -56,4 +57,7 @@ type CustomerMessage struct {
 	HTML       string `json:"html,omitempty"`    // sanitised
 	Subject    string `json:"subject,omitempty"` // email
 	ProviderID string `json:"providerId,omitempty"`
+	// Auto marks an automatic reply (an out-of-office, RFC 3834): it joins
+	// an open conversation as such and never opens one.
+	Auto bool `json:"auto,omitempty"`
 }
