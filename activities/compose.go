@@ -55,6 +55,9 @@ func (a *Activities) ComposeMessage(ctx context.Context, req model.ComposeReques
 	if req.Compose.Text == "" {
 		out.Text = templates.PlainText(out.HTML)
 	}
+	if n := len(out.Text) + len(out.HTML); n > model.MaxBodyBytes {
+		return model.Rendered{}, codes.New(codes.MessageTooLong, "the email comes to %d KiB of text and HTML, over the %d KiB a message may have", n>>10, model.MaxBodyBytes>>10)
+	}
 	return out, nil
 }
 

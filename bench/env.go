@@ -40,8 +40,8 @@ type world struct {
 	temporal  client.Client
 	dc        converter.DataConverter // decodes payloads read from histories
 	key       []byte
-	archive   conversations.ArchiveReader // a long conversation's older messages
-	env       *testenv.Env                // nil with --address
+	archive   conversations.Archive // a long conversation's older messages
+	env       *testenv.Env          // nil with --address
 	inProcess bool
 	dirs      map[string]directory.Directory
 	slots     []agentSlot // every usable slot, spread over tenants and agents

@@ -20,7 +20,7 @@ const devTemporalPort = "7233"
 // variable set and the dev server's default address, it reads worker --dev's
 // S3 fake on its default port, so the walk-through needs no settings. nil:
 // no archive (show then says what to set when a transcript is archived).
-func archiveReader(ctx context.Context, hostPort string, keys *codec.Keys) (conversations.ArchiveReader, error) {
+func archiveReader(ctx context.Context, hostPort string, keys *codec.Keys) (conversations.Archive, error) {
 	cfg, ok := imagestore.ConfigFromEnv()
 	if !ok {
 		if s3EnvSet() || !devAddress(hostPort) {

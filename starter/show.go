@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,17 +18,20 @@ import (
 )
 
 func (a *app) showCmd() *cobra.Command {
-	var id string
+	var id, message string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show --id C [--json]",
-		Short: "Show a conversation: who, channel, state, transcript",
+		Use:   "show --id C [--message M] [--json]",
+		Short: "Show a conversation: who, channel, state, transcript; or one message whole",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withClient(cmd, func(ctx context.Context, c *conversations.Client) error {
 				state, err := c.Show(ctx, id)
 				if err != nil {
 					return err
+				}
+				if message != "" {
+					return a.writeBody(ctx, c, state, message, asJSON)
 				}
 				if asJSON {
 					return writeJSON(a.json, state)
@@ -37,9 +41,27 @@ func (a *app) showCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "conversation id (as printed by start)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the conversation state as JSON")
+	cmd.Flags().StringVar(&message, "message", "", "print this message's whole text (e.g. m3), read from the archive when the transcript holds a preview")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the conversation state (with --message: the message's text and HTML) as JSON")
 	required(cmd, "id")
 	return cmd
+}
+
+// writeBody prints one message's whole text, or its text and HTML as JSON.
+func (a *app) writeBody(ctx context.Context, c *conversations.Client, st api.ConversationState, id string, asJSON bool) error {
+	i := slices.IndexFunc(st.Messages, func(m model.Message) bool { return m.ID == id })
+	if i < 0 {
+		return usagef("the conversation has no message %q", id)
+	}
+	body, err := c.Body(ctx, st.Messages[i])
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.json, body)
+	}
+	_, err = fmt.Fprintln(a.stdout, body.Text)
+	return err
 }
 
 func (a *app) listCmd() *cobra.Command {
@@ -188,7 +210,11 @@ func writeMessages(w io.Writer, msgs []model.Message) error {
 		if m.Error != "" {
 			status += " (" + oneLine(m.Error) + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s\t%s\n", when(m.At), arrow, m.ID, who, status, oneLine(m.Text))
+		text := oneLine(m.Text)
+		if m.Body != "" {
+			text += " [a preview: show --message " + m.ID + " for the whole]"
+		}
+		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s\t%s\n", when(m.At), arrow, m.ID, who, status, text)
 	}
 	return tw.Flush()
 }

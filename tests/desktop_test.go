@@ -463,3 +463,29 @@ func TestDesktopPageWeight(t *testing.T) {
 		}
 	}
 }
+
+// A customer email over the per-message cap shows as a preview with a link
+// to the whole message, which comes from the archive as plain text (nothing
+// in it runs), for the agent who may see the conversation only.
+func TestDesktopShowsALongMessageWhole(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your report "+to)
+	whole := "<script>alert(1)</script>" + strings.Repeat("Line of the report.\n", 5000)
+	inbound(t, c, conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to,
+		CustomerMessage: model.CustomerMessage{Text: whole, ProviderID: "long-" + to}})
+	_, page, _ := d.do("GET", conversationPath(id), d.signIn(c.Tenant, "alice"), nil)
+	link := "/message?id=" + strings.ReplaceAll(id, "/", "%2f") + "&amp;m=m1"
+	if !strings.Contains(page, `href="`+link+`"`) || strings.Contains(page, strings.Repeat("Line of the report.\n", 300)) {
+		t.Fatalf("want a preview and a link to %s:\n%.3000s", link, page)
+	}
+	path := "/message?id=" + url.QueryEscape(id) + "&m=m1"
+	status, body, _ := d.do("GET", path, d.signIn(c.Tenant, "alice"), nil)
+	if status != http.StatusOK || body != whole {
+		t.Fatalf("the whole message: %d, %d bytes of %d", status, len(body), len(whole))
+	}
+	if status, _, _ := d.do("GET", path, d.signIn(c.Tenant, "bob"), nil); status != http.StatusNotFound {
+		t.Fatalf("bob, who may not see the conversation, got %d", status)
+	}
+}

@@ -33,6 +33,7 @@ type conversation struct {
 	busy     bool             // a transfer or a pickup is between its activities
 	answer   offerAnswer      // set by accept or decline for the running offer
 	archived bool             // this run has archived (or tried to)
+	grew     bool             // this run added a message (a run that could not archive does not loop)
 	routing  workflow.Version // 0 until asked; then 1 + the queue-routing version (see queueRouting)
 }
 
@@ -122,7 +123,8 @@ func (c *conversation) refuse(ctx workflow.Context, err error) (api.Conversation
 func (c *conversation) shouldContinueAsNew(ctx workflow.Context) bool {
 	info := workflow.GetInfo(ctx)
 	limit := c.state.ContinueAsNewAfter
-	return info.GetContinueAsNewSuggested() || (limit > 0 && info.GetCurrentHistoryLength() >= limit)
+	return info.GetContinueAsNewSuggested() || (limit > 0 && info.GetCurrentHistoryLength() >= limit) ||
+		(c.grew && transcriptBytes(c.state.Messages) > stateBytes)
 }
 
 // resume restarts what was running when the previous run continued as new.

@@ -33,7 +33,7 @@ func (c *conversation) closeOnce(ctx workflow.Context, req api.AgentRequest) (st
 	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: now.Add(c.state.Policy.WrapUp.Timeout)}
 	c.event(ctx, "closed", req.Agent, "")
 	leave := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
-	closed := api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: tail(c.state.Messages, lastMessages)}
+	closed := api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: previews(tail(c.state.Messages, lastMessages))}
 	// Both at once: one workflow task, not two.
 	toldAgent := api.AgentLeave.External(ctx, api.AgentWorkflowID(c.state.Tenant, req.Agent), leave)
 	toldCustomer := api.CustomerClosed.External(ctx, api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey), closed)
@@ -72,6 +72,20 @@ func (c *conversation) trigger(ctx workflow.Context, req api.TriggerRequest) (st
 		c.event(ctx, "flow", req.Agent, req.Flow)
 		return c.state.Status, nil
 	})
+}
+
+// contextBytes bounds each inherited message: the customer's record keeps
+// the last messages of 20 conversations, and a new conversation carries them.
+const contextBytes = 1 << 10
+
+// previews cuts messages to what a later conversation needs for context.
+func previews(ms []model.Message) []model.Message {
+	for i := range ms {
+		if len(ms[i].Text) > contextBytes || ms[i].HTML != "" {
+			ms[i].Text, ms[i].HTML = model.Preview(ms[i].Text, contextBytes), ""
+		}
+	}
+	return ms
 }
 
 func tail(ms []model.Message, n int) []model.Message {

@@ -31,6 +31,9 @@ func (c *conversation) checkCompose(m model.Compose) error {
 	if m.Template != "" && (m.Text != "" || m.HTML != "") || m.Template == "" && m.Text == "" && m.HTML == "" {
 		return codes.New(codes.BadRequest, "a message is text, HTML (email) or a template; a template comes without text or HTML")
 	}
+	if n := len(m.Text) + len(m.HTML); n > model.MaxBodyBytes {
+		return codes.New(codes.MessageTooLong, "%d KiB of text and HTML, over the %d KiB a message may have", n>>10, model.MaxBodyBytes>>10)
+	}
 	if c.state.Channel == model.SMS {
 		if m.HTML != "" || len(m.Images) > 0 {
 			return codes.New(codes.BadRequest, "HTML and images are for email conversations")
@@ -159,9 +162,10 @@ func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error
 func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
 	m := model.Message{
 		ID: c.nextMessageID(), Direction: model.Inbound, Text: in.Text, HTML: in.HTML,
-		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Status: model.MessageReceived, At: workflow.Now(ctx),
+		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Body: in.Body, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
+	c.grew = true
 	c.showDetails(ctx)
 	return m
 }
@@ -187,6 +191,7 @@ func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.R
 		ID: c.nextMessageID(), Direction: model.Outbound, Agent: agent, Text: r.Text,
 		HTML: r.HTML, Subject: subject, Template: r.Template, Status: model.MessageQueued, At: workflow.Now(ctx),
 	})
+	c.grew = true
 	c.showDetails(ctx)
 	return c.state.Messages[len(c.state.Messages)-1].ID
 }

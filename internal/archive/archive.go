@@ -89,9 +89,57 @@ func (s *Store) Save(ctx context.Context, req model.ArchiveRequest) (model.Archi
 	if len(req.Messages) == 0 {
 		return model.ArchivePage{}, fmt.Errorf("%w: page %d has no messages", ErrInvalid, req.Page)
 	}
-	data, err := json.Marshal(req.Messages)
+	if err := s.put(ctx, key, req.Messages); err != nil {
+		return model.ArchivePage{}, err
+	}
+	return model.ArchivePage{Key: key, Messages: len(req.Messages)}, nil
+}
+
+// Load reads a page back and checks it is the one that was saved there.
+func (s *Store) Load(ctx context.Context, page model.ArchivePage) ([]model.Message, error) {
+	var msgs []model.Message
+	if err := s.get(ctx, page.Key, &msgs); err != nil {
+		return nil, err
+	}
+	if len(msgs) != page.Messages {
+		return nil, fmt.Errorf("archive: page %s holds %d messages, the conversation expects %d", page.Key, len(msgs), page.Messages)
+	}
+	return msgs, nil
+}
+
+// BodyKey is where the whole body of one long customer message is stored:
+// transcripts/<tenant>/bodies/<first 32 hex of sha256(message)>, message
+// naming it uniquely (its provider's id and where it came from), so a
+// provider's retry overwrites its own copy.
+func BodyKey(tenant, message string) (string, error) {
+	if tenant == "" || message == "" {
+		return "", fmt.Errorf("%w: tenant and message are required", ErrInvalid)
+	}
+	sum := sha256.Sum256([]byte(message))
+	return fmt.Sprintf("%s%s/bodies/%s", imagestore.PrivatePrefix, imagestore.Segment(tenant), hex.EncodeToString(sum[:])[:32]), nil
+}
+
+// SaveBody encrypts and stores the whole body of a message and answers its key.
+func (s *Store) SaveBody(ctx context.Context, tenant, message string, body model.MessageBody) (string, error) {
+	key, err := BodyKey(tenant, message)
 	if err != nil {
-		return model.ArchivePage{}, fmt.Errorf("archive: encode page %d: %w", req.Page, err)
+		return "", err
+	}
+	return key, s.put(ctx, key, body)
+}
+
+// LoadBody reads a message's whole body back.
+func (s *Store) LoadBody(ctx context.Context, key string) (model.MessageBody, error) {
+	var body model.MessageBody
+	err := s.get(ctx, key, &body)
+	return body, err
+}
+
+// put stores v as JSON, encrypted, bound to its key.
+func (s *Store) put(ctx context.Context, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("archive: encode %s: %w", key, err)
 	}
 	enc, err := s.codec.Encode([]*commonpb.Payload{{
 		Metadata: map[string][]byte{
@@ -101,45 +149,41 @@ func (s *Store) Save(ctx context.Context, req model.ArchiveRequest) (model.Archi
 		Data: data,
 	}})
 	if err != nil {
-		return model.ArchivePage{}, fmt.Errorf("archive: encrypt page %d: %w", req.Page, err)
+		return fmt.Errorf("archive: encrypt %s: %w", key, err)
 	}
 	body, err := proto.Marshal(enc[0])
 	if err != nil {
-		return model.ArchivePage{}, fmt.Errorf("archive: page %d: %w", req.Page, err)
+		return fmt.Errorf("archive: %s: %w", key, err)
 	}
 	if err := s.objects.PutPrivate(ctx, key, "application/octet-stream", body); err != nil {
-		return model.ArchivePage{}, fmt.Errorf("archive: %w", err)
+		return fmt.Errorf("archive: %w", err)
 	}
-	return model.ArchivePage{Key: key, Messages: len(req.Messages)}, nil
+	return nil
 }
 
-// Load reads a page back and checks it is the one that was saved there.
-func (s *Store) Load(ctx context.Context, page model.ArchivePage) ([]model.Message, error) {
-	body, err := s.objects.Get(ctx, page.Key)
+// get reads the object at key into v and checks it was written for that key.
+func (s *Store) get(ctx context.Context, key string, v any) error {
+	body, err := s.objects.Get(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return fmt.Errorf("archive: %w", err)
 	}
 	var stored commonpb.Payload
 	if err := proto.Unmarshal(body, &stored); err != nil {
-		return nil, fmt.Errorf("archive: page %s is not an archived page: %w", page.Key, err)
+		return fmt.Errorf("archive: %s is not an archived object: %w", key, err)
 	}
-	// Decode passes unencrypted payloads through; an archive page never is one.
+	// Decode passes unencrypted payloads through; an archived object never is one.
 	if string(stored.GetMetadata()[codec.MetadataEncoding]) != codec.Encoding {
-		return nil, fmt.Errorf("archive: page %s is not encrypted", page.Key)
+		return fmt.Errorf("archive: %s is not encrypted", key)
 	}
 	dec, err := s.codec.Decode([]*commonpb.Payload{&stored})
 	if err != nil {
-		return nil, fmt.Errorf("archive: page %s: %w", page.Key, err)
+		return fmt.Errorf("archive: %s: %w", key, err)
 	}
-	if got := string(dec[0].GetMetadata()[metadataKey]); got != page.Key {
-		return nil, fmt.Errorf("archive: page %s holds the page written for %s", page.Key, got)
+	if got := string(dec[0].GetMetadata()[metadataKey]); got != key {
+		return fmt.Errorf("archive: %s holds what was written for %s", key, got)
 	}
-	var msgs []model.Message
-	if err := json.Unmarshal(dec[0].GetData(), &msgs); err != nil {
-		return nil, fmt.Errorf("archive: page %s: %w", page.Key, err)
+	if err := json.Unmarshal(dec[0].GetData(), v); err != nil {
+		return fmt.Errorf("archive: %s: %w", key, err)
 	}
-	if len(msgs) != page.Messages {
-		return nil, fmt.Errorf("archive: page %s holds %d messages, the conversation expects %d", page.Key, len(msgs), page.Messages)
-	}
-	return msgs, nil
+	return nil
 }

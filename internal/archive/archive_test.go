@@ -276,7 +276,7 @@ func TestLoadRefuses(t *testing.T) {
 	}{
 		{"missing", func() {}, model.ArchivePage{Key: imagestore.PrivatePrefix + "acme/none/000000", Messages: 1}, "no such object"},
 		{"count", func() {}, model.ArchivePage{Key: p0.Key, Messages: 3}, "holds 2 messages, the conversation expects 3"},
-		{"moved", func() { put(p1.Key, body) }, p1, "holds the page written for " + p0.Key},
+		{"moved", func() { put(p1.Key, body) }, p1, "holds what was written for " + p0.Key},
 		{"plaintext", func() { put(p1.Key, plain) }, model.ArchivePage{Key: p1.Key, Messages: 1}, "is not encrypted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,5 +300,35 @@ func TestSaveRefuses(t *testing.T) {
 		if _, err := a.Save(ctx(t), req); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Save(%+v) err = %v, want ErrInvalid", req, err)
 		}
+	}
+}
+
+// A long message's body goes in whole and comes back whole, under a key that
+// names neither the customer nor the message; one moved to another key fails.
+func TestBodyRoundTrip(t *testing.T) {
+	_, objects := bucket(t)
+	a := archive(t, objects, keys(t, newKey(t, "k1")))
+	body := model.MessageBody{Text: strings.Repeat("Ünïcode text. ", 150000), HTML: "<p>hi</p>"}
+	key, err := a.SaveBody(ctx(t), "acme", "ep-email/jane@example.com/<m1@example.com>", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(key, "jane") || strings.Contains(key, "m1") || !strings.HasPrefix(key, imagestore.PrivatePrefix+"acme/bodies/") {
+		t.Fatalf("key %q", key)
+	}
+	got, err := a.LoadBody(ctx(t), key)
+	if err != nil || got != body {
+		t.Fatalf("body back: %d bytes, %v", len(got.Text), err)
+	}
+	other, _ := BodyKey("acme", "another message")
+	stored, err := objects.Get(ctx(t), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := objects.PutPrivate(ctx(t), other, "application/octet-stream", stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LoadBody(ctx(t), other); err == nil || !strings.Contains(err.Error(), "holds what was written for "+key) {
+		t.Fatalf("a moved body: %v", err)
 	}
 }

@@ -23,15 +23,19 @@ type Client struct {
 	Temporal client.Client
 	IDKey    []byte // must equal the worker's: customer addresses hash to workflow IDs with it
 	Tenant   string // "" when the worker serves a single tenant
-	// Archive reads the transcript pages a long conversation moved out of its
-	// state (internal/archive.Store, on the worker's bucket and codec keys);
-	// nil: Show refuses such a conversation.
-	Archive ArchiveReader
+	// Archive is the worker's (its bucket and codec keys). nil: Show refuses a
+	// partly archived conversation, Body a long message, and Inbound a
+	// message over model.MaxBodyBytes.
+	Archive Archive
 }
 
-// ArchiveReader reads one archived transcript page back.
-type ArchiveReader interface {
+// Archive keeps what workflows must not hold (internal/archive.Store): the
+// transcript pages a long conversation moved out of its state, and the whole
+// bodies of customer messages over model.MaxBodyBytes.
+type Archive interface {
 	Load(ctx context.Context, page model.ArchivePage) ([]model.Message, error)
+	LoadBody(ctx context.Context, key string) (model.MessageBody, error)
+	SaveBody(ctx context.Context, tenant, message string, body model.MessageBody) (string, error)
 }
 
 // Directories returns the tenant directories the worker published.

@@ -41,7 +41,49 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) error {
 		Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, From: from, Thread: m.Thread,
 		CustomerMessage: m.CustomerMessage, Request: request(ctx),
 	}
+	if err := c.keepLong(ctx, &req); err != nil {
+		return err
+	}
 	return translate(api.SendInbound(ctx, c.Temporal, address.Key(c.IDKey, from), req))
+}
+
+// keepLong stores a message over model.MaxBodyBytes whole in the archive and
+// leaves a preview and its key: no customer can make a workflow's state
+// outgrow Temporal's payload limit.
+func (c *Client) keepLong(ctx context.Context, req *api.InboundRequest) error {
+	m := &req.CustomerMessage
+	m.Subject = model.Preview(m.Subject, maxSubjectBytes)
+	if len(m.Text)+len(m.HTML) <= model.MaxBodyBytes {
+		return nil
+	}
+	if c.Archive == nil {
+		return codes.New(codes.MessageTooLong, "a message over %d KiB needs the transcript archive, which this receiver has not got", model.MaxBodyBytes>>10)
+	}
+	id := m.ProviderID
+	if id == "" {
+		id = req.RequestID
+	}
+	key, err := c.Archive.SaveBody(ctx, req.Tenant, req.EntryPoint+"\x00"+req.From+"\x00"+id, model.MessageBody{Text: m.Text, HTML: m.HTML})
+	if err != nil {
+		return err
+	}
+	m.Text, m.HTML, m.Body = model.Preview(m.Text, model.PreviewBytes), "", key
+	return nil
+}
+
+// maxSubjectBytes bounds a subject as SMTP bounds a line.
+const maxSubjectBytes = 998
+
+// Body is a message's whole text and HTML, from the archive when the
+// transcript holds a preview.
+func (c *Client) Body(ctx context.Context, m model.Message) (model.MessageBody, error) {
+	if m.Body == "" {
+		return model.MessageBody{Text: m.Text, HTML: m.HTML}, nil
+	}
+	if c.Archive == nil {
+		return model.MessageBody{}, ErrArchiveUnavailable
+	}
+	return c.Archive.LoadBody(ctx, m.Body)
 }
 
 // Routed waits until the customer's record has routed the message with this

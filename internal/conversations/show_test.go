@@ -9,8 +9,16 @@ import (
 	"outbound/internal/model"
 )
 
-// pages is an ArchiveReader over a map.
+// pages is an Archive of transcript pages over a map.
 type pages map[string][]model.Message
+
+func (p pages) LoadBody(context.Context, string) (model.MessageBody, error) {
+	return model.MessageBody{}, errors.New("no bodies")
+}
+
+func (p pages) SaveBody(context.Context, string, string, model.MessageBody) (string, error) {
+	return "", errors.New("no bodies")
+}
 
 func (p pages) Load(_ context.Context, page model.ArchivePage) ([]model.Message, error) {
 	msgs, ok := p[page.Key]

@@ -12,6 +12,7 @@ import (
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/directory"
+	"outbound/internal/model"
 )
 
 // conversationPage is one conversation as its agent works on it.
@@ -101,6 +102,29 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentReq
 		page.Live, page.LiveID = live, page.Conv.ID
 		s.show(w, r, a, http.StatusOK, "conversation.html", &page.homePage, &page)
 	}
+}
+
+// message answers one message's whole text, for a transcript that holds a
+// preview of it, as plain text: whatever the customer wrote, the browser
+// shows it as characters and runs nothing.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	page, ok := s.load(w, r, a)
+	if !ok {
+		return
+	}
+	i := slices.IndexFunc(page.Conv.Messages, func(m model.Message) bool { return m.ID == r.FormValue("m") })
+	if i < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := a.client.Body(r.Context(), page.Conv.Messages[i])
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write([]byte(body.Text))
 }
 
 // send sends the composed message once, whatever retries or double clicks

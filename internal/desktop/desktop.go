@@ -71,6 +71,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	mux.HandleFunc("POST /state", s.signedIn(s.setState))
 	mux.HandleFunc("GET /conversation", s.signedIn(s.conversation))
+	mux.HandleFunc("GET /message", s.signedIn(s.message))
 	mux.HandleFunc("GET /events", s.signedIn(s.events))
 	mux.HandleFunc("GET /new", s.signedIn(s.newConversation))
 	mux.HandleFunc("POST /new", s.signedIn(s.start))
@@ -171,10 +172,11 @@ func group(lang, title string, tasks []task) taskGroup { return taskGroup{lang, 
 // messageView is one message of a transcript, in a language.
 type messageView struct {
 	Lang string
+	Conv string // the conversation holding Msg; "" for an earlier conversation's
 	Msg  model.Message
 }
 
-func pair(lang string, m model.Message) messageView { return messageView{lang, m} }
+func pair(lang, conv string, m model.Message) messageView { return messageView{lang, conv, m} }
 
 // actionView is a one-button form acting on a conversation.
 type actionView struct {

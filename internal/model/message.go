@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Message directions.
 const (
@@ -31,6 +34,7 @@ type Message struct {
 	Error      string    `json:"error,omitempty"`
 	ProviderID string    `json:"providerId,omitempty"`
 	Auto       bool      `json:"auto,omitempty"` // an automatic reply, not the customer writing
+	Body       string    `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
 	Segments   int       `json:"segments,omitempty"`
 	At         time.Time `json:"at"`
 }
@@ -60,4 +64,37 @@ type CustomerMessage struct {
 	// Auto marks an automatic reply (an out-of-office, RFC 3834): it joins
 	// an open conversation as such and never opens one.
 	Auto bool `json:"auto,omitempty"`
+	// Body is the archive key of the whole message when Text is a preview
+	// (a message over MaxBodyBytes).
+	Body string `json:"body,omitempty"`
+}
+
+// A message's text and HTML together are kept in a workflow's state up to
+// MaxBodyBytes: a workflow's state, its result and every payload it sends
+// must stay under Temporal's 2 MiB limit whatever customers send. A longer
+// customer message is stored whole in the transcript archive and the
+// transcript keeps its first PreviewBytes of text and the archive key (Body);
+// a longer agent message is refused.
+const (
+	MaxBodyBytes = 64 << 10
+	PreviewBytes = 4 << 10
+)
+
+// MessageBody is the whole text and HTML of a message kept in the archive.
+type MessageBody struct {
+	Text string `json:"text"`
+	HTML string `json:"html,omitempty"`
+}
+
+// Preview is the start of text, at most n bytes, cut at a character and
+// marked when cut.
+func Preview(text string, n int) string {
+	if len(text) <= n {
+		return text
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
 }
