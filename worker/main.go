@@ -165,7 +165,7 @@ func loadDirectories(paths []string) (map[string]*directory.Directory, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no tenant directory: pass --directory FILE")
 	}
-	dirs := map[string]*directory.Directory{}
+	dirs, byFile := map[string]*directory.Directory{}, map[string]*directory.Directory{}
 	for _, p := range paths {
 		d, err := directory.Load(p)
 		if err != nil {
@@ -174,9 +174,9 @@ func loadDirectories(paths []string) (map[string]*directory.Directory, error) {
 		if _, dup := dirs[d.Tenant]; dup {
 			return nil, fmt.Errorf("%s: tenant %q is already served by another directory", p, d.Tenant)
 		}
-		dirs[d.Tenant] = d
+		dirs[d.Tenant], byFile[p] = d, d
 	}
-	return dirs, nil
+	return dirs, directory.CheckTogether(byFile)
 }
 
 // prepareImageStore creates the bucket and, idempotently, the rule that

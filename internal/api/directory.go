@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -26,7 +29,9 @@ const (
 )
 
 // PublishDirectories makes the tenants visible to clients, by tenant name,
-// starting the Directory workflow if needed.
+// starting the Directory workflow if needed. The tenants go in pieces of at
+// most directory.MaxPublishedBytes (a large tenant alone), so that no
+// request nears Temporal's payload limit.
 func PublishDirectories(ctx context.Context, c client.Client, tenants map[string]directory.Directory) error {
 	start := Start{
 		Options: client.StartWorkflowOptions{
@@ -35,10 +40,32 @@ func PublishDirectories(ctx context.Context, c client.Client, tenants map[string
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		},
 		Workflow: DirectoryWorkflow,
-		Input:    tenants,
+		Input:    map[string]directory.Directory{},
 	}
-	_, err := DirectoryPublish.CallWithStart(ctx, c, start, tenants)
-	return err
+	piece, size := map[string]directory.Directory{}, 0
+	publish := func() error {
+		if len(piece) == 0 {
+			return nil
+		}
+		_, err := DirectoryPublish.CallWithStart(ctx, c, start, piece)
+		if err != nil {
+			err = fmt.Errorf("tenants %v: %w", slices.Sorted(maps.Keys(piece)), err)
+		}
+		piece, size = map[string]directory.Directory{}, 0
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(tenants)) {
+		d := tenants[name]
+		n := d.PublishedBytes()
+		if size+n > directory.MaxPublishedBytes {
+			if err := publish(); err != nil {
+				return err
+			}
+		}
+		piece[name] = d
+		size += n
+	}
+	return publish()
 }
 
 // Directories returns the tenants the workers published, by name.

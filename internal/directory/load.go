@@ -24,6 +24,9 @@ func Load(path string) (*Directory, error) {
 // otherwise silently fall back to a default. All problems are reported at
 // once, one per line, as "name: field.path: why".
 func Parse(name string, data []byte) (*Directory, error) {
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: %d KiB; a directory file may have at most %d KiB", name, len(data)>>10, MaxFileBytes>>10)
+	}
 	d, err := decodeStrict(name, data)
 	if err != nil {
 		return nil, err

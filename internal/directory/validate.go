@@ -46,6 +46,9 @@ func (p *problems) checkID(path, id string, seen map[string]string) {
 
 func (d *Directory) validate(file string) error {
 	p := &problems{file: file}
+	if d.validateBounds(p); len(p.errs) > 0 {
+		return errors.Join(p.errs...)
+	}
 	d.validateTenant(p)
 	d.validateTimers(p)
 	d.validateWrapUpReasons(p)
@@ -55,6 +58,7 @@ func (d *Directory) validate(file string) error {
 	d.validateEntryPoints(p)
 	d.validateTemplates(p)
 	d.validateFlows(p)
+	d.validateSize(p)
 	return errors.Join(p.errs...)
 }
 
