@@ -11,16 +11,16 @@ import (
 // InboundRouter puts a customer message into its conversation
 // (*conversations.Client in production).
 type InboundRouter interface {
-	Route(ctx context.Context, m api.InboundRequest) (string, error)
+	Route(ctx context.Context, m api.InboundRequest) (api.Routed, error)
 }
 
 // RouteInbound routes one customer message for the customer's record and
-// returns the conversation it landed in. A refusal is final; anything else,
-// an unknown outcome included, is tried again with the same request id.
-func (a *Activities) RouteInbound(ctx context.Context, req api.InboundRequest) (string, error) {
-	id, err := a.Inbound.Route(ctx, req)
+// answers where it went. A refusal is final; anything else, an unknown
+// outcome included, is tried again with the same request id.
+func (a *Activities) RouteInbound(ctx context.Context, req api.InboundRequest) (api.Routed, error) {
+	routed, err := a.Inbound.Route(ctx, req)
 	if codes.Is(err, codes.OutcomeUnknown) {
-		return "", errors.New(err.Error())
+		return routed, errors.New(err.Error())
 	}
-	return id, refusal(err)
+	return routed, refusal(err)
 }

@@ -11,6 +11,13 @@
 // (defaults for the flags), and the Temporal SDK's TEMPORAL_* variables or
 // config file (address, namespace, TLS, API key).
 //
+// With --smtp-listen (env SMTP_LISTEN) it also receives customer email over
+// SMTP (internal/mailin). Every sender is authenticated: by the
+// Authentication-Results of the relay in front of it when MAIL_AUTHSERV_ID
+// names that relay's authserv-id, else by verifying DKIM and SPF against DNS.
+// Messages over 64 KiB go to the transcript archive (S3_* as the worker's;
+// without them they are refused).
+//
 // With --codec-listen (env CODEC_LISTEN) it also serves the codec endpoint
 // the Temporal Web UI decrypts payloads through (POST /encode, /decode), on
 // its own listener so it can stay on an internal network, with CORS for the
@@ -33,10 +40,13 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/address"
+	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/gateway"
+	"outbound/internal/imagestore"
 	"outbound/internal/logging"
+	"outbound/internal/mailin"
 	"outbound/internal/service"
 )
 
@@ -49,6 +59,8 @@ type config struct {
 	keys        *codec.Keys
 	codecListen string
 	codecOrigin string
+	smtpListen  string
+	authservID  string
 }
 
 func parseFlags() (config, error) {
@@ -59,6 +71,8 @@ func parseFlags() (config, error) {
 	flag.BoolVar(&cfg.devLog, "dev-log", false, "human-readable logs instead of JSON")
 	flag.StringVar(&cfg.codecListen, "codec-listen", os.Getenv("CODEC_LISTEN"),
 		"address of the codec endpoint for the Web UI (env CODEC_LISTEN; default: not served); keep it off the public network")
+	flag.StringVar(&cfg.smtpListen, "smtp-listen", os.Getenv("SMTP_LISTEN"),
+		"address to receive customer email on over SMTP, e.g. :25 (env SMTP_LISTEN; default: no SMTP)")
 	flag.StringVar(&cfg.codecOrigin, "codec-origin", os.Getenv("CODEC_ORIGIN"),
 		"Web UI origins allowed to call the codec endpoint, comma-separated, e.g. http://localhost:8080 (env CODEC_ORIGIN)")
 	flag.Parse()
@@ -68,6 +82,7 @@ func parseFlags() (config, error) {
 	if cfg.publicURL == "" {
 		cfg.publicURL = gateway.DefaultPublicURL(cfg.listen)
 	}
+	cfg.authservID = os.Getenv("MAIL_AUTHSERV_ID")
 	cfg.smsToken = os.Getenv("SMS_AUTH_TOKEN")
 	if cfg.smsToken == "" {
 		return cfg, errors.New("SMS_AUTH_TOKEN is not set: it is the SMS account's auth token that signs webhooks")
@@ -113,6 +128,22 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 
 	// No tenant: inbound routing finds the tenant from the entry point.
 	convs := &conversations.Client{Temporal: tc, IDKey: []byte(cfg.idKey)}
+	if s3, ok := imagestore.ConfigFromEnv(); ok {
+		if convs.Archive, err = archive.Open(ctx, s3, cfg.keys); err != nil {
+			return fmt.Errorf("open the transcript archive: %w", err)
+		}
+	}
+	if cfg.smtpListen != "" {
+		var auth mailin.Authenticator = mailin.Verify{Resolver: net.DefaultResolver}
+		if cfg.authservID != "" {
+			auth = mailin.TrustRelay{AuthservID: cfg.authservID}
+		}
+		in, err := mailin.Start(cfg.smtpListen, convs, auth, log)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+	}
 	h := gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log)
 	srv := gateway.NewServer(cfg.listen, h, log)
 

@@ -206,6 +206,9 @@ func writeMessages(w io.Writer, msgs []model.Message) error {
 		if m.Auto {
 			who += " (automatic reply)"
 		}
+		if m.Unauthenticated {
+			who += " (sender not verified)"
+		}
 		status := m.Status
 		if m.Error != "" {
 			status += " (" + oneLine(m.Error) + ")"

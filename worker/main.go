@@ -120,6 +120,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	if env.archive != nil { // not a typed nil in the interface
 		acts.Archive = env.archive
+		acts.Inbound = &conversations.Client{Temporal: c, IDKey: env.idKey, Archive: env.archive}
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {

@@ -52,6 +52,7 @@ func (c *conversation) setup(ctx workflow.Context) {
 	onSignal(ctx, &c.inbox, api.ConversationReplySignal, c.replySignal)
 	onSignal(ctx, &c.inbox, api.ConversationDeliveryStatus, c.deliveryStatus)
 	onSignal(ctx, &c.inbox, api.ConversationOffer, c.queueOffer)
+	onSignal(ctx, &c.inbox, api.ConversationHeld, c.held)
 	c.inbox.listen(ctx)
 }
 

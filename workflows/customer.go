@@ -139,7 +139,12 @@ func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
 		return
 	}
 	r := api.Received{EntryPoint: req.EntryPoint, ProviderID: req.ProviderID}
-	err := workflow.ExecuteActivity(routeOptions(ctx), a.RouteInbound, req).Get(ctx, &r.Conversation)
+	var routed api.Routed
+	err := workflow.ExecuteActivity(routeOptions(ctx), a.RouteInbound, req).Get(ctx, &routed)
+	r.Conversation, r.Held = routed.Conversation, routed.Held
+	if routed.Held {
+		cu.hold(ctx, req, routed)
+	}
 	if err != nil {
 		code, _, _ := codes.Of(err)
 		r.Refused = string(code)
@@ -154,6 +159,24 @@ func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
 	cu.state.Received = append(kept, r)
 	if n := len(cu.state.Received); n > keptReceived {
 		cu.state.Received = slices.Clone(cu.state.Received[n-keptReceived:])
+	}
+}
+
+// keptHeld bounds the held emails a record keeps.
+const keptHeld = 20
+
+// hold keeps an unauthenticated email that named the customer while a
+// conversation was open (its start, and the archive key of the whole when
+// longer); the conversation was told (api.ConversationHeld).
+func (cu *customer) hold(ctx workflow.Context, req api.InboundRequest, routed api.Routed) {
+	m := req.CustomerMessage
+	m.Text, m.HTML = model.Preview(m.Text, model.PreviewBytes), ""
+	if routed.Body != "" {
+		m.Body = routed.Body
+	}
+	cu.state.Held = append(cu.state.Held, api.HeldMessage{EntryPoint: req.EntryPoint, Conversation: routed.Conversation, At: workflow.Now(ctx), CustomerMessage: m})
+	if n := len(cu.state.Held); n > keptHeld {
+		cu.state.Held = slices.Clone(cu.state.Held[n-keptHeld:])
 	}
 }
 

@@ -130,9 +130,9 @@ func TestCustomerRoutesEachProviderMessageOnce(t *testing.T) {
 	h := newHarness(t)
 	var routed []string
 	h.env.OnActivity(a.RouteInbound, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req api.InboundRequest) (string, error) {
+		func(_ context.Context, req api.InboundRequest) (api.Routed, error) {
 			routed = append(routed, req.EntryPoint+" "+req.ProviderID+" "+req.Text)
-			return "conv-" + req.EntryPoint, nil
+			return api.Routed{Conversation: "conv-" + req.EntryPoint}, nil
 		})
 	inbound := func(d time.Duration, ep, sid, text string) {
 		h.at(d, func() {

@@ -151,6 +151,15 @@ func (c *conversation) receive(ctx workflow.Context, req api.ReplyRequest) api.M
 	return api.MessageResult{MessageID: m.ID, Status: m.Status}
 }
 
+// held records that the customer's record kept an unauthenticated email
+// from the customer's address out of this conversation: the agent sees that
+// one came, not what it says.
+func (c *conversation) held(ctx workflow.Context, n api.HeldNotice) {
+	if c.mine(n.Conversation) == nil {
+		c.event(ctx, "held", "", "an email from the customer's address failed sender authentication; the customer's record keeps it")
+	}
+}
+
 // logRefused logs a refused signal by its code, never its content.
 func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error) {
 	if err != nil {
@@ -162,7 +171,7 @@ func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error
 func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
 	m := model.Message{
 		ID: c.nextMessageID(), Direction: model.Inbound, Text: in.Text, HTML: in.HTML,
-		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Body: in.Body, Status: model.MessageReceived, At: workflow.Now(ctx),
+		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Unauthenticated: in.Unauthenticated, Body: in.Body, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
 	c.grew = true

@@ -32,6 +32,7 @@ const (
 	ConversationClose          Update[AgentRequest, string]        = "close"
 	ConversationTrigger        Update[TriggerRequest, string]      = "trigger"
 	ConversationOffer          Signal[QueueOffer]                  = "offer" // its queue reserved an agent for it
+	ConversationHeld           Signal[HeldNotice]                  = "held"  // the customer's record held an unauthenticated email
 	ConversationQuery          Query[ConversationState]            = "state"
 )
 
@@ -147,6 +148,14 @@ type (
 		Request
 	}
 )
+
+// HeldNotice tells a conversation that an email from its customer's address
+// failed sender authentication and was kept in the customer's record
+// instead of joining it (internal/mailin).
+type HeldNotice struct {
+	Conversation string `json:"conversation"`
+	Subject      string `json:"subject,omitempty"`
+}
 
 // QueueOffer is a queue's offer of the conversation to an agent whose slot
 // the queue has reserved for it.

@@ -84,6 +84,25 @@ type CustomerState struct {
 	// messages, oldest first, kept for ProviderRetryWindow: a provider's
 	// retry of one of them is dropped, whatever restarted in between.
 	Received []Received `json:"received,omitempty"`
+	// Held are the recent unauthenticated emails that named the customer
+	// as sender while a conversation was open, latest last (bounded).
+	Held []HeldMessage `json:"held,omitempty"`
+}
+
+// HeldMessage is an unauthenticated email kept out of the open conversation.
+type HeldMessage struct {
+	EntryPoint   string    `json:"entryPoint"`
+	Conversation string    `json:"conversation"` // the open conversation it did not join
+	At           time.Time `json:"at"`
+	model.CustomerMessage
+}
+
+// Routed is where a customer message went: into Conversation, or, when Held,
+// into the customer's record beside it.
+type Routed struct {
+	Conversation string `json:"conversation"`
+	Held         bool   `json:"held,omitempty"`
+	Body         string `json:"body,omitempty"` // a held message's whole body in the archive
 }
 
 // ProviderRetryWindow is how long a provider may deliver a message again:
@@ -98,6 +117,7 @@ type Received struct {
 	ProviderID   string    `json:"providerId"`
 	At           time.Time `json:"at"`
 	Conversation string    `json:"conversation,omitempty"`
+	Held         bool      `json:"held,omitempty"`    // kept in the record (HeldMessage)
 	Refused      string    `json:"refused,omitempty"` // the SPEC §5 code that refused it
 }
 

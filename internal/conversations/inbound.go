@@ -122,52 +122,61 @@ func (c *Client) Routed(ctx context.Context, m InboundMessage) (string, error) {
 // Route puts a customer message into its conversation (rule 10): the one its
 // email headers name, else the open conversation with this customer on this
 // entry point, else a new conversation that waits in the entry point's queue
-// and inherits the previous history (rule 16). It returns the conversation
-// id. The customer's record calls it (activities.RouteInbound), one message
-// at a time.
-func (c *Client) Route(ctx context.Context, m api.InboundRequest) (string, error) {
+// and inherits the previous history (rule 16). An automatic reply opens
+// none; an unauthenticated email joins an open conversation only by its
+// headers, else the customer's record holds it. The customer's record calls
+// Route (activities.RouteInbound), one message at a time.
+func (c *Client) Route(ctx context.Context, m api.InboundRequest) (api.Routed, error) {
 	ctx = WithRequestID(ctx, m.RequestID)
 	workflowID := api.ConversationWorkflowID(m.Tenant, m.EntryPoint, address.Key(c.IDKey, m.From))
 	// The thread comes from headers the sender controls: it counts only when
 	// it names this customer's conversation on this entry point.
 	if thread, _, ok := api.SplitConversationID(m.Thread); ok && thread == workflowID {
 		if id, err := c.replyTo(ctx, m.Thread, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
-			return id, err
+			return api.Routed{Conversation: id}, err
 		}
-	}
-	if m.Auto {
-		return c.autoReply(ctx, workflowID, m.CustomerMessage)
 	}
 	// A conversation may close, or another message open one, between the
 	// steps: try again a few times, as the provider would.
 	for range 3 {
 		if id, ok, err := c.openConversation(ctx, workflowID); err != nil {
-			return "", err
+			return api.Routed{}, err
+		} else if ok && m.Unauthenticated {
+			return c.hold(ctx, workflowID, id, m)
 		} else if ok {
 			if id, err := c.replyTo(ctx, id, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
-				return id, err
+				return api.Routed{Conversation: id}, err
 			}
+		}
+		if m.Auto {
+			return api.Routed{}, codes.New(codes.ConversationClosed, "an automatic reply opens no conversation")
 		}
 		req := api.StartRequest{Tenant: m.Tenant, Channel: m.Channel, EntryPoint: m.EntryPoint, To: m.From, Inbound: &m.CustomerMessage, Request: m.Request}
 		id, err := c.open(ctx, workflowID, req, summary(m.Channel, m.EntryPoint, m.From, "queue"))
 		if !codes.Is(err, codes.ActiveConversationExists) {
-			return id, err
+			return api.Routed{Conversation: id}, err
 		}
 	}
-	return "", errors.New("the conversation kept changing while the message was routed; retry")
+	return api.Routed{}, errors.New("the conversation kept changing while the message was routed; retry")
 }
 
-// autoReply joins an automatic reply to the open conversation; with none it is
-// refused, since an out-of-office is no reason to open one or to route it.
-func (c *Client) autoReply(ctx context.Context, workflowID string, msg model.CustomerMessage) (string, error) {
-	id, ok, err := c.openConversation(ctx, workflowID)
-	if err != nil {
-		return "", err
+// hold keeps an unauthenticated email out of the open conversation: the
+// customer's record keeps it (the whole in the archive when it is longer
+// than its preview) and the conversation shows that one was held.
+func (c *Client) hold(ctx context.Context, workflowID, conversation string, m api.InboundRequest) (api.Routed, error) {
+	routed := api.Routed{Conversation: conversation, Held: true, Body: m.Body}
+	if body := (model.MessageBody{Text: m.Text, HTML: m.HTML}); routed.Body == "" && (len(body.Text) > model.PreviewBytes || body.HTML != "") {
+		if c.Archive == nil {
+			return api.Routed{}, codes.New(codes.MessageTooLong, "holding this message needs the transcript archive")
+		}
+		key, err := c.Archive.SaveBody(ctx, m.Tenant, m.EntryPoint+"\x00"+m.From+"\x00"+m.RequestID, body)
+		if err != nil {
+			return api.Routed{}, err
+		}
+		routed.Body = key
 	}
-	if !ok {
-		return "", codes.New(codes.ConversationClosed, "an automatic reply opens no conversation")
-	}
-	return c.replyTo(ctx, id, msg)
+	notice := api.HeldNotice{Conversation: conversation, Subject: m.Subject}
+	return routed, translate(api.ConversationHeld.Send(ctx, c.Temporal, workflowID, notice))
 }
 
 func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessage) (string, error) {

@@ -25,6 +25,7 @@ type conversationPage struct {
 	Flows     []string    // the flows the agent may trigger (rule 14)
 	WrapUp    []string    // the reasons, while the agent wraps it up
 	WrapUpDue time.Time   // then the default reason applies
+	Held      int         // unauthenticated emails kept out of it (api.HeldNotice)
 	// Refusals, each shown where it happened.
 	Alert, SendAlert, FlowAlert, WrapUpAlert string
 }
@@ -74,6 +75,11 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 		return page, false
 	}
 	page.homePage, page.Conv = frameOf(a, st), conv
+	for _, e := range conv.Events {
+		if e.Kind == "held" {
+			page.Held++
+		}
+	}
 	page.CanSend = conv.Owner == a.Agent && conv.Status == api.StatusActive
 	page.CanPickUp = conv.Status == api.StatusQueued
 	page.Compose = composeFor(r, &dir, a.lang, conv.Channel, "/conversation")

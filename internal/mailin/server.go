@@ -4,12 +4,15 @@
 // HTML and drops clearly marked quoted text before handing the message to a
 // Router.
 //
-// It has no authentication: every recipient it accepts must be an entry
-// point, which the Router decides. Limits (size, recipients, connections,
-// timeouts) are set so that it can face the Internet.
+// Every recipient it accepts must be an entry point, which the Router
+// decides. Each message's sender is authenticated (auth.go): one that fails
+// is kept, marked, and never joins an open conversation by its From alone.
+// Limits (size, recipients, connections, timeouts) are set so that it can
+// face the Internet.
 package mailin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +62,8 @@ const (
 	// routeTimeout bounds one Router.Inbound call; past it the sender gets
 	// a 451 and retries.
 	routeTimeout = 30 * time.Second
+	// authTimeout bounds the DNS lookups of one sender authentication.
+	authTimeout = 10 * time.Second
 )
 
 // Server is a running inbound SMTP receiver.
@@ -66,6 +71,7 @@ type Server struct {
 	smtp   *smtp.Server
 	ln     net.Listener
 	router Router
+	auth   Authenticator
 	log    *zap.Logger
 	ctx    context.Context // cancelled by Close: aborts routing in flight
 	cancel context.CancelFunc
@@ -73,10 +79,11 @@ type Server struct {
 }
 
 // Start listens on addr (e.g. "127.0.0.1:2525", or ":0" for any free port)
-// and serves in the background. Bind errors are returned here.
-func Start(addr string, router Router, log *zap.Logger) (*Server, error) {
-	if router == nil {
-		return nil, errors.New("mailin: nil router")
+// and serves in the background, authenticating senders with auth. Bind
+// errors are returned here.
+func Start(addr string, router Router, auth Authenticator, log *zap.Logger) (*Server, error) {
+	if router == nil || auth == nil {
+		return nil, errors.New("mailin: a router and an authenticator are required")
 	}
 	if log == nil {
 		log = zap.NewNop()
@@ -89,6 +96,7 @@ func Start(addr string, router Router, log *zap.Logger) (*Server, error) {
 	s := &Server{
 		ln:     netutil.LimitListener(ln, MaxConnections),
 		router: router,
+		auth:   auth,
 		log:    log.Named("smtp-in"),
 		ctx:    ctx,
 		cancel: cancel,
@@ -96,13 +104,13 @@ func Start(addr string, router Router, log *zap.Logger) (*Server, error) {
 	}
 	s.smtp = s.newSMTPServer()
 	go s.serve()
-	s.log.Info("inbound smtp listening", zap.String("addr", s.Addr()))
+	s.log.Info("inbound smtp listening", zap.String("addr", s.Addr()), zap.Stringer("senderAuthentication", auth))
 	return s, nil
 }
 
 func (s *Server) newSMTPServer() *smtp.Server {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{srv: s}, nil
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{srv: s, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
 	if h, err := os.Hostname(); err == nil && h != "" {
@@ -146,6 +154,7 @@ func (s *Server) Close() error {
 // session is one SMTP transaction state on one connection.
 type session struct {
 	srv   *Server
+	conn  *smtp.Conn
 	from  string // MAIL FROM; empty for a bounce
 	rcpts []string
 }
@@ -186,9 +195,27 @@ func (x *session) Data(r io.Reader) error {
 	if msg.Bounced {
 		return x.srv.bounce(msg)
 	}
+	x.authenticate(raw, &msg)
 	x.srv.log.Info("email received", zap.String("message_id", msg.MessageID),
 		zap.Int("bytes", len(raw)), zap.Int("rcpts", len(x.rcpts)), zap.String("thread", msg.Thread))
 	return x.srv.route(msg, x.rcpts)
+}
+
+// authenticate marks a message whose sender is not authenticated.
+func (x *session) authenticate(raw []byte, msg *Message) {
+	e := Envelope{HELO: x.conn.Hostname(), MailFrom: x.from}
+	if addr, ok := x.conn.Conn().RemoteAddr().(*net.TCPAddr); ok {
+		e.IP = addr.IP
+	}
+	header := mail.Header{}
+	if m, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		header = m.Header
+	}
+	ctx, cancel := context.WithTimeout(x.srv.ctx, authTimeout)
+	defer cancel()
+	pass, reason := x.srv.auth.Authenticate(ctx, raw, header, msg.From, e)
+	msg.Unauthenticated = !pass
+	x.srv.log.Info("sender authentication", zap.String("message_id", msg.MessageID), zap.Bool("pass", pass), zap.String("reason", reason))
 }
 
 // bounce records a delivery failure report as the failure of the outbound
@@ -335,6 +362,8 @@ type Message struct {
 	MessageID string // without angle brackets; empty when the mail has none
 	Thread    string // the service conversation named by In-Reply-To / References, if any
 	AutoReply bool   // an out-of-office or other automatic answer (RFC 3834)
+	// Unauthenticated: the From may not be the sender's (auth.go).
+	Unauthenticated bool
 	// Bounced is a delivery failure report, not a customer's message; Bounce
 	// is the outbound message it names (nil: none of the service's).
 	Bounced bool
@@ -349,11 +378,12 @@ func (m Message) Inbound(to string) conversations.InboundMessage {
 		From:    m.From,
 		Thread:  m.Thread,
 		CustomerMessage: model.CustomerMessage{
-			Text:       m.Text,
-			HTML:       m.HTML,
-			Subject:    m.Subject,
-			ProviderID: m.MessageID,
-			Auto:       m.AutoReply,
+			Text:            m.Text,
+			HTML:            m.HTML,
+			Subject:         m.Subject,
+			ProviderID:      m.MessageID,
+			Auto:            m.AutoReply,
+			Unauthenticated: m.Unauthenticated,
 		},
 	}
 }

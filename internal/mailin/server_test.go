@@ -68,7 +68,7 @@ func (f *fakeRouter) got() []conversations.InboundMessage {
 
 func start(t *testing.T, r mailin.Router) *mailin.Server {
 	t.Helper()
-	s, err := mailin.Start("127.0.0.1:0", r, zaptest.NewLogger(t))
+	s, err := mailin.Start("127.0.0.1:0", r, mailin.AcceptUnauthenticated{}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,20 +23,23 @@ const (
 
 // Message is one line of the transcript.
 type Message struct {
-	ID         string    `json:"id"`
-	Direction  string    `json:"direction"`
-	Agent      string    `json:"agent,omitempty"`
-	Text       string    `json:"text"`
-	HTML       string    `json:"html,omitempty"`
-	Subject    string    `json:"subject,omitempty"`
-	Template   string    `json:"template,omitempty"`
-	Status     string    `json:"status"`
-	Error      string    `json:"error,omitempty"`
-	ProviderID string    `json:"providerId,omitempty"`
-	Auto       bool      `json:"auto,omitempty"` // an automatic reply, not the customer writing
-	Body       string    `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
-	Segments   int       `json:"segments,omitempty"`
-	At         time.Time `json:"at"`
+	ID         string `json:"id"`
+	Direction  string `json:"direction"`
+	Agent      string `json:"agent,omitempty"`
+	Text       string `json:"text"`
+	HTML       string `json:"html,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	Template   string `json:"template,omitempty"`
+	Status     string `json:"status"`
+	Error      string `json:"error,omitempty"`
+	ProviderID string `json:"providerId,omitempty"`
+	Auto       bool   `json:"auto,omitempty"` // an automatic reply, not the customer writing
+	// Unauthenticated: the email's sender failed authentication; its From
+	// may not be the customer.
+	Unauthenticated bool      `json:"unauthenticated,omitempty"`
+	Body            string    `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
+	Segments        int       `json:"segments,omitempty"`
+	At              time.Time `json:"at"`
 }
 
 // Compose is what an agent writes: plain text or a template with variables;
@@ -64,6 +67,9 @@ type CustomerMessage struct {
 	// Auto marks an automatic reply (an out-of-office, RFC 3834): it joins
 	// an open conversation as such and never opens one.
 	Auto bool `json:"auto,omitempty"`
+	// Unauthenticated marks an email whose sender failed authentication
+	// (internal/mailin): it never joins an open conversation by its From.
+	Unauthenticated bool `json:"unauthenticated,omitempty"`
 	// Body is the archive key of the whole message when Text is a preview
 	// (a message over MaxBodyBytes).
 	Body string `json:"body,omitempty"`

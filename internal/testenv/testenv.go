@@ -150,7 +150,7 @@ func Start(tb TB, opts Options) *Env {
 	images := env.startS3(tb)
 	acts := &activities.Activities{
 		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
-		Images: images, Archive: env.Archive, Inbound: &conversations.Client{Temporal: c, IDKey: env.Key},
+		Images: images, Archive: env.Archive, Inbound: &conversations.Client{Temporal: c, IDKey: env.Key, Archive: env.Archive},
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {
@@ -173,7 +173,7 @@ func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
 	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
 	go func() { _ = gw.Serve(l) }()
 	tb.Cleanup(func() { _ = gw.Close() })
-	in, err := mailin.Start("127.0.0.1:0", convs, log)
+	in, err := mailin.Start("127.0.0.1:0", convs, mailin.AcceptUnauthenticated{}, log)
 	if err != nil {
 		tb.Fatalf("inbound SMTP: %v", err)
 	}
