@@ -20,6 +20,7 @@ func TestBenchTiny(t *testing.T) {
 	cfg.HistoryMessages, cfg.Long, cfg.LongCANAfter, cfg.Idle = 2, 12, 40, 4
 	cfg.Routing, cfg.RoutingRounds = 8, 1
 	cfg.LiveAgents, cfg.LiveEvents = 3, 6
+	cfg.InboundCustomers, cfg.InboundMessages = 2, 3
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -63,7 +64,10 @@ func TestBenchTiny(t *testing.T) {
 	if l := res.Live; l == nil || len(l.Latency.d) != 6 || l.Missed.Load() != 0 || l.IdleRPS <= 0 {
 		t.Errorf("desktop live: %+v (want every reply on its agent's page, each timed, and the idle cost)", l)
 	}
-	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle", "(d) routing", "(e) desktop live"} {
+	if r := res.Inbound; r == nil || r.Direct.CPU <= 0 || r.Webhook.CPU <= 0 || r.Webhook.Landed < r.Webhook.Acked {
+		t.Errorf("inbound: %+v (want both paths measured, every message landed)", r)
+	}
+	for _, want := range []string{"baseline", "product", "ratio product/baseline", "(a) history events", "(b) long conversation", "(c) 4 open idle", "(d) routing", "(e) desktop live", "(f) inbound"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

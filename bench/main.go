@@ -36,14 +36,16 @@ type Config struct {
 	Address   string // "" = in-process server; else a frontend with `worker --dev` serving
 	Namespace string
 
-	HistoryMessages int // (a) messages in the per-channel history check (0: skip)
-	Long            int // (b) agent messages in the long conversation (0: skip)
-	LongCANAfter    int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
-	Idle            int // (c) open idle conversations for the memory figure (0: skip)
-	Routing         int // (d) conversations waiting in each routing round (0: skip)
-	RoutingRounds   int // (d)
-	LiveAgents      int // (e) agents signed in to the desktop (0: skip)
-	LiveEvents      int // (e) customer replies while they are
+	HistoryMessages  int // (a) messages in the per-channel history check (0: skip)
+	Long             int // (b) agent messages in the long conversation (0: skip)
+	LongCANAfter     int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
+	Idle             int // (c) open idle conversations for the memory figure (0: skip)
+	Routing          int // (d) conversations waiting in each routing round (0: skip)
+	RoutingRounds    int // (d)
+	LiveAgents       int // (e) agents signed in to the desktop (0: skip)
+	LiveEvents       int // (e) customer replies while they are
+	InboundCustomers int // (f) customers sending at once (0: skip)
+	InboundMessages  int // (f) messages each customer sends
 
 	CPUProfile  string // write CPU profiles of the loads to CPUProfile.baseline and .product
 	WorkerPID   int    // (c) with --address: the worker process whose RSS to read
@@ -53,21 +55,23 @@ type Config struct {
 // DefaultConfig finishes in well under two minutes on two cores.
 func DefaultConfig() Config {
 	return Config{
-		Conversations:   30,
-		Messages:        10,
-		Concurrency:     8,
-		Duration:        30 * time.Second,
-		ReplyEvery:      2,
-		Channel:         "mixed",
-		Namespace:       "default",
-		HistoryMessages: 10,
-		Long:            200,
-		LongCANAfter:    600,
-		Idle:            60,
-		Routing:         20,
-		RoutingRounds:   3,
-		LiveAgents:      50,
-		LiveEvents:      100,
+		Conversations:    30,
+		Messages:         10,
+		Concurrency:      8,
+		Duration:         30 * time.Second,
+		ReplyEvery:       2,
+		Channel:          "mixed",
+		Namespace:        "default",
+		HistoryMessages:  10,
+		Long:             200,
+		LongCANAfter:     600,
+		Idle:             60,
+		Routing:          20,
+		RoutingRounds:    3,
+		LiveAgents:       50,
+		LiveEvents:       100,
+		InboundCustomers: 10,
+		InboundMessages:  20,
 	}
 }
 
@@ -89,6 +93,8 @@ func main() {
 	flag.IntVar(&cfg.RoutingRounds, "routing-rounds", cfg.RoutingRounds, "(d) routing rounds")
 	flag.IntVar(&cfg.LiveAgents, "live-agents", cfg.LiveAgents, "(e) agents signed in to the desktop with a page open (0: skip; in-process only)")
 	flag.IntVar(&cfg.LiveEvents, "live-events", cfg.LiveEvents, "(e) customer replies timed to the agents' pages")
+	flag.IntVar(&cfg.InboundCustomers, "inbound-customers", cfg.InboundCustomers, "(f) customers writing in at once, straight and through the webhook (0: skip; in-process only)")
+	flag.IntVar(&cfg.InboundMessages, "inbound-messages", cfg.InboundMessages, "(f) messages each customer sends, one after another")
 	flag.BoolVar(&cfg.IdleProcess, "idle-process", false, "(c) run the production worker binary as a child process for this phase and read its resident memory alone")
 	flag.IntVar(&cfg.WorkerPID, "worker-pid", 0, "(c) with --address: read the resident memory of this process (the worker, on this machine)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the loads to FILE.baseline and FILE.product")
@@ -113,7 +119,7 @@ func (c Config) check() error {
 		return fmt.Errorf("--channel is sms, email or mixed, not %q", c.Channel)
 	case c.Duration <= 0:
 		return fmt.Errorf("--duration must be positive")
-	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0 || c.LiveAgents < 0 || c.LiveEvents < 0:
+	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0 || c.LiveAgents < 0 || c.LiveEvents < 0 || c.InboundCustomers < 0 || c.InboundMessages < 0:
 		return fmt.Errorf("counts cannot be negative")
 	}
 	return nil

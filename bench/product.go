@@ -45,6 +45,7 @@ type opened struct {
 	c        *conversations.Client
 	slot     agentSlot
 	id       string
+	to       string // the customer's address
 	channel  string
 	customer string // the customer record's workflow ID
 }
@@ -73,7 +74,7 @@ func (w *world) open(ctx context.Context, slot agentSlot, ch string, i int, canA
 		return opened{}, err
 	}
 	customer := api.CustomerWorkflowID(slot.Tenant, address.Key(w.key, norm))
-	return opened{c: c, slot: slot, id: id, channel: ch, customer: customer}, nil
+	return opened{c: c, slot: slot, id: id, to: to, channel: ch, customer: customer}, nil
 }
 
 // send is one agent message, as a synchronous update: it returns once the

@@ -38,6 +38,7 @@ type Results struct {
 	Idle              *idleResult
 	Routing           *routingResult
 	Live              *liveResult
+	Inbound           *inboundResult
 	InProcess         bool // the server and the worker run in this process
 }
 
@@ -157,14 +158,27 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	if cfg.LiveAgents > 0 && cfg.LiveEvents > 0 {
 		if !w.inProcess {
 			fmt.Fprintln(out, "\n(e) desktop live: skipped with --address (it needs the in-process live tenant)")
+		} else {
+			l, err := w.live(ctx, cfg.LiveAgents, cfg.LiveEvents)
+			if err != nil {
+				return res, fmt.Errorf("desktop live: %w", err)
+			}
+			res.Live = l
+			printLive(out, l)
+		}
+	}
+	// (f) What a customer's message costs through its channel.
+	if cfg.InboundCustomers > 0 && cfg.InboundMessages > 0 {
+		if !w.inProcess {
+			fmt.Fprintln(out, "\n(f) inbound: skipped with --address (it needs the in-process gateway)")
 			return res, nil
 		}
-		l, err := w.live(ctx, cfg.LiveAgents, cfg.LiveEvents)
+		r, err := w.inbound(ctx, cfg.InboundCustomers, cfg.InboundMessages)
 		if err != nil {
-			return res, fmt.Errorf("desktop live: %w", err)
+			return res, fmt.Errorf("inbound: %w", err)
 		}
-		res.Live = l
-		printLive(out, l)
+		res.Inbound = r
+		printInbound(out, r)
 	}
 	return res, nil
 }
