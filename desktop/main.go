@@ -135,7 +135,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	convs := &conversations.Client{Temporal: tc, IDKey: cfg.idKey}
+	convs := &conversations.Client{Temporal: tc, IDKey: cfg.idKey, DirectoryCache: conversations.NewDirectoryCache()}
 	if s3, ok := imagestore.ConfigFromEnv(); ok {
 		if convs.Archive, err = archive.Open(ctx, s3, cfg.keys); err != nil {
 			return fmt.Errorf("open the transcript archive: %w", err)

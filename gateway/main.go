@@ -127,7 +127,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	defer tc.Close()
 
 	// No tenant: inbound routing finds the tenant from the entry point.
-	convs := &conversations.Client{Temporal: tc, IDKey: []byte(cfg.idKey)}
+	convs := &conversations.Client{Temporal: tc, IDKey: []byte(cfg.idKey), DirectoryCache: conversations.NewDirectoryCache()}
 	if s3, ok := imagestore.ConfigFromEnv(); ok {
 		if convs.Archive, err = archive.Open(ctx, s3, cfg.keys); err != nil {
 			return fmt.Errorf("open the transcript archive: %w", err)

@@ -114,7 +114,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		images:        store,
 		archive:       arch,
 		connected: func(c client.Client) error {
-			convs := &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch}
+			convs := &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch, DirectoryCache: conversations.NewDirectoryCache()}
 			gw := gateway.NewServer(fmt.Sprintf("127.0.0.1:%d", cfg.httpPort),
 				gateway.New(gateway.Config{PublicURL: publicURL, SMSAuthToken: token}, convs, log.Named("gateway")), log)
 			errs := make(chan error, 1)
@@ -126,7 +126,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				return fmt.Errorf("start the inbound SMTP receiver: %w", err)
 			}
 			stack.add(in.Close)
-			desk, deskPort, err := startDesktop(cfg.desktopPort, &conversations.Client{Temporal: c, IDKey: []byte(key), Archive: arch}, log)
+			desk, deskPort, err := startDesktop(cfg.desktopPort, convs, log)
 			if err != nil {
 				return err
 			}

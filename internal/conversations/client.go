@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync/atomic"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -27,6 +29,26 @@ type Client struct {
 	// partly archived conversation, Body a long message, and Inbound a
 	// message over model.MaxBodyBytes.
 	Archive Archive
+	// DirectoryCache, when set, answers Directories from the copy it keeps
+	// (the gateway, the SMTP receiver and the desktop look the directory up
+	// per request); copies of the Client share it.
+	DirectoryCache *DirectoryCache
+}
+
+// DirectoryCache keeps the directories last read for MaxAge: a directory
+// published since is seen once the copy expires.
+type DirectoryCache struct {
+	MaxAge time.Duration
+	read   atomic.Pointer[directoriesRead]
+}
+
+// NewDirectoryCache keeps the directories for 10 s: a worker publishes them
+// as it starts, and until it is ready nothing depends on them.
+func NewDirectoryCache() *DirectoryCache { return &DirectoryCache{MaxAge: 10 * time.Second} }
+
+type directoriesRead struct {
+	dirs map[string]directory.Directory
+	at   time.Time
 }
 
 // Archive keeps what workflows must not hold (internal/archive.Store): the
@@ -40,7 +62,18 @@ type Archive interface {
 
 // Directories returns the tenant directories the worker published.
 func (c *Client) Directories(ctx context.Context) (map[string]directory.Directory, error) {
-	return api.Directories(ctx, c.Temporal)
+	cache := c.DirectoryCache
+	if cache == nil {
+		return api.Directories(ctx, c.Temporal)
+	}
+	if read := cache.read.Load(); read != nil && time.Since(read.at) < cache.MaxAge {
+		return read.dirs, nil
+	}
+	dirs, err := api.Directories(ctx, c.Temporal)
+	if err == nil {
+		cache.read.Store(&directoriesRead{dirs: dirs, at: time.Now()})
+	}
+	return dirs, err
 }
 
 // Directory returns the tenant this client works for.

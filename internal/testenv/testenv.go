@@ -170,6 +170,7 @@ func Start(tb TB, opts Options) *Env {
 // startInbound runs the HTTP gateway and the inbound SMTP receiver.
 func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
 	convs := e.ClientFor("")
+	convs.DirectoryCache = conversations.NewDirectoryCache() // as the gateway binary
 	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
 	go func() { _ = gw.Serve(l) }()
 	tb.Cleanup(func() { _ = gw.Close() })
