@@ -148,7 +148,8 @@ func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
 	if err != nil {
 		code, _, _ := codes.Of(err)
 		r.Refused = string(code)
-		workflow.GetLogger(ctx).Error("a customer message could not be routed", "code", code, "error", err)
+		// By its code only: a refusal's text may name the customer.
+		workflow.GetLogger(ctx).Info("a customer message was not routed", "code", code)
 	}
 	if req.ProviderID == "" {
 		return

@@ -89,6 +89,9 @@ func (c *Client) Body(ctx context.Context, m model.Message) (model.MessageBody, 
 // Routed waits until the customer's record has routed the message with this
 // provider id and returns the conversation it landed in.
 func (c *Client) Routed(ctx context.Context, m InboundMessage) (string, error) {
+	if m.ProviderID == "" {
+		return "", codes.New(codes.BadRequest, "only a message with a provider id can be followed")
+	}
 	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
 	if err != nil {
 		return "", err
