@@ -414,12 +414,13 @@ func publishedOK(s types.ServiceConfig, target uint32) bool {
 func TestGatewayEnvironment(t *testing.T) {
 	p := loadProject(t)
 	gateway := service(t, p, svcGateway)
-	scanned := envReadIn(t, "gateway/main.go", "internal/imagestore/store.go") // S3_*: the transcript archive
+	scanned := envReadIn(t, "gateway/main.go", "gateway/codecauth.go", "internal/imagestore/store.go") // S3_*: the transcript archive
 	if !slices.Contains(scanned, "SMS_AUTH_TOKEN") {
 		t.Fatalf("the scan of gateway/main.go found %v, not SMS_AUTH_TOKEN: update envReadIn", scanned)
 	}
 	// Without a relay in front, senders are verified against DNS.
-	checkEnv(t, gateway, append(slices.Clone(gatewayEnv), scanned...), []string{"MAIL_AUTHSERV_ID"})
+	// The codec endpoint takes the token file; the Web UI's sign-in is yours to add.
+	checkEnv(t, gateway, append(slices.Clone(gatewayEnv), scanned...), []string{"MAIL_AUTHSERV_ID", "CODEC_OIDC_ISSUER", "CODEC_OIDC_AUDIENCE"})
 
 	// The gateway listens where its port is published, and PUBLIC_URL (what
 	// webhook signatures are computed over) reaches it from the host.
@@ -781,4 +782,21 @@ func mustParseURL(t *testing.T, s string) *url.URL {
 		t.Fatalf("%q is not an absolute URL", s)
 	}
 	return u
+}
+
+// TestCodecEndpointWantsCredentials: the gateway reads its codec token from
+// a secret the stack mounts, long enough for the gateway to accept it.
+func TestCodecEndpointWantsCredentials(t *testing.T) {
+	p := loadProject(t)
+	gateway := service(t, p, svcGateway)
+	path := mustEnv(t, gateway, "CODEC_TOKEN_FILE")
+	if !slices.ContainsFunc(gateway.Secrets, func(s types.ServiceSecretConfig) bool {
+		return s.Source == "codec_token" && path == "/run/secrets/codec_token"
+	}) {
+		t.Fatalf("CODEC_TOKEN_FILE %s is not the mounted codec_token secret", path)
+	}
+	data, err := os.ReadFile(p.Secrets["codec_token"].File)
+	if err != nil || len(strings.TrimSpace(string(data))) < 16 {
+		t.Fatalf("the codec token file: %d bytes, %v", len(data), err)
+	}
 }

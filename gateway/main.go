@@ -21,7 +21,11 @@
 // With --codec-listen (env CODEC_LISTEN) it also serves the codec endpoint
 // the Temporal Web UI decrypts payloads through (POST /encode, /decode), on
 // its own listener so it can stay on an internal network, with CORS for the
-// UI origins in --codec-origin (env CODEC_ORIGIN, comma-separated).
+// UI origins in --codec-origin (env CODEC_ORIGIN, comma-separated). It lets in
+// only requests with credentials: the access token the Web UI forwards for its
+// signed-in user (TEMPORAL_CODEC_PASS_ACCESS_TOKEN), verified against
+// CODEC_OIDC_ISSUER for the audience CODEC_OIDC_AUDIENCE; or the bearer token
+// in the file CODEC_TOKEN_FILE (for `temporal --codec-auth`).
 package main
 
 import (
@@ -59,6 +63,7 @@ type config struct {
 	keys        *codec.Keys
 	codecListen string
 	codecOrigin string
+	codecAuth   codecAuth
 	smtpListen  string
 	authservID  string
 }
@@ -99,7 +104,10 @@ func parseFlags() (config, error) {
 		return cfg, fmt.Errorf("%s or %s is not set: they must be the worker's payload keys", codec.KeysEnv, codec.KeysFileEnv)
 	}
 	cfg.keys = keys
-	return cfg, nil
+	if cfg.codecListen != "" {
+		cfg.codecAuth, err = codecAuthFromEnv()
+	}
+	return cfg, err
 }
 
 func main() {
@@ -159,11 +167,15 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		if err != nil {
 			return fmt.Errorf("codec endpoint: listen on %s: %w", cfg.codecListen, err)
 		}
-		codecSrv := codec.NewServer(cfg.keys, splitList(cfg.codecOrigin)...)
+		authorize, err := cfg.codecAuth.authorizer(ctx)
+		if err != nil {
+			return fmt.Errorf("codec endpoint: %w", err)
+		}
+		codecSrv := codec.NewServer(cfg.keys, authorize, splitList(cfg.codecOrigin)...)
 		go func() { served <- codecSrv.Serve(codecLn) }()
 		defer codecSrv.Close()
 		log.Info("codec endpoint listening", zap.String("addr", codecLn.Addr().String()),
-			zap.String("origins", cfg.codecOrigin), zap.Strings("codecKeys", cfg.keys.IDs()))
+			zap.String("origins", cfg.codecOrigin), zap.String("credentials", cfg.codecAuth.String()), zap.Strings("codecKeys", cfg.keys.IDs()))
 	}
 
 	select {

@@ -63,7 +63,8 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		return nil, fmt.Errorf("start the embedded Temporal server: %w", err)
 	}
 	stack.add(srv.Stop)
-	codecServer := codec.NewServer(keys, codec.UIOrigins(srv.UIAddress())...)
+	// Open to whoever reaches it, as the dev log line says: loopback only.
+	codecServer := codec.NewServer(keys, codec.Open, codec.UIOrigins(srv.UIAddress())...)
 	go func() { _ = codecServer.Serve(codecListener) }()
 	stack.add(codecServer.Close)
 
@@ -145,7 +146,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 			log.Info("dev worker ready",
 				zap.String("temporal", srv.FrontendAddress()),
 				zap.String("webUI", srv.UIAddress()),
-				zap.String("codecEndpoint", codecURL),
+				zap.String("codecEndpoint", codecURL+" (dev: open to whoever reaches it on loopback, no credentials)"),
 				zap.Strings("codecKeys", keys.IDs()),
 				zap.String("gateway", gatewayAddr),
 				zap.String("smtpIn", mailinAddr),

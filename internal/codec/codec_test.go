@@ -281,7 +281,7 @@ func TestKeysNeverPrinted(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	keys := mustParse(t, "k1:"+b64(newKey(t)))
-	srv := httptest.NewServer(http.StripPrefix("/codec", Handler(keys, "http://127.0.0.1:8233", "http://localhost:8233")))
+	srv := httptest.NewServer(http.StripPrefix("/codec", Handler(keys, Open, "http://127.0.0.1:8233", "http://localhost:8233")))
 	defer srv.Close()
 
 	enc, err := mustCodec(t, keys).Encode(samplePayloads(t))

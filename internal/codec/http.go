@@ -16,28 +16,19 @@ const maxBody = 16 << 20
 
 // Handler serves the codec endpoint the Temporal Web UI (and `temporal
 // --codec-endpoint`) decode through: POST .../encode and POST .../decode with
-// a JSON Payloads body. Browsers may call it from allowOrigins (for example
-// http://127.0.0.1:8233; "*" allows any origin); preflight OPTIONS requests
-// are answered with 200.
-//
-// Whoever can reach the endpoint can decrypt any payload they hold: serve it
-// only where the Web UI's users are (loopback in dev, an internal network or
-// behind an authenticating proxy in production).
-func Handler(k *Keys, allowOrigins ...string) http.Handler {
+// a JSON Payloads body, for the requests authorize lets in (401 for the
+// others). Browsers may call it from allowOrigins only (for example
+// http://127.0.0.1:8233); preflight OPTIONS requests are answered with 200.
+func Handler(k *Keys, authorize Authorizer, allowOrigins ...string) http.Handler {
 	codecHandler := converter.NewPayloadCodecHTTPHandler(must(k))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" {
-			named := slices.Contains(allowOrigins, origin)
-			if named || slices.Contains(allowOrigins, "*") {
-				h := w.Header()
-				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
-				h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-				h.Set("Access-Control-Max-Age", "600")
-				if named { // the UI's "include credentials" option
-					h.Set("Access-Control-Allow-Credentials", "true")
-				}
-			}
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(allowOrigins, origin) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+			h.Set("Access-Control-Max-Age", "600")
+			h.Set("Access-Control-Allow-Credentials", "true") // the UI's "include credentials" option
 		}
 		w.Header().Add("Vary", "Origin")
 		if r.Method == http.MethodOptions {
@@ -48,6 +39,11 @@ func Handler(k *Keys, allowOrigins ...string) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
+		if err := authorize(r); err != nil {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		codecHandler.ServeHTTP(w, r)
 	})
@@ -55,9 +51,9 @@ func Handler(k *Keys, allowOrigins ...string) http.Handler {
 
 // NewServer is an HTTP server for Handler with timeouts; call Serve with a
 // listener.
-func NewServer(k *Keys, allowOrigins ...string) *http.Server {
+func NewServer(k *Keys, authorize Authorizer, allowOrigins ...string) *http.Server {
 	return &http.Server{
-		Handler:           Handler(k, allowOrigins...),
+		Handler:           Handler(k, authorize, allowOrigins...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

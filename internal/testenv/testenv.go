@@ -192,7 +192,7 @@ func (e *Env) startCodec(tb TB) {
 	if err != nil {
 		tb.Fatalf("codec endpoint: %v", err)
 	}
-	srv := codec.NewServer(keys)
+	srv := codec.NewServer(keys, codec.Open)
 	go func() { _ = srv.Serve(l) }()
 	tb.Cleanup(func() { _ = srv.Close() })
 	e.Codec, e.CodecURL = keys, "http://"+l.Addr().String()
