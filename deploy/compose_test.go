@@ -800,3 +800,22 @@ func TestCodecEndpointWantsCredentials(t *testing.T) {
 		t.Fatalf("the codec token file: %d bytes, %v", len(data), err)
 	}
 }
+
+// TestOnlyPublicPortsFaceTheNetwork: what customers and providers reach
+// (webhooks, inbound mail, image URLs) is published on every interface;
+// everything else (the frontend, the Web UI, the codec endpoint, the MinIO
+// console, metrics, Mailpit) on 127.0.0.1 only.
+func TestOnlyPublicPortsFaceTheNetwork(t *testing.T) {
+	public := map[string][]uint32{svcGateway: {8080, 2525}, "minio": {9000}}
+	p := loadProject(t)
+	for _, s := range p.Services {
+		for _, port := range s.Ports {
+			if slices.Contains(public[s.Name], port.Target) {
+				continue
+			}
+			if port.HostIP != "127.0.0.1" {
+				t.Errorf("%s publishes %d on %q: publish it on 127.0.0.1", s.Name, port.Target, port.HostIP)
+			}
+		}
+	}
+}
