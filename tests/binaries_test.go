@@ -369,7 +369,9 @@ func (h *binaryHarness) startWorker() {
 		default:
 		}
 		_, stderr, code := h.runStarterWithin(10*time.Second, "agents")
-		if code == 0 {
+		// After a restart the server answers with what the last run
+		// published before this run's gateway listens: wait for its word.
+		if log, _ := os.ReadFile(logPath); code == 0 && strings.Contains(string(log), "dev worker ready") {
 			return
 		}
 		if time.Now().After(deadline) {
