@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
 	"outbound/internal/sms"
@@ -39,17 +40,22 @@ func (l inboundLoad) perMessage(n int) time.Duration { return l.CPU / time.Durat
 // its messages one after another, all customers at once: first straight
 // into the conversation, then through the webhook.
 func (w *world) inbound(ctx context.Context, customers, messages int) (*inboundResult, error) {
-	if customers > len(w.slots) {
-		return nil, fmt.Errorf("%d customers need as many agent slots; %d are free", customers, len(w.slots))
-	}
-	convs := make([]opened, customers)
-	for i := range convs {
+	var convs []opened
+	// The earlier phases may still hold some slots (the idle conversations):
+	// take the free ones.
+	for i := 0; i < len(w.slots) && len(convs) < customers; i++ {
 		o, err := w.open(ctx, w.slots[i], "sms", i, 0, nil)
+		if codes.Is(err, codes.OutboundLimitReached) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		convs[i] = o
+		convs = append(convs, o)
 		defer func() { _ = o.finish(context.WithoutCancel(ctx), w.wrapUpReason(o.slot.Tenant), nil) }()
+	}
+	if len(convs) < customers {
+		return nil, fmt.Errorf("%d customers need as many free agent slots; %d are free", customers, len(convs))
 	}
 	res := &inboundResult{Customers: customers, Messages: messages}
 	var err error

@@ -128,6 +128,20 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 		res.Long = l
 		printLong(out, l)
 	}
+	// (f) What a customer's message costs through its channel; before (c),
+	// whose idle conversations stay open and hold every agent slot.
+	if cfg.InboundCustomers > 0 && cfg.InboundMessages > 0 {
+		if !w.inProcess {
+			fmt.Fprintln(out, "\n(f) inbound: skipped with --address (it needs the in-process gateway)")
+		} else {
+			r, err := w.inbound(ctx, cfg.InboundCustomers, cfg.InboundMessages)
+			if err != nil {
+				return res, fmt.Errorf("inbound: %w", err)
+			}
+			res.Inbound = r
+			printInbound(out, r)
+		}
+	}
 	// (c) Memory per open idle conversation.
 	if cfg.Idle > 0 {
 		if !w.inProcess && cfg.WorkerPID == 0 {
@@ -166,19 +180,6 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 			res.Live = l
 			printLive(out, l)
 		}
-	}
-	// (f) What a customer's message costs through its channel.
-	if cfg.InboundCustomers > 0 && cfg.InboundMessages > 0 {
-		if !w.inProcess {
-			fmt.Fprintln(out, "\n(f) inbound: skipped with --address (it needs the in-process gateway)")
-			return res, nil
-		}
-		r, err := w.inbound(ctx, cfg.InboundCustomers, cfg.InboundMessages)
-		if err != nil {
-			return res, fmt.Errorf("inbound: %w", err)
-		}
-		res.Inbound = r
-		printInbound(out, r)
 	}
 	return res, nil
 }
