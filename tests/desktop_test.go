@@ -489,3 +489,26 @@ func TestDesktopShowsALongMessageWhole(t *testing.T) {
 		t.Fatalf("bob, who may not see the conversation, got %d", status)
 	}
 }
+
+// An email held out of the conversation for failing sender authentication
+// shows as a notice, never its content; a threaded one that joined is
+// marked as not verified.
+func TestDesktopShowsHeldAndUnverifiedMail(t *testing.T) {
+	c := env.Tenant(t)
+	d := startDesk(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your refund "+to)
+	workflowID, _, _ := api.SplitConversationID(id)
+	if err := api.ConversationHeld.Send(testContext(t), env.Temporal, workflowID, api.HeldNotice{Conversation: id, Subject: "New IBAN"}); err != nil {
+		t.Fatal(err)
+	}
+	inbound(t, c, conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to, Thread: id,
+		CustomerMessage: model.CustomerMessage{Text: "Replying in the thread", ProviderID: "unverified-" + to, Unauthenticated: true}})
+	_, page, _ := d.do("GET", conversationPath(id), d.signIn(c.Tenant, "alice"), nil)
+	if !strings.Contains(page, `<p class="held" role="status">`) || strings.Contains(page, "New IBAN") {
+		t.Fatalf("want the held notice without the held email:\n%s", page)
+	}
+	if !strings.Contains(page, `<strong class="unverified">sender not verified`) {
+		t.Fatalf("want the threaded email marked not verified:\n%s", page)
+	}
+}
