@@ -143,11 +143,14 @@ func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
 	err := workflow.ExecuteActivity(routeOptions(ctx), a.RouteInbound, req).Get(ctx, &routed)
 	r.Conversation, r.Held = routed.Conversation, routed.Held
 	if routed.Held {
-		cu.hold(ctx, req, routed)
+		cu.hold(ctx, req, routed, "")
 	}
 	if err != nil {
 		code, _, _ := codes.Of(err)
 		r.Refused = string(code)
+		if !req.Auto { // an automatic reply with nothing open is dropped on purpose
+			cu.hold(ctx, req, api.Routed{}, r.Refused)
+		}
 		// By its code only: a refusal's text may name the customer.
 		workflow.GetLogger(ctx).Info("a customer message was not routed", "code", code)
 	}
@@ -166,16 +169,19 @@ func (cu *customer) inbound(ctx workflow.Context, req api.InboundRequest) {
 // keptHeld bounds the held emails a record keeps.
 const keptHeld = 20
 
-// hold keeps an unauthenticated email that named the customer while a
-// conversation was open (its start, and the archive key of the whole when
-// longer); the conversation was told (api.ConversationHeld).
-func (cu *customer) hold(ctx workflow.Context, req api.InboundRequest, routed api.Routed) {
+// hold keeps a message no conversation took (its start, and the archive key
+// of the whole when longer): an unauthenticated email that named the
+// customer while a conversation was open (which was told,
+// api.ConversationHeld), or one a conversation refused, with its code.
+func (cu *customer) hold(ctx workflow.Context, req api.InboundRequest, routed api.Routed, refused string) {
 	m := req.CustomerMessage
 	m.Text, m.HTML = model.Preview(m.Text, model.PreviewBytes), ""
 	if routed.Body != "" {
 		m.Body = routed.Body
 	}
-	cu.state.Held = append(cu.state.Held, api.HeldMessage{EntryPoint: req.EntryPoint, Conversation: routed.Conversation, At: workflow.Now(ctx), CustomerMessage: m})
+	cu.state.Held = append(cu.state.Held, api.HeldMessage{
+		EntryPoint: req.EntryPoint, Conversation: routed.Conversation, Refused: refused, At: workflow.Now(ctx), CustomerMessage: m,
+	})
 	if n := len(cu.state.Held); n > keptHeld {
 		cu.state.Held = slices.Clone(cu.state.Held[n-keptHeld:])
 	}

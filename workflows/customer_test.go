@@ -155,3 +155,29 @@ func TestCustomerRoutesEachProviderMessageOnce(t *testing.T) {
 	require.Len(t, st.Received, 3)
 	require.Equal(t, "conv-ep-sms", st.Received[0].Conversation)
 }
+
+// A message a conversation refused stays in the record with its code; an
+// automatic reply with no conversation open is dropped on purpose.
+func TestCustomerKeepsARefusedMessage(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(a.RouteInbound, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req api.InboundRequest) (api.Routed, error) {
+			return api.Routed{}, codes.New(codes.TaskCreationFailed, "this worker serves no tenant %q", req.Tenant)
+		})
+	for i, auto := range []bool{false, true} {
+		h.at(time.Duration(i+1)*time.Minute, func() {
+			h.env.SignalWorkflow(string(api.CustomerInbound), api.InboundRequest{
+				Tenant: tenant, Channel: model.Email, EntryPoint: "ep-email", From: "jane@example.com",
+				CustomerMessage: model.CustomerMessage{Text: "message " + string(rune('a'+i)), ProviderID: "p" + string(rune('a'+i)), Auto: auto},
+			})
+		})
+	}
+	st := snapshotAt[api.CustomerState](h, 5*time.Minute)
+	h.endAt(time.Hour)
+	h.startCustomer()
+
+	require.Len(t, st.Held, 1)
+	require.Equal(t, "message a", st.Held[0].Text)
+	require.Equal(t, string(codes.TaskCreationFailed), st.Held[0].Refused)
+	require.Len(t, st.Received, 2, "both are remembered, so a retry is dropped")
+}

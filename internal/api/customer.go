@@ -84,15 +84,17 @@ type CustomerState struct {
 	// messages, oldest first, kept for ProviderRetryWindow: a provider's
 	// retry of one of them is dropped, whatever restarted in between.
 	Received []Received `json:"received,omitempty"`
-	// Held are the recent unauthenticated emails that named the customer
-	// as sender while a conversation was open, latest last (bounded).
+	// Held are the recent messages no conversation took, latest last
+	// (bounded): unauthenticated emails that named the customer while a
+	// conversation was open, and messages a conversation refused.
 	Held []HeldMessage `json:"held,omitempty"`
 }
 
 // HeldMessage is an unauthenticated email kept out of the open conversation.
 type HeldMessage struct {
 	EntryPoint   string    `json:"entryPoint"`
-	Conversation string    `json:"conversation"` // the open conversation it did not join
+	Conversation string    `json:"conversation,omitempty"` // the open conversation it did not join
+	Refused      string    `json:"refused,omitempty"`      // the SPEC §5 code that refused it
 	At           time.Time `json:"at"`
 	model.CustomerMessage
 }
