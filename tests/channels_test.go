@@ -33,10 +33,19 @@ import (
 // provider unless sign is false.
 func postSMS(t *testing.T, form url.Values, sign bool) int {
 	t.Helper()
+	status, err := webhook(form, sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// webhook is postSMS for any goroutine: it answers the error.
+func webhook(form url.Values, sign bool) (int, error) {
 	u := env.GatewayURL + "/webhooks/sms"
 	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if sign {
@@ -44,10 +53,10 @@ func postSMS(t *testing.T, form url.Values, sign bool) int {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // A signed webhook lands in the conversation; an unsigned one is refused and

@@ -108,9 +108,10 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	defer c.Close()
 
+	inbound := &conversations.Client{Temporal: c, IDKey: env.idKey}
 	acts := &activities.Activities{
 		Directories: dirs, Temporal: c, Email: env.email, SMS: env.sms, IDKey: env.idKey, PublicURL: env.publicURL,
-		Inbound: &conversations.Client{Temporal: c, IDKey: env.idKey},
+		Inbound: inbound,
 	}
 	if env.images != nil {
 		if err := prepareImageStore(ctx, env.images, dirs); err != nil {
@@ -119,8 +120,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		acts.Images = env.images
 	}
 	if env.archive != nil { // not a typed nil in the interface
-		acts.Archive = env.archive
-		acts.Inbound = &conversations.Client{Temporal: c, IDKey: env.idKey, Archive: env.archive}
+		acts.Archive, inbound.Archive = env.archive, env.archive
 	}
 	w := service.NewWorker(c, acts)
 	if err := w.Start(); err != nil {

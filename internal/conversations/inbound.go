@@ -29,11 +29,7 @@ type InboundMessage struct {
 // routed. It returns once the message is durable, before it lands: Routed
 // tells where it did.
 func (c *Client) Inbound(ctx context.Context, m InboundMessage) error {
-	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
-	if err != nil {
-		return err
-	}
-	from, err := address.Normalize(ep.Channel, m.From)
+	tenant, ep, from, err := c.sender(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -45,6 +41,17 @@ func (c *Client) Inbound(ctx context.Context, m InboundMessage) error {
 		return err
 	}
 	return translate(api.SendInbound(ctx, c.Temporal, address.Key(c.IDKey, from), req))
+}
+
+// sender is the tenant and entry point a message was sent to and its
+// sender's normalised address.
+func (c *Client) sender(ctx context.Context, m InboundMessage) (string, directory.EntryPoint, string, error) {
+	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
+	if err != nil {
+		return "", ep, "", err
+	}
+	from, err := address.Normalize(ep.Channel, m.From)
+	return tenant, ep, from, err
 }
 
 // keepLong stores a message over model.MaxBodyBytes whole in the archive and
@@ -92,11 +99,7 @@ func (c *Client) Routed(ctx context.Context, m InboundMessage) (string, error) {
 	if m.ProviderID == "" {
 		return "", codes.New(codes.BadRequest, "only a message with a provider id can be followed")
 	}
-	tenant, ep, err := c.entryPointOf(ctx, m.Channel, m.To)
-	if err != nil {
-		return "", err
-	}
-	from, err := address.Normalize(ep.Channel, m.From)
+	tenant, ep, from, err := c.sender(ctx, m)
 	if err != nil {
 		return "", err
 	}
