@@ -22,6 +22,7 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/model"
 	"outbound/internal/testenv"
 )
 
@@ -518,4 +519,35 @@ func mustOpenWith(t *testing.T, c *conversations.Client, customer string) string
 		t.Fatalf("want one open conversation with %s: %v %v", customer, list, err)
 	}
 	return list[0].ID
+}
+
+// With the keyboard alone an agent reaches the link to a long message's
+// whole text beside its preview; the notice of a held email reads as text;
+// every control on the page has a name.
+func TestBrowserLongMessageByKeyboard(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Your report "+to)
+	workflowID, _, _ := api.SplitConversationID(id)
+	if err := api.ConversationHeld.Send(testContext(t), env.Temporal, workflowID, api.HeldNotice{Conversation: id}); err != nil {
+		t.Fatal(err)
+	}
+	whole := strings.Repeat("A line of the customer's report.\n", 4000)
+	inbound(t, c, conversations.InboundMessage{Channel: model.Email, To: entryAddress(c, "ep-email"), From: to,
+		CustomerMessage: model.CustomerMessage{Text: whole, ProviderID: "long-kb-" + to}})
+	b.signIn(c.Tenant, "alice")
+	b.run("open the conversation", chromedp.Navigate(b.base+conversationPath(id)))
+	b.waitFor("the held notice", `!!document.querySelector("p.held[role=status]")`)
+	b.requireNamedControls()
+	b.tabTo("The whole message")
+	href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.run("open the whole message", chromedp.Navigate(href))
+	b.waitFor("the whole text", `document.body.innerText.length > 100000`)
+	if got := b.text("body"); strings.TrimSpace(got) != strings.TrimSpace(whole) {
+		t.Fatalf("the whole message: %d characters of %d", len(got), len(whole))
+	}
 }
