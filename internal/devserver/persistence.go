@@ -63,7 +63,7 @@ func fileConfig(o Options) (*config.SQL, error) {
 // ensureNamespace inserts the namespace row before the server starts, so
 // every service loads it at startup instead of waiting for a cache refresh.
 // It is a no-op when the namespace exists. Search attributes given here are
-// only applied to a new namespace; registerSearchAttributes covers the rest.
+// only applied to a new namespace; RegisterSearchAttributes covers the rest.
 func ensureNamespace(sqlCfg *config.SQL, clusterName string, o Options) error {
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, o.SearchAttributes)
 	if err != nil {

@@ -16,10 +16,10 @@ import (
 // (system.namespaceCacheRefreshInterval) plus a margin.
 const namespaceRefresh = 2500 * time.Millisecond
 
-// registerSearchAttributes adds the attributes the namespace lacks. Asking
+// RegisterSearchAttributes adds the attributes the namespace lacks. Asking
 // only for missing ones keeps restarts quiet: the server logs a warning for
 // every attribute that already exists.
-func registerSearchAttributes(ctx context.Context, c client.Client, ns string, want map[string]enums.IndexedValueType) error {
+func RegisterSearchAttributes(ctx context.Context, c client.Client, ns string, want map[string]enums.IndexedValueType) error {
 	if len(want) == 0 {
 		return nil
 	}

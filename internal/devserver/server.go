@@ -103,7 +103,7 @@ func (s *Server) prepareNamespace(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer c.Close()
-	return registerSearchAttributes(ctx, c, s.namespace, opts.SearchAttributes)
+	return RegisterSearchAttributes(ctx, c, s.namespace, opts.SearchAttributes)
 }
 
 // dialFrontend retries because Start returns before the frontend reports
