@@ -1,4 +1,4 @@
-package deploy
+package deploy_test
 
 // Docker cannot run where the tests do, so this test loads docker-compose.yml
 // the way `docker compose` does (compose-go: schema validation,
@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,7 @@ import (
 	"testing"
 
 	"outbound/internal/api"
+	"outbound/internal/cluster"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -512,11 +514,19 @@ var cliTypes = map[enumspb.IndexedValueType]string{
 func TestSetupRegistersSearchAttributes(t *testing.T) {
 	p := loadProject(t)
 	setup := service(t, p, svcSetup)
+	file := hostPath(setup, mustEnv(t, setup, "SEARCH_ATTRIBUTES_FILE"))
+	if file == "" {
+		t.Fatal("SEARCH_ATTRIBUTES_FILE is not mounted")
+	}
+	list, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := map[string]string{}
-	for _, field := range strings.Fields(mustEnv(t, setup, "SEARCH_ATTRIBUTES")) {
+	for _, field := range strings.Fields(string(list)) {
 		name, typ, ok := strings.Cut(field, ":")
 		if !ok || name == "" || typ == "" {
-			t.Fatalf("SEARCH_ATTRIBUTES entry %q is not Name:Type", field)
+			t.Fatalf("%s: entry %q is not Name:Type", file, field)
 		}
 		got[name] = typ
 	}
@@ -540,7 +550,7 @@ func TestSetupRegistersSearchAttributes(t *testing.T) {
 	}
 
 	script := mountedScript(t, setup)
-	for _, s := range []string{"SEARCH_ATTRIBUTES", "temporal operator search-attribute create", "temporal operator namespace create", "TEMPORAL_NAMESPACE"} {
+	for _, s := range []string{"SEARCH_ATTRIBUTES_FILE", "temporal operator search-attribute create", "temporal operator namespace create", "TEMPORAL_NAMESPACE"} {
 		if !strings.Contains(script, s) {
 			t.Errorf("the temporal-setup script does not contain %q", s)
 		}
@@ -692,6 +702,9 @@ func TestBindMountsExist(t *testing.T) {
 			if v.Type != types.VolumeTypeBind {
 				continue
 			}
+			if v.Source == filepath.Join(repoRoot(t), certDir) {
+				continue // generated; TestFrontendSpeaksMTLS checks it
+			}
 			if _, err := os.Stat(v.Source); err != nil {
 				t.Errorf("service %s mounts %s: %v", name, v.Source, err)
 			}
@@ -817,5 +830,57 @@ func TestOnlyPublicPortsFaceTheNetwork(t *testing.T) {
 				t.Errorf("%s publishes %d on %q: publish it on 127.0.0.1", s.Name, port.Target, port.HostIP)
 			}
 		}
+	}
+}
+
+// certDir is where `go run ./deploy/cluster --write-certs deploy/tls` puts
+// the stack's CA and certificates (git-ignored).
+const certDir = "deploy/tls"
+
+// TestFrontendSpeaksMTLS: the server requires client certificates, and every
+// client of the frontend (worker, gateway, setup job, Web UI) presents one
+// from deploy/tls, with files the certificate writer creates.
+func TestFrontendSpeaksMTLS(t *testing.T) {
+	p := loadProject(t)
+	written := t.TempDir()
+	if err := cluster.WriteCerts(written); err != nil {
+		t.Fatal(err)
+	}
+	certFile := func(s types.ServiceConfig, name string) {
+		t.Helper()
+		inContainer := mustEnv(t, s, name)
+		host := hostPath(s, inContainer)
+		if filepath.Dir(host) != filepath.Join(repoRoot(t), certDir) {
+			t.Errorf("%s %s=%s is not mounted from %s", s.Name, name, inContainer, certDir)
+			return
+		}
+		if _, err := os.Stat(filepath.Join(written, filepath.Base(host))); err != nil {
+			t.Errorf("%s %s: --write-certs does not create %s", s.Name, name, filepath.Base(host))
+		}
+	}
+	server := service(t, p, svcTemporal)
+	if got := mustEnv(t, server, "TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"); got != "true" {
+		t.Errorf("the frontend does not require client certificates (TEMPORAL_TLS_REQUIRE_CLIENT_AUTH=%q)", got)
+	}
+	for _, name := range []string{"TEMPORAL_TLS_FRONTEND_CERT", "TEMPORAL_TLS_FRONTEND_KEY", "TEMPORAL_TLS_CLIENT1_CA_CERT",
+		"TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_SERVER_CA_CERT"} {
+		certFile(server, name)
+	}
+	for _, name := range []string{svcWorker, svcGateway, svcSetup} {
+		s := service(t, p, name)
+		if mustEnv(t, s, "TEMPORAL_TLS") != "true" {
+			t.Errorf("%s does not use TLS", name)
+		}
+		for _, v := range []string{"TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH"} {
+			certFile(s, v)
+		}
+	}
+	ui := service(t, p, svcUI)
+	for _, v := range []string{"TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"} {
+		certFile(ui, v)
+	}
+	out, err := exec.Command("git", "-C", repoRoot(t), "check-ignore", "-q", certDir+"/ca-key.pem").CombinedOutput()
+	if err != nil {
+		t.Errorf("%s is not git-ignored: its keys must never be committed (%v %s)", certDir, err, out)
 	}
 }

@@ -5,6 +5,7 @@
 // start on it resumes every conversation. Ctrl-C stops it all.
 //
 //	go run ./deploy/cluster --data-dir .cluster [--workers 2] [--directory FILE]
+//	go run ./deploy/cluster --write-certs deploy/tls   # for docker-compose.yml
 package main
 
 import (
@@ -36,7 +37,15 @@ func main() {
 		opts.Directories = append(opts.Directories, s)
 		return nil
 	})
+	certs := flag.String("write-certs", "", "only write a CA and the frontend, internode and client certificates into this directory (docker-compose.yml mounts deploy/tls), then exit")
 	flag.Parse()
+	if *certs != "" {
+		if err := cluster.WriteCerts(*certs); err != nil {
+			fmt.Fprintln(os.Stderr, "cluster:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(opts.Directories) == 0 {
 		opts.Directories = []string{"examples/acme.yaml"}
 	}

@@ -5,9 +5,11 @@
 #   TEMPORAL_ADDRESS      frontend host:port
 #   TEMPORAL_NAMESPACE    namespace the worker and the gateway use
 #   NAMESPACE_RETENTION   how long closed workflows are kept (new namespace only)
-#   SEARCH_ATTRIBUTES     "Name:Type ..." - the keyword attributes of
-#                         internal/model.SearchAttributes() (deploy/compose_test.go
-#                         checks that the list matches the code)
+#   SEARCH_ATTRIBUTES_FILE  "Name:Type" lines: deploy/temporal/search-attributes.txt,
+#                         which the cluster command registers too
+#                         (deploy/compose_test.go checks it against
+#                         api.SearchAttributes())
+#   TEMPORAL_TLS_*        the client certificate, read by the temporal CLI
 #
 # Idempotent: only a missing namespace or attribute is created, so it runs on
 # every `docker compose up`.
@@ -16,7 +18,7 @@ set -eu
 addr=${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is not set}
 ns=${TEMPORAL_NAMESPACE:-default}
 retention=${NAMESPACE_RETENTION:-720h}
-attrs=${SEARCH_ATTRIBUTES:?SEARCH_ATTRIBUTES is not set}
+attrs=$(cat "${SEARCH_ATTRIBUTES_FILE:?SEARCH_ATTRIBUTES_FILE is not set}")
 
 # retry CMD...: the frontend may still be warming up, and a new namespace only
 # becomes visible to every service after their namespace cache refresh.

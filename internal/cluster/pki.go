@@ -67,6 +67,13 @@ func loadPKI(dir string) (*pki, error) {
 	return p, nil
 }
 
+// WriteCerts creates the CA and the certificates in dir unless they exist:
+// the cluster's own, or the compose stack's (deploy/tls).
+func WriteCerts(dir string) error {
+	_, err := loadPKI(dir)
+	return err
+}
+
 func newCA(dir string) (*ecdsa.PrivateKey, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
