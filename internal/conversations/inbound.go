@@ -7,6 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"outbound/internal/address"
 	"outbound/internal/api"
@@ -135,6 +136,12 @@ func (c *Client) Routed(ctx context.Context, m InboundMessage) (string, error) {
 func (c *Client) Route(ctx context.Context, m api.InboundRequest) (api.Routed, error) {
 	ctx = WithRequestID(ctx, m.RequestID)
 	workflowID := api.ConversationWorkflowID(m.Tenant, m.EntryPoint, address.Key(c.IDKey, m.From))
+	// A retry of a message that already landed (the worker died before the
+	// record heard) must not land it again, even in a conversation that has
+	// closed since: a second attempt would open a new one with it.
+	if id, ok, err := c.landed(ctx, workflowID, m.RequestID); err != nil || ok {
+		return api.Routed{Conversation: id}, err
+	}
 	// The thread comes from headers the sender controls: it counts only when
 	// it names this customer's conversation on this entry point.
 	if thread, _, ok := api.SplitConversationID(m.Thread); ok && thread == workflowID {
@@ -188,6 +195,34 @@ func (c *Client) hold(ctx context.Context, workflowID, conversation string, m ap
 func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessage) (string, error) {
 	_, err := c.ReplyMessage(ctx, Sync, id, msg)
 	return id, err
+}
+
+// landed reports whether the latest conversation of workflowID took the
+// request (its update, whose ID is the request id, completed there: a reply,
+// or the open of a conversation the message started), and which one.
+func (c *Client) landed(ctx context.Context, workflowID, requestID string) (string, bool, error) {
+	if requestID == "" {
+		return "", false, nil
+	}
+	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, err
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	handle := c.Temporal.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{
+		WorkflowID: workflowID, RunID: info.GetExecution().GetRunId(), UpdateID: requestID,
+	})
+	err = handle.Get(ctx, nil)
+	if err == nil {
+		return api.ConversationID(workflowID, info.GetFirstRunId()), true, nil
+	}
+	if _, _, refused := codes.Of(err); refused || errors.As(err, &notFound) {
+		return "", false, nil // never seen, or refused (which changed nothing)
+	}
+	return "", false, err
 }
 
 // openConversation returns the id of the running conversation of a workflow ID.
