@@ -144,23 +144,26 @@ func validateLeave(req api.LeaveRequest) error {
 
 // transferOut marks the owner as transferring (rule 18) and starts its
 // wrap-up. A retry of one already applied (the activity retried after the
-// update landed) keeps the wrap-up deadline it has.
+// update landed) keeps the wrap-up deadline it has, and gets its first answer
+// even once the wrap-up has ended.
 func (ag *agent) transferOut(ctx workflow.Context, req api.LeaveRequest) (int, error) {
 	if err := ag.inbox.afterSignals(ctx); err != nil {
 		return 0, err
 	}
-	i := ag.slot(req.Conversation)
-	switch {
-	case i >= 0 && ag.state.Transferring == req.Conversation && ag.state.Slots[i].Role == api.SlotWrapUp:
+	return once(ctx, &ag.state.Answered, req.RequestID, func() (int, error) {
+		i := ag.slot(req.Conversation)
+		switch {
+		case i >= 0 && ag.state.Transferring == req.Conversation && ag.state.Slots[i].Role == api.SlotWrapUp:
+			return len(ag.state.Slots), nil
+		case i < 0 || ag.state.Slots[i].Role != api.SlotActive:
+			return 0, codes.New(codes.NotOwner, "%s does not own this conversation", ag.state.Config.ID)
+		case ag.state.Transferring != "":
+			return 0, codes.New(codes.TransferPending, "%s already has a transfer pending (one at a time)", ag.state.Config.ID)
+		}
+		ag.state.Transferring = req.Conversation
+		ag.leave(ctx, req)
 		return len(ag.state.Slots), nil
-	case i < 0 || ag.state.Slots[i].Role != api.SlotActive:
-		return 0, codes.New(codes.NotOwner, "%s does not own this conversation", ag.state.Config.ID)
-	case ag.state.Transferring != "":
-		return 0, codes.New(codes.TransferPending, "%s already has a transfer pending (one at a time)", ag.state.Config.ID)
-	}
-	ag.state.Transferring = req.Conversation
-	ag.leave(ctx, req)
-	return len(ag.state.Slots), nil
+	})
 }
 
 // leave turns the conversation's slot into a wrap-up with its deadline.

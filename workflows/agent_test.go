@@ -186,6 +186,30 @@ func TestAgentRetriedTransferOutIsIdempotent(t *testing.T) {
 	require.Equal(t, t0.Add(2*time.Minute+testPolicy().WrapUp.Timeout), st.Slots[0].WrapUpDue, "the retry does not extend the wrap-up")
 }
 
+// A transferOut retried after the agent's wrap-up of it ended (the activity's
+// answer was lost and its retry came late) gets its first answer: found by
+// the cluster's fault test, where NOT_OWNER failed a transfer the agent had
+// already left.
+func TestAgentTransferOutRetriedAfterWrapUpGetsFirstAnswer(t *testing.T) {
+	h := newHarness(t)
+	req := leaveReq("c1")
+	req.RequestID = "conversation/c1/run/7"
+	agentOp(h, time.Minute, api.AgentReserve, reserveReq("c1", api.ReserveStart, 3))
+	first := agentOp(h, 2*time.Minute, api.AgentTransferOut, req)
+	wrapped := agentOp(h, 2*time.Minute+10*time.Second, api.AgentWrapUp, api.WrapUpRequest{Conversation: "c1", Reason: "resolved"})
+	retry := agentOp(h, 3*time.Minute, api.AgentTransferOut, req)
+	another := agentOp(h, 3*time.Minute+time.Second, api.AgentTransferOut, leaveReq("c1"))
+	st := h.agentAt(3*time.Minute + 2*time.Second)
+	h.endAt(time.Hour)
+	h.startAgent(3)
+
+	requireDone(t, first)
+	requireDone(t, wrapped)
+	requireDone(t, retry)
+	requireFailed(t, another, codes.NotOwner)
+	require.Empty(t, st.Slots)
+}
+
 // Rule 20: leaving turns the slot into a wrap-up with the tenant's deadline;
 // an unknown reason is refused, a known one frees the slot and is recorded.
 func TestAgentWrapUpWithReasonFreesSlot(t *testing.T) {

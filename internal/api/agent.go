@@ -195,6 +195,7 @@ type ReserveRequest struct {
 type LeaveRequest struct {
 	Conversation string             `json:"conversation"`
 	WrapUp       model.WrapUpPolicy `json:"wrapUp"`
+	Request                         // the TransferOut activity's: its retries act once
 }
 
 // SlotRequest names the conversation a slot belongs to.
