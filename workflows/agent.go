@@ -48,6 +48,7 @@ func (ag *agent) setup(ctx workflow.Context) {
 	onSignal(ctx, &ag.inbox, api.AgentLeave, ag.leave)
 	onSignal(ctx, &ag.inbox, api.AgentOfferAccepted, ag.offerAccepted)
 	onSignal(ctx, &ag.inbox, api.AgentTransferResolved, ag.transferResolved)
+	onSignal(ctx, &ag.inbox, api.AgentTransferUndone, ag.transferUndone)
 	onSignal(ctx, &ag.inbox, api.AgentNoAnswer, ag.noAnswer)
 	onSignal(ctx, &ag.inbox, api.AgentQueueWaiting, ag.queueWaiting)
 	ag.inbox.listen(ctx)
@@ -186,6 +187,27 @@ func (ag *agent) transferResolved(ctx workflow.Context, req api.SlotRequest) {
 	if ag.state.Transferring == req.Conversation {
 		ag.state.Transferring = ""
 	}
+}
+
+// transferUndone: the conversation gave up on a transferOut that may have
+// landed after all (its activity ran out of time): the agent owns the
+// conversation again, its slot active, as if the transfer had not begun;
+// the slot comes back if the wrap-up ended meanwhile.
+func (ag *agent) transferUndone(ctx workflow.Context, req api.SlotRequest) {
+	if ag.state.Transferring != req.Conversation {
+		return // it did not land (or a later request moved on)
+	}
+	ag.state.Transferring = ""
+	i := ag.slot(req.Conversation)
+	if i < 0 {
+		ag.state.Slots = append(ag.state.Slots, api.Slot{Conversation: req.Conversation, Since: workflow.Now(ctx)})
+		i = len(ag.state.Slots) - 1
+	}
+	s := &ag.state.Slots[i]
+	if s.Role == api.SlotWrapUp {
+		ag.wrapUpChanged = true
+	}
+	s.Role, s.WrapUp, s.WrapUpDue = api.SlotActive, nil, time.Time{}
 }
 
 // noAnswer: the agent let an offer time out, so it goes to RONA (rule 19).

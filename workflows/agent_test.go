@@ -210,6 +210,31 @@ func TestAgentTransferOutRetriedAfterWrapUpGetsFirstAnswer(t *testing.T) {
 	require.Empty(t, st.Slots)
 }
 
+// A transferOut undone by its conversation (it ran out of time after it
+// landed) gives the agent its active slot back, also after the wrap-up
+// ended; one that never landed changes nothing.
+func TestAgentTransferUndoneRestoresTheSlot(t *testing.T) {
+	h := newHarness(t)
+	agentOp(h, time.Minute, api.AgentReserve, reserveReq("c1", api.ReserveStart, 3))
+	agentOp(h, time.Minute+time.Second, api.AgentReserve, reserveReq("c2", api.ReserveStart, 3))
+	agentOp(h, 2*time.Minute, api.AgentTransferOut, leaveReq("c1"))
+	signal(h, 2*time.Minute+10*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c1"} })
+	undone := h.agentAt(2*time.Minute + 11*time.Second)
+	agentOp(h, 3*time.Minute, api.AgentTransferOut, leaveReq("c2"))
+	afterWrapUp := h.agentAt(3*time.Minute + testPolicy().WrapUp.Timeout + time.Second)
+	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+2*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c2"} })
+	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+3*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c9"} })
+	restored := h.agentAt(3*time.Minute + testPolicy().WrapUp.Timeout + 4*time.Second)
+	h.endAt(time.Hour)
+	h.startAgent(3)
+
+	require.Equal(t, map[string]string{"c1": api.SlotActive, "c2": api.SlotActive}, slotsOf(undone))
+	require.Empty(t, undone.Transferring)
+	require.Equal(t, map[string]string{"c1": api.SlotActive}, slotsOf(afterWrapUp))
+	require.Equal(t, map[string]string{"c1": api.SlotActive, "c2": api.SlotActive}, slotsOf(restored))
+	require.Empty(t, restored.Transferring)
+}
+
 // Rule 20: leaving turns the slot into a wrap-up with the tenant's deadline;
 // an unknown reason is refused, a known one frees the slot and is recorded.
 func TestAgentWrapUpWithReasonFreesSlot(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/api"
@@ -223,6 +224,32 @@ func TestTransferOutRefusedReleasesTarget(t *testing.T) {
 	arg, _ := h.signalArg(agentID("bob"), string(api.AgentRelease))
 	require.Equal(t, api.SlotRequest{Conversation: before.ID}, arg)
 	require.Equal(t, *before, *after)
+}
+
+// A transferOut that ran out of time may have landed on the owner's agent
+// all the same (found by the cluster's fault test: the agent's slot went to
+// wrap-up and was freed while the conversation stayed active with that
+// owner). The conversation tells the owner the transfer did not happen and
+// releases the target; a refusal, which changed nothing, tells the owner nothing.
+func TestTransferOutTimedOutIsUndoneOnTheOwner(t *testing.T) {
+	h := newHarness(t)
+	h.transferOut = func(string, api.LeaveRequest) error {
+		return temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, nil)
+	}
+	before := h.snapshot(transferAt - time.Second)
+	res := update(h, transferAt, api.ConversationTransfer, toAgent("alice", "bob"))
+	after := h.snapshot(transferAt + time.Second)
+	sendAfter := update(h, transferAt+2*time.Second, api.ConversationSend, send("alice", "still mine"))
+	h.endAt(time.Hour)
+	h.startConversation(smsStart())
+
+	require.Error(t, res.err)
+	require.Equal(t, []string{string(api.AgentTransferUndone)}, h.signalsTo(agentID("alice")))
+	arg, _ := h.signalArg(agentID("alice"), string(api.AgentTransferUndone))
+	require.Equal(t, api.SlotRequest{Conversation: before.ID}, arg)
+	require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("bob")))
+	require.Equal(t, before.Owner, after.Owner)
+	requireDone(t, sendAfter)
 }
 
 // Rule 17: a transfer to a queue puts the conversation in the queue's line,

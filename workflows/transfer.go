@@ -55,6 +55,11 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 	out := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
 	err := workflow.ExecuteActivity(quick(ctx, "transfer out of "+req.Agent), a.TransferOut, c.state.Tenant, req.Agent, out).Get(ctx, nil)
 	if err != nil {
+		if _, _, refused := codes.Of(err); !refused {
+			// Out of time, it may have landed all the same: the owner keeps
+			// the conversation, and the agent's slot must say so.
+			tellAgent(ctx, c.state.Tenant, req.Agent, api.AgentTransferUndone, api.SlotRequest{Conversation: c.state.ID})
+		}
 		c.release(ctx, req.ToAgent)
 		return "", err
 	}

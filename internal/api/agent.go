@@ -34,6 +34,7 @@ const (
 	AgentLeave            Signal[LeaveRequest]         = "leave"   // the conversation closed: wrap-up begins
 	AgentOfferAccepted    Signal[SlotRequest]          = "offerAccepted"
 	AgentTransferResolved Signal[SlotRequest]          = "transferResolved" // the agent may transfer again
+	AgentTransferUndone   Signal[SlotRequest]          = "transferUndone"   // a transferOut whose answer was lost did not happen
 	AgentNoAnswer         Signal[SlotRequest]          = "noAnswer"         // an offer timed out: RONA (rule 19)
 	AgentQueueWaiting     Signal[QueueWaitingRequest]  = "queueWaiting"     // a queue of the agent waits for agents, or no longer
 	AgentQuery            Query[AgentState]            = "state"
