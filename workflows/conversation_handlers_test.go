@@ -116,6 +116,30 @@ func TestRefusedSignalChangesNothing(t *testing.T) {
 	}
 }
 
+// A provider's status that arrives before its message is recorded (a worker
+// died in the task that recorded and sent it, and the task is being redone)
+// is applied once the message is: the provider does not call back again for
+// the resend of the same idempotency key. One for a message far ahead is
+// still refused.
+func TestEarlyDeliveryStatusIsAppliedWhenTheMessageIsRecorded(t *testing.T) {
+	h := newHarness(t)
+	signal(h, 2*time.Minute, api.ConversationDeliveryStatus, func(id string) any {
+		return api.DeliveryStatusRequest{Conversation: id, MessageID: "m2", Status: model.MessageDelivered}
+	})
+	signal(h, 2*time.Minute+time.Second, api.ConversationDeliveryStatus, func(id string) any {
+		return api.DeliveryStatusRequest{Conversation: id, MessageID: "m9", Status: model.MessageDelivered}
+	})
+	update(h, 2*time.Minute+2*time.Second, api.ConversationSend, send("alice", "sent while the status waited"))
+	st := h.snapshot(3 * time.Minute)
+	h.endAt(time.Hour)
+	h.startConversation(smsStart())
+
+	require.Len(t, st.Messages, 2)
+	require.Equal(t, "m2", st.Messages[1].ID)
+	require.Equal(t, model.MessageDelivered, st.Messages[1].Status, "the early callback was lost")
+	require.Empty(t, st.EarlyStatuses)
+}
+
 // A STOP that arrives by signal refuses the next send with OPTED_OUT the
 // same way whether it reached the workflow in the send's workflow task (the
 // SDK validates the update before it takes the signal) or in an earlier one.

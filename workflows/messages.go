@@ -202,7 +202,9 @@ func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.R
 	})
 	c.grew = true
 	c.showDetails(ctx)
-	return c.state.Messages[len(c.state.Messages)-1].ID
+	id := c.state.Messages[len(c.state.Messages)-1].ID
+	c.applyEarly(id)
+	return id
 }
 
 func (c *conversation) nextMessageID() string {

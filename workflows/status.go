@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 
 	"go.temporal.io/sdk/workflow"
@@ -43,6 +44,9 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 		return
 	}
 	if err := c.checkStatus(req); err != nil {
+		if c.keepEarly(req) {
+			return
+		}
 		logRefused(ctx, api.ConversationDeliveryStatus, err)
 		return
 	}
@@ -54,6 +58,39 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 			c.countMessage(ctx, metrics.MessagesFailed)
 		}
 	}
+}
+
+// earlyWindow is how far ahead of the last recorded message an early status
+// may be: the messages of one lost workflow task.
+const earlyWindow = 3
+
+// keepEarly keeps a status for one of the next messages. Found by the
+// cluster's fault test: a worker died in the workflow task that recorded and
+// sent a message; the provider's callback came while the task was redone, for
+// a message not recorded yet, and was dropped, and the provider (one message
+// per idempotency key) never calls back for the resend: the message stayed
+// "sent" for good.
+func (c *conversation) keepEarly(req api.DeliveryStatusRequest) bool {
+	var n int
+	if _, err := fmt.Sscanf(req.MessageID, "m%d", &n); err != nil || n <= c.state.NextMessage || n > c.state.NextMessage+earlyWindow {
+		return false
+	}
+	if c.mine(req.Conversation) != nil || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
+		return false
+	}
+	c.state.EarlyStatuses = append(c.state.EarlyStatuses, req)
+	return true
+}
+
+// applyEarly applies the kept statuses of message id, just recorded.
+func (c *conversation) applyEarly(id string) {
+	c.state.EarlyStatuses = slices.DeleteFunc(c.state.EarlyStatuses, func(req api.DeliveryStatusRequest) bool {
+		if req.MessageID != id {
+			return false
+		}
+		c.setStatus(c.outboundMessage(id), req.Status, req.Error)
+		return true
+	})
 }
 
 // passLateStatus hands a status for a message of an earlier conversation with

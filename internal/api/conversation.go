@@ -216,6 +216,9 @@ type ConversationState struct {
 	ContinueAsNewAfter   int                 `json:"continueAsNewAfter,omitempty"`
 	StartRequestID       string              `json:"startRequestId,omitempty"`
 	Answered             []Answered          `json:"answered,omitempty"` // requests a retry must not repeat
+	// EarlyStatuses are provider statuses of a message not recorded yet (see
+	// workflows/status.go), applied when it is.
+	EarlyStatuses []DeliveryStatusRequest `json:"earlyStatuses,omitempty"`
 }
 
 // Answered is a request a workflow acted on and the answer it gave, kept for
