@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"strings"
+	"time"
 
 	"outbound/internal/address"
 	"outbound/internal/api"
@@ -51,9 +52,31 @@ func (c *Client) Start(ctx context.Context, o StartOptions) (string, error) {
 func (c *Client) open(ctx context.Context, workflowID string, req api.StartRequest, summary string) (string, error) {
 	start := api.ConversationStart(workflowID, req, summary)
 	id, err := retry(ctx, req.ID(), func(ctx context.Context) (string, error) {
-		return api.ConversationOpen.CallWithStart(ctx, c.Temporal, start, api.OpenRequest{Request: req.Request})
+		id, err := api.ConversationOpen.CallWithStart(ctx, c.Temporal, start, api.OpenRequest{Request: req.Request})
+		if err != nil && transient(err) {
+			// Found by the cluster's fault test: the open update can be lost
+			// with a workflow task a killed worker held, and its retries then
+			// wait on it forever. The conversation itself tells whether it
+			// opened for this request.
+			if id, ok := c.openedFor(ctx, workflowID, req.ID()); ok {
+				return id, nil
+			}
+		}
+		return id, err
 	})
 	return id, translate(err)
+}
+
+// openedFor answers the id of the running conversation of workflowID if
+// request started it and its start rules passed.
+func (c *Client) openedFor(ctx context.Context, workflowID, request string) (string, bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	st, err := api.ConversationQuery.Get(ctx, c.Temporal, workflowID)
+	if err != nil || st.StartRequestID != request || st.Status == api.StatusOpening || st.Status == api.StatusRefused {
+		return "", false
+	}
+	return st.ID, true
 }
 
 // summary is the one line the Web UI shows for the workflow; the customer
