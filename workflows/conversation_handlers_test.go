@@ -140,6 +140,26 @@ func TestEarlyDeliveryStatusIsAppliedWhenTheMessageIsRecorded(t *testing.T) {
 	require.Empty(t, st.EarlyStatuses)
 }
 
+// The first message's callback may overtake the redone task that opens the
+// conversation: it is kept and applied as the first message is recorded.
+func TestEarlyDeliveryStatusOfTheFirstMessage(t *testing.T) {
+	h := newHarness(t)
+	// The conversation's id before it opened (the test environment gives
+	// no first run id).
+	id := api.ConversationID(conversationWorkflowID, "")
+	h.at(0, func() {
+		h.env.SignalWorkflow(string(api.ConversationDeliveryStatus),
+			api.DeliveryStatusRequest{Conversation: id, MessageID: "m1", Status: model.MessageDelivered})
+	})
+	st := h.snapshot(time.Minute)
+	h.endAt(time.Hour)
+	h.startConversation(smsStart())
+
+	require.Equal(t, id, st.ID)
+	require.Equal(t, "m1", st.Messages[0].ID)
+	require.Equal(t, model.MessageDelivered, st.Messages[0].Status, "the early callback was lost")
+}
+
 // A STOP that arrives by signal refuses the next send with OPTED_OUT the
 // same way whether it reached the workflow in the send's workflow task (the
 // SDK validates the update before it takes the signal) or in an earlier one.

@@ -27,6 +27,7 @@ func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
 		StartedAt:          workflow.Now(ctx),
 		ContinueAsNewAfter: req.ContinueAsNewAfter,
 		StartRequestID:     req.RequestID,
+		EarlyStatuses:      c.state.EarlyStatuses, // taken before the open began
 	}
 	var prep model.PreparedStart
 	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.PrepareStart, req).Get(ctx, &prep); err != nil {

@@ -44,7 +44,7 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 		return
 	}
 	if err := c.checkStatus(req); err != nil {
-		if c.keepEarly(req) {
+		if c.keepEarly(ctx, req) {
 			return
 		}
 		logRefused(ctx, api.ConversationDeliveryStatus, err)
@@ -70,12 +70,16 @@ const earlyWindow = 3
 // a message not recorded yet, and was dropped, and the provider (one message
 // per idempotency key) never calls back for the resend: the message stayed
 // "sent" for good.
-func (c *conversation) keepEarly(req api.DeliveryStatusRequest) bool {
+func (c *conversation) keepEarly(ctx workflow.Context, req api.DeliveryStatusRequest) bool {
 	var n int
 	if _, err := fmt.Sscanf(req.MessageID, "m%d", &n); err != nil || n <= c.state.NextMessage || n > c.state.NextMessage+earlyWindow {
 		return false
 	}
-	if c.mine(req.Conversation) != nil || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
+	// Its own id, also before it opens: the first message's callback may
+	// overtake the redone task that opens the conversation.
+	info := workflow.GetInfo(ctx)
+	own := api.ConversationID(info.WorkflowExecution.ID, info.FirstRunID)
+	if req.Conversation != own || c.state.Status == api.StatusClosed || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
 		return false
 	}
 	c.state.EarlyStatuses = append(c.state.EarlyStatuses, req)
