@@ -29,6 +29,7 @@ type loadResult struct {
 	EntityEvents  int           // product: Agent and Customer workflow events the load added
 	CPU           time.Duration // process CPU (user + system) over the load
 	CPUPerMsg     time.Duration // CPU / Messages
+	PG            *pgCost       // with PGHOST: PostgreSQL's work over the load
 
 	latency  latencies
 	messages atomic.Int64
@@ -97,7 +98,15 @@ func (r *loadResult) fail(err error) {
 // conversation starts after the duration cap.
 func (w *world) runLoad(ctx context.Context, r *loadResult, one func(ctx context.Context, i int) error) {
 	var next atomic.Int64
-	cpu0 := processCPU()
+	cpu := processCPU
+	if !w.inProcess {
+		cpu = machineCPU
+	}
+	pg0, err := pgStats(ctx)
+	if err != nil {
+		r.fail(err)
+	}
+	cpu0 := cpu()
 	start := time.Now()
 	deadline := start.Add(w.cfg.Duration)
 	var wg sync.WaitGroup
@@ -119,7 +128,12 @@ func (w *world) runLoad(ctx context.Context, r *loadResult, one func(ctx context
 	}
 	wg.Wait()
 	r.Elapsed = time.Since(start)
-	r.CPU = processCPU() - cpu0
+	r.CPU = cpu() - cpu0
+	if pg, err := pgStats(ctx); err != nil {
+		r.fail(err)
+	} else {
+		r.PG = pg.since(pg0)
+	}
 	r.Conversations, r.Messages, r.Replies = int(r.convs.Load()), int(r.messages.Load()), int(r.replies.Load())
 	secs := r.Elapsed.Seconds()
 	r.ConvPerSec, r.MsgPerSec = float64(r.Conversations)/secs, float64(r.Messages)/secs
@@ -131,7 +145,7 @@ func (w *world) runLoad(ctx context.Context, r *loadResult, one func(ctx context
 
 // processCPU is the CPU time this process has used (user + system): with the
 // in-process server that is the server, the worker, the sinks and the
-// clients; with --address only the clients and the baseline's worker.
+// clients (with --address, machineCPU counts instead).
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

@@ -252,7 +252,8 @@ func printLoads(out io.Writer, res *Results) {
 		res.MsgRatio, targetThroughputRatio, verdict(res.MsgRatio >= targetThroughputRatio),
 		res.CPURatio, targetCPURatio, verdict(res.CPURatio <= targetCPURatio), res.P99Ratio,
 		res.Product.ConvPerSec/max(res.Baseline.ConvPerSec, 1e-9))
-	fmt.Fprintf(out, "cpu = this process's user + system time over the load, per delivered message; cores = cpu ÷ wall clock (%s)\n", cpuScope(res))
+	fmt.Fprintf(out, "cpu = user + system time over the load, per delivered message; cores = cpu ÷ wall clock (%s)\n", cpuScope(res))
+	printPostgres(out, res)
 	fmt.Fprintln(out, "latency: baseline = signal sent → no-op activity running; product = Send (a Sync update) → its answer \"sent\",")
 	fmt.Fprintln(out, "         i.e. the SMS API sink or the SMTP sink accepted and stored the message")
 	for _, r := range []*loadResult{res.Baseline, res.Product} {
@@ -300,7 +301,7 @@ func cpuScope(res *Results) string {
 	if res.InProcess {
 		return "server, worker, sinks and clients: everything runs in this process"
 	}
-	return "with --address the product's worker and server run elsewhere: only the clients and the baseline's worker are counted"
+	return "with --address: every process of the machine (/proc/stat), the server, workers and database of a cluster running here alone included"
 }
 
 func printHistory(out io.Writer, hs []historyCost) {

@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -26,6 +28,13 @@ func (c *Cluster) writeEnvFile() error {
 		"OUTBOUND_TEMPORAL_UI_URL=" + c.UIURL(),
 		"OUTBOUND_OUTBOX=" + c.Outbox(),
 	}
+	// PostgreSQL, for psql and the bench's database figures (libpq's names).
+	pgpass := filepath.Join(c.secrets.dir, "pgpass")
+	line := fmt.Sprintf("127.0.0.1:%d:*:%s:%s\n", c.Ports.Postgres, pgUser, c.pgPassword)
+	if err := os.WriteFile(pgpass, []byte(line), 0o600); err != nil {
+		return err
+	}
+	lines = append(lines, "PGHOST=127.0.0.1", fmt.Sprintf("PGPORT=%d", c.Ports.Postgres), "PGUSER="+pgUser, "PGPASSFILE="+pgpass)
 	if c.desktop != nil {
 		lines = append(lines, "OUTBOUND_DESKTOP_URL="+c.DesktopURL())
 	}

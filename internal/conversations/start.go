@@ -53,7 +53,7 @@ func (c *Client) open(ctx context.Context, workflowID string, req api.StartReque
 	start := api.ConversationStart(workflowID, req, summary)
 	id, err := retry(ctx, req.ID(), func(ctx context.Context) (string, error) {
 		id, err := api.ConversationOpen.CallWithStart(ctx, c.Temporal, start, api.OpenRequest{Request: req.Request})
-		if err != nil && transient(err) {
+		if _, _, refused := codes.Of(err); err != nil && !refused {
 			// Found by the cluster's fault test: the open update can be lost
 			// with a workflow task a killed worker held, and its retries then
 			// wait on it forever. The conversation itself tells whether it
