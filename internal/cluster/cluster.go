@@ -351,20 +351,3 @@ func (c *Cluster) StartPostgres(ctx context.Context) error {
 	}
 	return waitPostgres(ctx, c.Ports.Postgres, c.pgPassword)
 }
-
-// Restarts is how often the supervisor restarted the named process.
-func (c *Cluster) Restarts(name string) int {
-	for _, p := range append(c.products(), c.postgres) {
-		if p != nil && p.name == name {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			return p.restarts
-		}
-	}
-	if p, ok := c.temporal[name]; ok {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.restarts
-	}
-	return 0
-}

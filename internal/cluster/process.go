@@ -24,11 +24,10 @@ type process struct {
 	// stopSignal asks for a clean shutdown (PostgreSQL: SIGINT, fast shutdown).
 	stopSignal os.Signal
 
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	wanted   bool // restart when it exits
-	restarts int
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+	wanted bool // restart when it exits
 }
 
 func (p *process) start() error {
@@ -67,7 +66,6 @@ func (p *process) watch(cmd *exec.Cmd, logFile *os.File, exited chan struct{}) {
 	if !p.wanted || p.cmd != cmd {
 		return
 	}
-	p.restarts++
 	note(p.logPath, fmt.Sprintf("cluster: %s exited (%v); restarting in 1s", p.name, err))
 	time.AfterFunc(time.Second, func() {
 		p.mu.Lock()
