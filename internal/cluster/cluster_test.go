@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.uber.org/zap"
 
 	"outbound/internal/cluster"
@@ -198,7 +200,7 @@ func TestFrontendRefusesClientsWithoutCertificate(t *testing.T) {
 		"no certificate": {TLS: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}},
 		"no TLS":         {},
 	} {
-		tc, err := client.DialContext(ctx, client.Options{HostPort: c.FrontendAddress(), ConnectionOptions: conn, Logger: discard{}})
+		tc, err := client.DialContext(ctx, client.Options{HostPort: c.FrontendAddress(), ConnectionOptions: conn, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 		if err == nil {
 			tc.Close()
 			t.Errorf("%s: the frontend answered", name)
@@ -292,11 +294,3 @@ func envValue(env []string, name string) string {
 	}
 	return ""
 }
-
-// discard drops the SDK's log lines of the refused dials.
-type discard struct{}
-
-func (discard) Debug(string, ...any) {}
-func (discard) Info(string, ...any)  {}
-func (discard) Warn(string, ...any)  {}
-func (discard) Error(string, ...any) {}

@@ -22,7 +22,7 @@ func (c *Cluster) Conversations(ctx context.Context, tenant string) (*conversati
 		return nil, err
 	}
 	opts := client.Options{HostPort: c.FrontendAddress(), Namespace: Namespace,
-		ConnectionOptions: client.ConnectionOptions{TLS: tlsConfig}, Logger: quietLogger{}}
+		ConnectionOptions: client.ConnectionOptions{TLS: tlsConfig}, Logger: discardLogger}
 	codec.Configure(&opts, keys)
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {

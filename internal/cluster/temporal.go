@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"outbound/deploy"
@@ -182,7 +184,7 @@ func (c *Cluster) dialAdmin(ctx context.Context) (client.Client, error) {
 		tc, err := client.DialContext(ctx, client.Options{
 			HostPort: hostPort(c.Ports.Frontend), Namespace: Namespace,
 			ConnectionOptions: client.ConnectionOptions{TLS: tlsConfig},
-			Logger:            quietLogger{},
+			Logger:            discardLogger,
 		})
 		if err == nil {
 			return tc, nil
@@ -231,6 +233,10 @@ func writeUIConfig(moduleDir, dir string) error {
 	data = append(data, []byte("\nhost: 127.0.0.1\n")...)
 	return os.WriteFile(filepath.Join(dir, "docker.yaml"), data, 0o644)
 }
+
+// discardLogger drops the SDK's lines while the cluster dials a frontend it
+// is still starting.
+var discardLogger = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
 // baseEnv is what every child inherits: a PATH with the cluster's binaries
 // first, HOME and the locale. Nothing else of the caller's environment
