@@ -9,13 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
+
+	"outbound/internal/devserver"
 )
 
 // Namespace is the namespace the cluster creates and its clients use.
@@ -231,8 +232,8 @@ func (c *Cluster) products() []*process {
 // the directories) and the gateway, codec endpoint and UI accept connections.
 func (c *Cluster) waitReady(ctx context.Context) error {
 	for _, port := range []int{c.Ports.Gateway, c.Ports.Codec, c.Ports.UI, c.Ports.SMTPIn} {
-		if err := waitListening(ctx, hostPort(port)); err != nil {
-			return err
+		if err := devserver.WaitListening(ctx, hostPort(port)); err != nil {
+			return fmt.Errorf("nothing listens on %s: %w", hostPort(port), err)
 		}
 	}
 	var last []byte
@@ -248,21 +249,6 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("starter agents never answered: %s", last)
 		case <-time.After(time.Second):
-		}
-	}
-}
-
-func waitListening(ctx context.Context, addr string) error {
-	var d net.Dialer
-	for {
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return conn.Close()
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("nothing listens on %s: %w", addr, err)
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

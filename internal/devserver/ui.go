@@ -35,14 +35,15 @@ func startUI(ctx context.Context, p ports, o Options) (*uiserver.Server, error) 
 	// (a port taken since pickPorts checked it) it calls echo's
 	// Logger.Fatal, which exits the process: nothing to report here.
 	go func() { _ = ui.Start() }()
-	if err := waitListening(ctx, hostPort(p.ui)); err != nil {
+	if err := WaitListening(ctx, hostPort(p.ui)); err != nil {
 		ui.Stop()
 		return nil, fmt.Errorf("devserver: UI did not come up: %w", err)
 	}
 	return ui, nil
 }
 
-func waitListening(ctx context.Context, addr string) error {
+// WaitListening returns once something accepts connections on addr.
+func WaitListening(ctx context.Context, addr string) error {
 	var d net.Dialer
 	for {
 		conn, err := d.DialContext(ctx, "tcp", addr)
