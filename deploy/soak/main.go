@@ -24,12 +24,6 @@ import (
 	"outbound/internal/soak"
 )
 
-const (
-	agents        = 100
-	conversations = 50
-	rounds        = 6
-)
-
 func main() {
 	dir := flag.String("data-dir", "", "the cluster's directory (default: a new temporary one, removed when all went well)")
 	faults := flag.Int("faults", 100, "faults to inject")
@@ -55,7 +49,7 @@ func run(ctx context.Context, dir string, faults int, interval time.Duration) er
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return err
 	}
-	if err := os.WriteFile(directory, soak.Directory(agents), 0o644); err != nil {
+	if err := os.WriteFile(directory, soak.Directory(soak.Agents), 0o644); err != nil {
 		return err
 	}
 	fmt.Println("starting the cluster in", dir)
@@ -70,7 +64,7 @@ func run(ctx context.Context, dir string, faults int, interval time.Duration) er
 	}
 	defer client.Temporal.Close()
 	load := &soak.Load{Client: client, GatewayURL: c.GatewayURL(), SMSToken: c.SMSAuthToken(),
-		Run: fmt.Sprintf("soak%d", time.Now().Unix()), Rounds: rounds, HTTP: &http.Client{Timeout: 15 * time.Second}}
+		Run: fmt.Sprintf("soak%d", time.Now().Unix()), Rounds: soak.Rounds, HTTP: &http.Client{Timeout: 15 * time.Second}}
 
 	started := time.Now()
 	injected := make(chan map[string]int, 1)
@@ -81,7 +75,7 @@ func run(ctx context.Context, dir string, faults int, interval time.Duration) er
 	}()
 	waves := 0
 	for waiting := true; waiting && ctx.Err() == nil; waves++ {
-		load.Wave(ctx, waves, conversations)
+		load.Wave(ctx, waves, soak.Conversations)
 		select {
 		case <-faultsDone:
 			waiting = false

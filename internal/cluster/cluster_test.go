@@ -32,12 +32,6 @@ var shared struct {
 	err error
 }
 
-const (
-	loadAgents        = 100 // 50 conversations in pairs of agents
-	loadConversations = 50
-	loadRounds        = 6
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.c != nil {
@@ -70,7 +64,7 @@ func startCluster() (*cluster.Cluster, error) {
 	}
 	shared.dir = dir
 	directory := filepath.Join(dir, "soak.yaml")
-	if err := os.WriteFile(directory, soak.Directory(loadAgents), 0o644); err != nil {
+	if err := os.WriteFile(directory, soak.Directory(soak.Agents), 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o711); err != nil {
@@ -103,13 +97,13 @@ func runLoad(t *testing.T, run string, inject func(ctx context.Context, c *clust
 	}
 	defer client.Temporal.Close()
 	load := &soak.Load{Client: client, GatewayURL: c.GatewayURL(), SMSToken: c.SMSAuthToken(),
-		Run: run, Rounds: loadRounds, HTTP: &http.Client{Timeout: 15 * time.Second}}
+		Run: run, Rounds: soak.Rounds, HTTP: &http.Client{Timeout: 15 * time.Second}}
 
 	loadDone := make(chan struct{})
 	var faults atomic.Int64
 	go func() {
 		defer close(loadDone)
-		load.Wave(ctx, 0, loadConversations)
+		load.Wave(ctx, 0, soak.Conversations)
 	}()
 	faultCtx, stopFaults := context.WithCancel(ctx)
 	faultsDone := make(chan struct{})
@@ -125,8 +119,8 @@ func runLoad(t *testing.T, run string, inject func(ctx context.Context, c *clust
 	}
 	rep := load.Check(context.Background(), c.Outbox(), 3*time.Minute)
 	t.Logf("faults %d; %s", faults.Load(), rep)
-	if rep.Conversations != loadConversations {
-		t.Errorf("%d conversations started, want %d", rep.Conversations, loadConversations)
+	if rep.Conversations != soak.Conversations {
+		t.Errorf("%d conversations started, want %d", rep.Conversations, soak.Conversations)
 	}
 	if !rep.OK() {
 		t.Errorf("faults %d: %s\nlogs: %s", faults.Load(), rep, c.LogDir())

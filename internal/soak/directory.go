@@ -12,6 +12,14 @@ import (
 // Tenant is the directory's tenant.
 const Tenant = "soak"
 
+// The load's size: Conversations at once, in pairs of Agents, each with
+// Rounds messages each way.
+const (
+	Conversations = 50
+	Agents        = 2 * Conversations
+	Rounds        = 6
+)
+
 // Entry points of the directory.
 const (
 	smsEntryPoint   = "ep-sms"
