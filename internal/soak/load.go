@@ -248,9 +248,14 @@ func (l *Load) webhook(ctx context.Context, from, text string) error {
 	return nil
 }
 
-// phone is a customer number of the run (three digits from its name) and
-// of the wave's conversation (four digits).
+// phone is a customer number of the run (the exchange, from its name) and
+// of the wave's conversation (four digits). A North American exchange starts
+// with 2–9 and is not a service code (N11).
 func phone(run string, wave, k int) string {
 	sum := sha256.Sum256([]byte(run))
-	return fmt.Sprintf("+1415%03d%04d", (int(sum[0])<<8|int(sum[1]))%1000, (wave*100+k)%10_000)
+	exchange := 200 + (int(sum[0])<<8|int(sum[1]))%800
+	if exchange%100 == 11 {
+		exchange++
+	}
+	return fmt.Sprintf("+1415%03d%04d", exchange, (wave*100+k)%10_000)
 }
