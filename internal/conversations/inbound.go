@@ -7,6 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 
 	"outbound/internal/address"
@@ -139,7 +140,11 @@ func (c *Client) Route(ctx context.Context, m api.InboundRequest) (api.Routed, e
 	// A retry of a message that already landed (the worker died before the
 	// record heard) must not land it again, even in a conversation that has
 	// closed since: a second attempt would open a new one with it.
-	if id, ok, err := c.landed(ctx, workflowID, m.RequestID); err != nil || ok {
+	latest, err := c.latest(ctx, workflowID)
+	if err != nil {
+		return api.Routed{}, err
+	}
+	if id, ok, err := c.landed(ctx, latest, m.RequestID); err != nil || ok {
 		return api.Routed{Conversation: id}, err
 	}
 	// The thread comes from headers the sender controls: it counts only when
@@ -151,10 +156,13 @@ func (c *Client) Route(ctx context.Context, m api.InboundRequest) (api.Routed, e
 	}
 	// A conversation may close, or another message open one, between the
 	// steps: try again a few times, as the provider would.
-	for range 3 {
-		if id, ok, err := c.openConversation(ctx, workflowID); err != nil {
-			return api.Routed{}, err
-		} else if ok && m.Unauthenticated {
+	for try := range 3 {
+		if try > 0 {
+			if latest, err = c.latest(ctx, workflowID); err != nil {
+				return api.Routed{}, err
+			}
+		}
+		if id, ok := running(latest); ok && m.Unauthenticated {
 			return c.hold(ctx, workflowID, id, m)
 		} else if ok {
 			if id, err := c.replyTo(ctx, id, m.CustomerMessage); !codes.Is(err, codes.ConversationClosed) {
@@ -197,49 +205,44 @@ func (c *Client) replyTo(ctx context.Context, id string, msg model.CustomerMessa
 	return id, err
 }
 
-// landed reports whether the latest conversation of workflowID took the
-// request (its update, whose ID is the request id, completed there: a reply,
-// or the open of a conversation the message started), and which one.
-func (c *Client) landed(ctx context.Context, workflowID, requestID string) (string, bool, error) {
-	if requestID == "" {
-		return "", false, nil
-	}
+// latest describes the latest run of workflowID; nil when there is none.
+func (c *Client) latest(ctx context.Context, workflowID string) (*workflowpb.WorkflowExecutionInfo, error) {
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
+		return nil, nil
+	}
+	return desc.GetWorkflowExecutionInfo(), err
+}
+
+// landed reports whether the latest conversation took the request (its
+// update, whose ID is the request id, completed there: a reply, or the open
+// of a conversation the message started), and which one.
+func (c *Client) landed(ctx context.Context, latest *workflowpb.WorkflowExecutionInfo, requestID string) (string, bool, error) {
+	if requestID == "" || latest == nil {
 		return "", false, nil
-	} else if err != nil {
-		return "", false, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	workflowID := latest.GetExecution().GetWorkflowId()
 	handle := c.Temporal.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{
-		WorkflowID: workflowID, RunID: info.GetExecution().GetRunId(), UpdateID: requestID,
+		WorkflowID: workflowID, RunID: latest.GetExecution().GetRunId(), UpdateID: requestID,
 	})
-	err = handle.Get(ctx, nil)
+	err := handle.Get(ctx, nil)
 	if err == nil {
-		return api.ConversationID(workflowID, info.GetFirstRunId()), true, nil
+		return api.ConversationID(workflowID, latest.GetFirstRunId()), true, nil
 	}
+	var notFound *serviceerror.NotFound
 	if _, _, refused := codes.Of(err); refused || errors.As(err, &notFound) {
 		return "", false, nil // never seen, or refused (which changed nothing)
 	}
 	return "", false, err
 }
 
-// openConversation returns the id of the running conversation of a workflow ID.
-func (c *Client) openConversation(ctx context.Context, workflowID string) (string, bool, error) {
-	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return "", false, nil
+// running returns the id of the conversation if its latest run is running.
+func running(latest *workflowpb.WorkflowExecutionInfo) (string, bool) {
+	if latest.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return "", false
 	}
-	if err != nil {
-		return "", false, err
-	}
-	info := desc.GetWorkflowExecutionInfo()
-	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return "", false, nil
-	}
-	return api.ConversationID(workflowID, info.GetFirstRunId()), true, nil
+	return api.ConversationID(latest.GetExecution().GetWorkflowId(), latest.GetFirstRunId()), true
 }
 
 // entryPointOf finds the tenant and entry point that own an address.
