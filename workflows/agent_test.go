@@ -1,11 +1,13 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
@@ -389,4 +391,28 @@ func TestAgentReserveAfterReleaseWhateverTheTaskBatching(t *testing.T) {
 			require.Equal(t, map[string]string{"c2": api.SlotActive}, slotsOf(st))
 		})
 	}
+}
+
+// The slot check queries conversations, and a conversation's first task
+// waits for the agent's answer to Reserve: the check must not hold the
+// agent's workflow task, or the two tasks wait on each other.
+func TestAgentSlotCheckRunsOutsideTheWorkflowTask(t *testing.T) {
+	h := newHarness(t)
+	var inTask, asActivity int
+	h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+		if info.ActivityType.Name == "CheckSlots" {
+			inTask++
+		}
+	})
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "CheckSlots" {
+			asActivity++
+		}
+	})
+	agentOp(h, time.Minute, api.AgentReserve, reserveReq("c1", api.ReserveStart, 2))
+	h.endAt(defaultSlotCheck + 2*time.Minute)
+	h.startAgent(2)
+
+	require.Zero(t, inTask, "checks inside the workflow task")
+	require.Positive(t, asActivity, "checks as an activity")
 }
