@@ -28,8 +28,12 @@ const (
 )
 
 // callbackBackoff is the wait before each retry of one callback; its length is
-// the number of retries. A var so tests in this package can shorten it.
-var callbackBackoff = []time.Duration{250 * time.Millisecond, time.Second, 3 * time.Second}
+// the number of retries. Five retries over about 45 s, as a provider that
+// retries does (Twilio allows five with its connection overrides): long
+// enough to outlast a short outage of the gateway or Temporal, which answer
+// 503 meanwhile. A provider that never retries loses the status then, and the
+// message stays "sent". A var so tests in this package can shorten it.
+var callbackBackoff = []time.Duration{250 * time.Millisecond, time.Second, 3 * time.Second, 10 * time.Second, 30 * time.Second}
 
 // callbackDelay is how long the sink "takes" to reach each next status, so the
 // callbacks follow the create answer as a provider's would, not race it.
