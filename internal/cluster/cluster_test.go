@@ -84,7 +84,7 @@ func startCluster() (*cluster.Cluster, error) {
 	})
 }
 
-// runLoad drives 50 conversations while inject runs its faults (if any), then checks
+// runLoad drives 50 conversations while inject runs its faults, then checks
 // that every acknowledged operation is in its transcript once, every agent
 // message reached the provider once, and nothing is stuck.
 func runLoad(t *testing.T, run string, inject func(ctx context.Context, c *cluster.Cluster) int) {
@@ -119,6 +119,9 @@ func runLoad(t *testing.T, run string, inject func(ctx context.Context, c *clust
 	}
 	rep := load.Check(context.Background(), c.Outbox(), 3*time.Minute)
 	t.Logf("faults %d; %s", faults.Load(), rep)
+	if faults.Load() == 0 {
+		t.Error("no fault was injected: the load ended first")
+	}
 	if rep.Conversations != soak.Conversations {
 		t.Errorf("%d conversations started, want %d", rep.Conversations, soak.Conversations)
 	}
@@ -127,12 +130,64 @@ func runLoad(t *testing.T, run string, inject func(ctx context.Context, c *clust
 	}
 }
 
-// TestConversationsOnPostgres runs the fault tests' load without faults:
-// every acknowledged operation in its transcript once, every message
-// delivered once, every slot free, on the production shape. Under faults the
-// same load runs in `go run ./deploy/soak` (see the README).
-func TestConversationsOnPostgres(t *testing.T) {
-	runLoad(t, "plain", func(context.Context, *cluster.Cluster) int { return 0 })
+// every runs fault every interval until ctx ends and counts the faults.
+func every(ctx context.Context, t *testing.T, interval time.Duration, fault func() error) int {
+	n := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return n
+		case <-time.After(interval):
+		}
+		if err := fault(); err != nil {
+			t.Errorf("fault: %v", err)
+			return n
+		}
+		n++
+	}
+}
+
+// once runs fault once, a few seconds into the load.
+func once(ctx context.Context, fault func()) int {
+	select {
+	case <-ctx.Done():
+		return 0
+	case <-time.After(4 * time.Second):
+	}
+	fault()
+	return 1
+}
+
+func TestWorkerKilledEveryFewSeconds(t *testing.T) {
+	runLoad(t, "workers", func(ctx context.Context, c *cluster.Cluster) int {
+		i := 0
+		return every(ctx, t, 5*time.Second, func() error {
+			i++
+			return c.KillWorker(i % 2)
+		})
+	})
+}
+
+func TestHistoryServiceKilledMidLoad(t *testing.T) {
+	runLoad(t, "history", func(ctx context.Context, c *cluster.Cluster) int {
+		return once(ctx, func() {
+			if err := c.KillTemporal("history"); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+}
+
+func TestPostgresDownForTenSeconds(t *testing.T) {
+	runLoad(t, "postgres", func(ctx context.Context, c *cluster.Cluster) int {
+		return once(ctx, func() {
+			c.StopPostgres()
+			time.Sleep(10 * time.Second)
+			if err := c.StartPostgres(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	})
 }
 
 // The codec endpoint decrypts every payload: without the token it answers
@@ -208,8 +263,8 @@ func TestFrontendRefusesClientsWithoutCertificate(t *testing.T) {
 }
 
 // No secret of the cluster (keys, tokens, passwords, private keys) is in any
-// log line or any process's arguments. It runs last, after the load has
-// filled the logs.
+// log line or any process's arguments. It runs last, after the fault tests
+// have filled the logs.
 func TestNoSecretInLogsOrArguments(t *testing.T) {
 	c := theCluster(t)
 	secrets := clusterSecrets(t)
