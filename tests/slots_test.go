@@ -70,24 +70,27 @@ func TestTerminatedConversationLeavesItsQueue(t *testing.T) {
 }
 
 // slotsGivenBack reads the results of the slot checks in an agent's history
-// (a local activity's result is in its marker event).
+// (the CheckSlots activities' results).
 func slotsGivenBack(t *testing.T, workflowID string) []api.DeadSlot {
 	t.Helper()
 	dc := codec.DataConverter(env.Codec)
 	var all []api.DeadSlot
+	checks := map[int64]bool{} // scheduled event IDs of CheckSlots
 	it := env.Temporal.GetWorkflowHistory(testContext(t), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := e.GetMarkerRecordedEventAttributes()
-		var marker struct{ ActivityType string }
-		if m == nil || dc.FromPayloads(m.GetDetails()["data"], &marker) != nil || marker.ActivityType != "CheckSlots" {
+		if e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == "CheckSlots" {
+			checks[e.GetEventId()] = true
+		}
+		done := e.GetActivityTaskCompletedEventAttributes()
+		if done == nil || !checks[done.GetScheduledEventId()] {
 			continue
 		}
 		var dead []api.DeadSlot
-		if err := dc.FromPayloads(m.GetDetails()["result"], &dead); err != nil {
+		if err := dc.FromPayloads(done.GetResult(), &dead); err != nil {
 			t.Fatalf("slot check result: %v", err)
 		}
 		all = append(all, dead...)
