@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.temporal.io/sdk/activity"
 	"golang.org/x/sync/errgroup"
 
 	"outbound/internal/api"
@@ -43,10 +42,8 @@ func (a *Activities) TransferOut(ctx context.Context, tenant, agent string, req 
 	if err != nil {
 		return err
 	}
-	// Every attempt of this activity is one request: a retry after the
-	// update landed (the worker died before it heard) gets the first answer.
-	info := activity.GetInfo(ctx)
-	req.RequestID = info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID + "/" + info.ActivityID
+	// req.RequestID is the same in every attempt: a retry after the update
+	// landed (the worker died before it heard) gets the first answer.
 	_, err = api.UpdateAgent(ctx, a.Temporal, cfg, api.AgentTransferOut, req)
 	return refusal(err)
 }

@@ -192,8 +192,12 @@ func (ag *agent) transferResolved(ctx workflow.Context, req api.SlotRequest) {
 // transferUndone: the conversation gave up on a transferOut that may have
 // landed after all (its activity ran out of time): the agent owns the
 // conversation again, its slot active, as if the transfer had not begun;
-// the slot comes back if the wrap-up ended meanwhile.
-func (ag *agent) transferUndone(ctx workflow.Context, req api.SlotRequest) {
+// the slot comes back if the wrap-up ended meanwhile. If that transferOut
+// has not landed, it is answered as done when it does, and changes nothing.
+func (ag *agent) transferUndone(ctx workflow.Context, req api.TransferUndone) {
+	if !seen(ag.state.Answered, req.TransferOut) {
+		remember(ctx, &ag.state.Answered, req.TransferOut, 0)
+	}
 	if ag.state.Transferring != req.Conversation {
 		return // it did not land (or a later request moved on)
 	}

@@ -220,12 +220,12 @@ func TestAgentTransferUndoneRestoresTheSlot(t *testing.T) {
 	agentOp(h, time.Minute, api.AgentReserve, reserveReq("c1", api.ReserveStart, 3))
 	agentOp(h, time.Minute+time.Second, api.AgentReserve, reserveReq("c2", api.ReserveStart, 3))
 	agentOp(h, 2*time.Minute, api.AgentTransferOut, leaveReq("c1"))
-	signal(h, 2*time.Minute+10*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c1"} })
+	signal(h, 2*time.Minute+10*time.Second, api.AgentTransferUndone, func(string) any { return api.TransferUndone{Conversation: "c1"} })
 	undone := h.agentAt(2*time.Minute + 11*time.Second)
 	agentOp(h, 3*time.Minute, api.AgentTransferOut, leaveReq("c2"))
 	afterWrapUp := h.agentAt(3*time.Minute + testPolicy().WrapUp.Timeout + time.Second)
-	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+2*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c2"} })
-	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+3*time.Second, api.AgentTransferUndone, func(string) any { return api.SlotRequest{Conversation: "c9"} })
+	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+2*time.Second, api.AgentTransferUndone, func(string) any { return api.TransferUndone{Conversation: "c2"} })
+	signal(h, 3*time.Minute+testPolicy().WrapUp.Timeout+3*time.Second, api.AgentTransferUndone, func(string) any { return api.TransferUndone{Conversation: "c9"} })
 	restored := h.agentAt(3*time.Minute + testPolicy().WrapUp.Timeout + 4*time.Second)
 	h.endAt(time.Hour)
 	h.startAgent(3)
@@ -235,6 +235,31 @@ func TestAgentTransferUndoneRestoresTheSlot(t *testing.T) {
 	require.Equal(t, map[string]string{"c1": api.SlotActive}, slotsOf(afterWrapUp))
 	require.Equal(t, map[string]string{"c1": api.SlotActive, "c2": api.SlotActive}, slotsOf(restored))
 	require.Empty(t, restored.Transferring)
+}
+
+// A TransferOut that reaches the agent after the conversation gave up on it
+// (an attempt lost with its worker, delivered late) changes nothing, even
+// after the slot's next wrap-up would have ended; a new transfer still acts.
+func TestAgentTransferOutLandingAfterItsUndoChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	agentOp(h, time.Minute, api.AgentReserve, reserveReq("c1", api.ReserveStart, 3))
+	signal(h, 2*time.Minute, api.AgentTransferUndone, func(string) any { return api.TransferUndone{Conversation: "c1", TransferOut: "t1"} })
+	late := leaveReq("c1")
+	late.RequestID = "t1"
+	lateRes := agentOp(h, 2*time.Minute+10*time.Second, api.AgentTransferOut, late)
+	afterLate := h.agentAt(2*time.Minute + 11*time.Second)
+	next := leaveReq("c1")
+	next.RequestID = "t2"
+	nextRes := agentOp(h, 3*time.Minute, api.AgentTransferOut, next)
+	afterNext := h.agentAt(3*time.Minute + time.Second)
+	h.endAt(time.Hour)
+	h.startAgent(3)
+
+	requireDone(t, lateRes)
+	require.Equal(t, map[string]string{"c1": api.SlotActive}, slotsOf(afterLate))
+	require.Empty(t, afterLate.Transferring)
+	requireDone(t, nextRes)
+	require.Equal(t, map[string]string{"c1": api.SlotWrapUp}, slotsOf(afterNext))
 }
 
 // Rule 20: leaving turns the slot into a wrap-up with the tenant's deadline;

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -52,13 +53,14 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 			return "", err
 		}
 	}
-	out := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
+	out := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp, Request: api.Request{RequestID: transferOutID(ctx)}}
 	err := workflow.ExecuteActivity(quick(ctx, "transfer out of "+req.Agent), a.TransferOut, c.state.Tenant, req.Agent, out).Get(ctx, nil)
 	if err != nil {
 		if _, _, refused := codes.Of(err); !refused {
-			// Out of time, it may have landed all the same: the owner keeps
-			// the conversation, and the agent's slot must say so.
-			tellAgent(ctx, c.state.Tenant, req.Agent, api.AgentTransferUndone, api.SlotRequest{Conversation: c.state.ID})
+			// Out of time, it may have landed, or may land late: the owner
+			// keeps the conversation, and the agent's slot must say so.
+			undone := api.TransferUndone{Conversation: c.state.ID, TransferOut: out.RequestID}
+			tellAgent(ctx, c.state.Tenant, req.Agent, api.AgentTransferUndone, undone)
 		}
 		c.release(ctx, req.ToAgent)
 		return "", err
@@ -405,4 +407,11 @@ func (c *conversation) declineOnce(ctx workflow.Context, req api.AgentRequest) (
 	c.publish(ctx)
 	c.release(ctx, req.Agent)
 	return c.state.Status, nil
+}
+
+// transferOutID names one TransferOut: the run and the workflow task that
+// scheduled it (a conversation runs one transfer at a time).
+func transferOutID(ctx workflow.Context) string {
+	info := workflow.GetInfo(ctx)
+	return fmt.Sprintf("%s/%s/transfer-out/%d", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.GetCurrentHistoryLength())
 }

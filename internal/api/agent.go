@@ -34,7 +34,7 @@ const (
 	AgentLeave            Signal[LeaveRequest]         = "leave"   // the conversation closed: wrap-up begins
 	AgentOfferAccepted    Signal[SlotRequest]          = "offerAccepted"
 	AgentTransferResolved Signal[SlotRequest]          = "transferResolved" // the agent may transfer again
-	AgentTransferUndone   Signal[SlotRequest]          = "transferUndone"   // a transferOut whose answer was lost did not happen
+	AgentTransferUndone   Signal[TransferUndone]       = "transferUndone"   // a transferOut whose answer was lost did not happen
 	AgentNoAnswer         Signal[SlotRequest]          = "noAnswer"         // an offer timed out: RONA (rule 19)
 	AgentQueueWaiting     Signal[QueueWaitingRequest]  = "queueWaiting"     // a queue of the agent waits for agents, or no longer
 	AgentQuery            Query[AgentState]            = "state"
@@ -196,7 +196,15 @@ type ReserveRequest struct {
 type LeaveRequest struct {
 	Conversation string             `json:"conversation"`
 	WrapUp       model.WrapUpPolicy `json:"wrapUp"`
-	Request                         // the TransferOut activity's: its retries act once
+	Request                         // one per TransferOut activity, set by the conversation: its retries act once
+}
+
+// TransferUndone names the TransferOut request the conversation gave up on:
+// if that request reaches the agent later (a lost attempt's update, delivered
+// late), it changes nothing.
+type TransferUndone struct {
+	Conversation string `json:"conversation"`
+	TransferOut  string `json:"transferOut,omitempty"`
 }
 
 // SlotRequest names the conversation a slot belongs to.
