@@ -26,18 +26,22 @@ type Report struct {
 	Duplicated int
 	// Stuck: conversations not closed, messages not delivered, agents still
 	// holding a slot when the deadline passed.
-	Stuck    int
-	Refused  int      // SPEC §5 refusals of operations that should have passed
-	Reissued int64    // requests sent anew after failing reissueAfter times in a row
-	Problems []string // what each count is made of, the first ones
+	Stuck   int
+	Refused int // SPEC §5 refusals of operations that should have passed
+	// NotCreated: starts answered TASK_CREATION_FAILED, as rule 8 wants of a
+	// start that cannot be done within seconds (a fault was on): an answer,
+	// not a failure; nothing was acknowledged.
+	NotCreated int
+	Reissued   int64    // requests sent anew after failing reissueAfter times in a row
+	Problems   []string // what each count is made of, the first ones
 }
 
 // OK says nothing was lost, duplicated, stuck or refused.
 func (r Report) OK() bool { return r.Lost+r.Duplicated+r.Stuck+r.Refused == 0 }
 
 func (r Report) String() string {
-	s := fmt.Sprintf("conversations %d, operations acknowledged %d, lost %d, duplicated %d, stuck %d, refused %d, reissued %d",
-		r.Conversations, r.Acknowledged, r.Lost, r.Duplicated, r.Stuck, r.Refused, r.Reissued)
+	s := fmt.Sprintf("conversations %d, operations acknowledged %d, lost %d, duplicated %d, stuck %d, refused %d, starts not created in time %d, reissued %d",
+		r.Conversations, r.Acknowledged, r.Lost, r.Duplicated, r.Stuck, r.Refused, r.NotCreated, r.Reissued)
 	for _, p := range r.Problems {
 		s += "\n  " + p
 	}
@@ -62,7 +66,7 @@ func (l *Load) Check(ctx context.Context, outbox string, deadline time.Duration)
 	defer cancel()
 	l.mu.Lock()
 	convs := append([]*conversation(nil), l.convs...)
-	rep := Report{Conversations: len(convs), Acknowledged: l.acked.Load(), Reissued: l.reissued.Load()}
+	rep := Report{Conversations: len(convs), Acknowledged: l.acked.Load(), Reissued: l.reissued.Load(), NotCreated: l.notCreated}
 	for _, r := range l.refused {
 		rep.problem(&rep.Refused, "refused: %s", r)
 	}

@@ -39,7 +39,8 @@ type Load struct {
 	mu       sync.Mutex
 	convs    []*conversation
 	// refused are operations answered with a SPEC §5 refusal: none is expected.
-	refused []string
+	refused    []string
+	notCreated int // starts answered TASK_CREATION_FAILED (see Report)
 	// inFlight is each unacknowledged operation's last attempt.
 	inFlight map[string]string
 }
@@ -207,6 +208,10 @@ func (l *Load) do(ctx context.Context, requestID string, op func(context.Context
 			l.record(func() { l.inFlight[base] = fmt.Sprintf("%s: attempt %d failed: %v", requestID, failures+1, err) })
 		}
 		if ctx.Err() != nil {
+			return false
+		}
+		if code, _, ok := codes.Of(err); ok && code == codes.TaskCreationFailed && strings.HasSuffix(base, "/start") {
+			l.record(func() { l.notCreated++ })
 			return false
 		}
 		if code, _, ok := codes.Of(err); ok && code != codes.OutcomeUnknown {

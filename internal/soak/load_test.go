@@ -1,10 +1,12 @@
 package soak
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"outbound/internal/address"
+	"outbound/internal/codes"
 	"outbound/internal/model"
 )
 
@@ -23,5 +25,22 @@ func TestPhonesAreValidNumbers(t *testing.T) {
 	}
 	if len(seen) < 500 {
 		t.Errorf("only %d exchanges over 2,000 runs", len(seen))
+	}
+}
+
+// A start answered TASK_CREATION_FAILED (rule 8, under a fault) is the
+// start's answer and fails no run; any other refusal, or that code for
+// another operation, does.
+func TestStartNotCreatedInTimeIsNoFailure(t *testing.T) {
+	l := &Load{inFlight: map[string]string{}}
+	notCreated := func(context.Context) error { return codes.New(codes.TaskCreationFailed, "no slot in time") }
+	l.do(context.Background(), "r-w0-c0/start", notCreated)
+	l.do(context.Background(), "r-w0-c0/transfer", notCreated)
+	l.do(context.Background(), "r-w0-c1/start", func(context.Context) error { return codes.New(codes.NotOwner, "no") })
+	if l.notCreated != 1 || len(l.refused) != 2 {
+		t.Fatalf("not created %d, refused %q", l.notCreated, l.refused)
+	}
+	if !(Report{NotCreated: 1}).OK() || (Report{Refused: 1}).OK() {
+		t.Fatal("OK should accept starts not created in time and nothing else")
 	}
 }
