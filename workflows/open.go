@@ -15,10 +15,9 @@ import (
 // subjects and history (11, 16). A slot taken before a later refusal is
 // released, so none leaks.
 func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
-	info := workflow.GetInfo(ctx)
 	c.state = api.ConversationState{
-		ID:                 api.ConversationID(info.WorkflowExecution.ID, info.FirstRunID),
-		WorkflowID:         info.WorkflowExecution.ID,
+		ID:                 ownID(ctx),
+		WorkflowID:         workflow.GetInfo(ctx).WorkflowExecution.ID,
 		Tenant:             req.Tenant,
 		Status:             api.StatusOpening,
 		Channel:            req.Channel,
@@ -144,4 +143,11 @@ func logFailure(ctx workflow.Context, msg string, f workflow.Future) {
 	if err := f.Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error(msg, "error", err)
 	}
+}
+
+// ownID is the conversation's id, known before it opens: its workflow ID and
+// first run.
+func ownID(ctx workflow.Context) string {
+	info := workflow.GetInfo(ctx)
+	return api.ConversationID(info.WorkflowExecution.ID, info.FirstRunID)
 }

@@ -77,9 +77,7 @@ func (c *conversation) keepEarly(ctx workflow.Context, req api.DeliveryStatusReq
 	}
 	// Its own id, also before it opens: the first message's callback may
 	// overtake the redone task that opens the conversation.
-	info := workflow.GetInfo(ctx)
-	own := api.ConversationID(info.WorkflowExecution.ID, info.FirstRunID)
-	if req.Conversation != own || c.state.Status == api.StatusClosed || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
+	if req.Conversation != ownID(ctx) || c.state.Status == api.StatusClosed || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
 		return false
 	}
 	c.state.EarlyStatuses = append(c.state.EarlyStatuses, req)
