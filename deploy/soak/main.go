@@ -122,9 +122,7 @@ func inject(ctx context.Context, c *cluster.Cluster, n int, interval time.Durati
 		case "history":
 			err = c.KillTemporal("history")
 		case "postgres":
-			c.StopPostgres()
-			time.Sleep(10 * time.Second)
-			err = c.StartPostgres(ctx)
+			err = c.PostgresOutage(ctx, 10*time.Second)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "fault", kind+":", err)

@@ -326,12 +326,11 @@ func (c *Cluster) KillTemporal(service string) error {
 	return p.kill()
 }
 
-// StopPostgres shuts PostgreSQL down (fast shutdown: clients are cut off)
-// and keeps it down until StartPostgres.
-func (c *Cluster) StopPostgres() { c.postgres.stop(30 * time.Second) }
-
-// StartPostgres starts PostgreSQL again and waits until it answers.
-func (c *Cluster) StartPostgres(ctx context.Context) error {
+// PostgresOutage shuts PostgreSQL down (fast shutdown: clients are cut off)
+// for d, then starts it again and waits until it answers.
+func (c *Cluster) PostgresOutage(ctx context.Context, d time.Duration) error {
+	c.postgres.stop(30 * time.Second)
+	time.Sleep(d)
 	if err := c.postgres.start(); err != nil {
 		return err
 	}

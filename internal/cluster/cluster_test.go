@@ -181,9 +181,7 @@ func TestHistoryServiceKilledMidLoad(t *testing.T) {
 func TestPostgresDownForTenSeconds(t *testing.T) {
 	runLoad(t, "postgres", func(ctx context.Context, c *cluster.Cluster) int {
 		return once(ctx, func() {
-			c.StopPostgres()
-			time.Sleep(10 * time.Second)
-			if err := c.StartPostgres(context.Background()); err != nil {
+			if err := c.PostgresOutage(context.Background(), 10*time.Second); err != nil {
 				t.Error(err)
 			}
 		})
