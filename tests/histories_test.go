@@ -130,7 +130,7 @@ func TestReplayHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "dave's slot back", func() bool { _, inUse := agentInUse(t, c, "dave"); return inUse == 0 })
-	histories["agent-dave-slot-check-activity"] = api.AgentWorkflowID(c.Tenant, "dave")
+	histories["agent-dave-slot-check"] = api.AgentWorkflowID(c.Tenant, "dave")
 
 	long, _ := archivedConversation(t, c, 900)
 	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })

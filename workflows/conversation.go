@@ -30,11 +30,10 @@ type conversation struct {
 	inbox    inbox
 	opened   bool
 	openErr  error
-	busy     bool             // a transfer or a pickup is between its activities
-	answer   offerAnswer      // set by accept or decline for the running offer
-	archived bool             // this run has archived (or tried to)
-	grew     bool             // this run added a message (a run that could not archive does not loop)
-	routing  workflow.Version // 0 until asked; then 1 + the queue-routing version (see queueRouting)
+	busy     bool        // a transfer or a pickup is between its activities
+	answer   offerAnswer // set by accept or decline for the running offer
+	archived bool        // this run has archived (or tried to)
+	grew     bool        // this run added a message (a run that could not archive does not loop)
 }
 
 func (c *conversation) setup(ctx workflow.Context) {

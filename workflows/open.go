@@ -114,14 +114,7 @@ func (c *conversation) openInbound(ctx workflow.Context, req api.StartRequest) e
 	c.applyOptOut(ctx, req.Inbound.Text)
 	queue := c.state.Policy.EntryQueue
 	c.event(ctx, "inbound", "", "the customer wrote; routed to queue "+queue)
-	if c.queueRouting(ctx) {
-		c.joinQueue(ctx, queue, "", nil)()
-		return nil
-	}
-	c.state.Status, c.state.Queue = api.StatusQueued, queue
-	c.state.PendingTransfer = &api.Transfer{ToQueue: queue}
-	c.publish(ctx)
-	c.startRouting(ctx)
+	c.joinQueue(ctx, queue, "", nil)()
 	return nil
 }
 

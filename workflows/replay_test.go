@@ -15,8 +15,9 @@ import (
 
 // TestReplayCommittedHistories replays histories recorded from real runs
 // against the current workflow code: a change that would break a running
-// conversation fails here. Re-record (only with workflow.GetVersion guarding
-// the change) with: go test ./tests -run TestReplayHistories -record
+// conversation fails here. A change to workflow code keeps these replaying,
+// or guards itself with workflow.GetVersion and adds a new history (see
+// TestReplayHistories in tests/, which records them with -record).
 func TestReplayCommittedHistories(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("testdata", "workflow-ids.json"))
 	if err != nil {

@@ -12,25 +12,12 @@ import (
 // they still run, unless the directory says otherwise.
 const defaultSlotCheck = time.Minute
 
-// slotCheckVersion marks agents that check their slots: histories recorded
-// before the check replay without it.
-const slotCheckVersion = "slot-check"
-
-// slotCheckActivityVersion marks agents whose check runs as an activity: the
-// check queries conversations, and a conversation's first workflow task waits
-// for this agent's answer to Reserve, so a check inside the agent's task held
-// both tasks until they timed out, again and again (seen under worker kills).
-const slotCheckActivityVersion = "slot-check-activity"
-
 // checkSlotsPeriodically gives back the slots of conversations that ended
 // without telling the agent (an operator terminated or reset one in the Web
 // UI, one timed out): while the agent holds a slot it is not wrapping up,
 // every interval it asks whether their conversations still run and name it.
 // The check's result, in the history, says which it freed and why.
 func (ag *agent) checkSlotsPeriodically(ctx workflow.Context) {
-	if workflow.GetVersion(ctx, slotCheckVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			if err := workflow.Await(ctx, func() bool { return len(ag.checkedSlots()) > 0 }); err != nil {
@@ -52,13 +39,11 @@ func (ag *agent) checkSlots(ctx workflow.Context) {
 	}
 	req := api.SlotCheckRequest{Agent: ag.state.Config.ID, Slots: slots, Asked: workflow.Now(ctx), Grace: ag.slotCheckEvery()}
 	var dead []api.DeadSlot
-	var check workflow.Future
-	if workflow.GetVersion(ctx, slotCheckActivityVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		check = workflow.ExecuteLocalActivity(inTask(ctx), a.CheckSlots, req)
-	} else {
-		check = workflow.ExecuteActivity(quick(ctx, "slot check"), a.CheckSlots, req)
-	}
-	if err := check.Get(ctx, &dead); err != nil {
+	// A regular activity, not a local one: the check queries conversations,
+	// and a conversation's first workflow task waits for this agent's answer
+	// to Reserve, so a check inside the agent's task held both tasks until
+	// they timed out, again and again (seen under worker kills).
+	if err := workflow.ExecuteActivity(quick(ctx, "slot check"), a.CheckSlots, req).Get(ctx, &dead); err != nil {
 		workflow.GetLogger(ctx).Warn("slots not checked; next time", "error", err)
 		return
 	}

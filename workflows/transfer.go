@@ -9,7 +9,6 @@ import (
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
-	"outbound/internal/model"
 )
 
 // offerAnswer is what accept or decline tells the running offer.
@@ -49,7 +48,7 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 	c.busy = true
 	defer func() { c.busy = false }()
 	if req.ToAgent != "" {
-		if err := c.reserveOffer(ctx, req.ToAgent, false); err != nil {
+		if err := c.reserveOffer(ctx, req.ToAgent); err != nil {
 			return "", err
 		}
 	}
@@ -67,21 +66,15 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 	}
 	c.state.Owner = ""
 	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: workflow.Now(ctx).Add(c.state.Policy.WrapUp.Timeout)}
-	if req.ToQueue != "" && c.queueRouting(ctx) {
+	if req.ToQueue != "" {
 		c.event(ctx, "transfer", req.Agent, "to queue "+req.ToQueue)
 		// The agent who transfers is never offered the conversation back.
 		c.joinQueue(ctx, req.ToQueue, req.Agent, []string{req.Agent})()
 		return c.state.Status, nil
 	}
-	c.state.PendingTransfer = &api.Transfer{From: req.Agent, ToAgent: req.ToAgent, ToQueue: req.ToQueue, Tried: []string{req.Agent}}
-	if req.ToAgent != "" {
-		c.event(ctx, "transfer", req.Agent, "to agent "+req.ToAgent)
-		c.offer(ctx, req.ToAgent)
-	} else {
-		c.event(ctx, "transfer", req.Agent, "to queue "+req.ToQueue)
-		c.state.Status = api.StatusQueued
-		c.state.Queue = req.ToQueue
-	}
+	c.state.PendingTransfer = &api.Transfer{From: req.Agent, ToAgent: req.ToAgent, Tried: []string{req.Agent}}
+	c.event(ctx, "transfer", req.Agent, "to agent "+req.ToAgent)
+	c.offer(ctx, req.ToAgent)
 	c.publish(ctx)
 	c.startRouting(ctx)
 	return c.state.Status, nil
@@ -89,11 +82,8 @@ func (c *conversation) transferOnce(ctx workflow.Context, req api.TransferReques
 
 // reserveOffer takes a slot on the target, refused when it is not Available
 // (or RONA, for a named agent) or has no capacity: TARGET_UNAVAILABLE.
-func (c *conversation) reserveOffer(ctx workflow.Context, agent string, onlyAvailable bool) error {
-	req := api.ReserveRequest{
-		Tenant: c.state.Tenant, Agent: agent, Conversation: c.state.ID,
-		Kind: api.ReserveOffer, OnlyAvailable: onlyAvailable,
-	}
+func (c *conversation) reserveOffer(ctx workflow.Context, agent string) error {
+	req := api.ReserveRequest{Tenant: c.state.Tenant, Agent: agent, Conversation: c.state.ID, Kind: api.ReserveOffer}
 	err := workflow.ExecuteActivity(quick(ctx, "reserve an offer slot of "+agent), a.Reserve, req).Get(ctx, nil)
 	if err != nil {
 		c.release(ctx, agent) // the update may have landed before the activity failed
@@ -116,25 +106,21 @@ func (c *conversation) startRouting(ctx workflow.Context) {
 	workflow.Go(ctx, c.route)
 }
 
-// route waits on the current offer (a durable timer) and, when it is declined
-// or times out, offers the conversation to the next available agent of the
-// queue, longest available first. With nobody left it waits in the queue: a
-// dropped transfer never loses the customer (rule 19). The run may continue
-// as new while an offer waits (the next run resumes it), never in the middle
-// of a step that changes an agent.
+// route waits on the current offer (a durable timer); an offer declined or
+// timed out goes back to a queue's line, so a dropped transfer never loses
+// the customer (rule 19). The run may continue as new while an offer waits
+// (the next run resumes it), never in the middle of a step that changes an
+// agent.
 func (c *conversation) route(ctx workflow.Context) {
 	t := c.state.PendingTransfer
-	for t != nil && c.state.PendingTransfer == t && ctx.Err() == nil {
-		if t.OfferedTo == "" {
-			c.inbox.do(func() { c.offerNext(ctx, t) })
-			continue
-		}
-		answer := c.awaitAnswer(ctx, t)
-		if answer == accepted || ctx.Err() != nil || c.state.PendingTransfer != t {
-			return
-		}
-		c.inbox.do(func() { c.drop(ctx, t, answer) })
+	if t == nil || t.OfferedTo == "" {
+		return
 	}
+	answer := c.awaitAnswer(ctx, t)
+	if answer == accepted || ctx.Err() != nil || c.state.PendingTransfer != t {
+		return
+	}
+	c.inbox.do(func() { c.drop(ctx, t, answer) })
 }
 
 // awaitAnswer waits for accept, decline or the offer timeout; an answer that
@@ -166,15 +152,7 @@ func (c *conversation) drop(ctx workflow.Context, t *api.Transfer, answer offerA
 		c.countOffer(ctx, "timed_out")
 		c.event(ctx, "offer-timeout", target, target+" did not answer and is now RONA")
 	}
-	tellQueue := func() {}
-	if c.queueRouting(ctx) {
-		tellQueue = c.backInLine(ctx, t, target)
-	} else {
-		t.Tried = append(t.Tried, target)
-		if t.ToQueue == "" {
-			t.ToQueue = c.state.Policy.EntryQueue
-		}
-	}
+	tellQueue := c.backInLine(ctx, t, target)
 	if answer == noAnswer {
 		tellAgent(ctx, c.state.Tenant, target, api.AgentNoAnswer, api.SlotRequest{Conversation: c.state.ID})
 	}
@@ -240,66 +218,6 @@ func (c *conversation) queueOffer(ctx workflow.Context, o api.QueueOffer) {
 	c.startRouting(ctx)
 }
 
-// versionQueueRouting marks the runs whose queued conversations wait in
-// their queue's line (a Queue workflow that offers them to its agents).
-// Earlier runs ranked the queue themselves once and then waited for a pickup.
-const versionQueueRouting = "queue-routing"
-
-// queueRouting reports whether this run routes through queues; asked only
-// where the two ways differ, so a conversation that never waits in a queue
-// records no version marker.
-func (c *conversation) queueRouting(ctx workflow.Context) bool {
-	if c.routing == 0 {
-		c.routing = 1 + workflow.GetVersion(ctx, versionQueueRouting, workflow.DefaultVersion, 1)
-	}
-	return c.routing == 2
-}
-
-// offerNext offers the conversation to the queue's next available agent, or
-// leaves it waiting in the queue when there is none (runs before queue
-// routing).
-func (c *conversation) offerNext(ctx workflow.Context, t *api.Transfer) {
-	next, ok := c.nextInQueue(ctx, t.ToQueue, t.Tried)
-	switch {
-	case c.state.PendingTransfer != t: // a queue member took it meanwhile
-		if ok {
-			c.release(ctx, next)
-		}
-	case ok:
-		c.offer(ctx, next)
-		c.publish(ctx)
-	default:
-		c.waitInQueue(ctx, t.ToQueue)
-	}
-}
-
-// nextInQueue reserves the next available agent of the queue, if any.
-func (c *conversation) nextInQueue(ctx workflow.Context, queue string, tried []string) (string, bool) {
-	var ranked []string
-	rank := model.RankRequest{Tenant: c.state.Tenant, Queue: queue, Exclude: tried}
-	if err := workflow.ExecuteActivity(quick(ctx, "rank queue "+queue), a.RankQueue, rank).Get(ctx, &ranked); err != nil {
-		workflow.GetLogger(ctx).Error("queue not ranked; the conversation waits in the queue", "queue", queue, "error", err)
-		return "", false
-	}
-	for _, agent := range ranked {
-		if c.reserveOffer(ctx, agent, true) == nil {
-			return agent, true
-		}
-	}
-	return "", false
-}
-
-// waitInQueue leaves the conversation queued until a member accepts it; the
-// transferring agent is free to transfer again (rule 18).
-func (c *conversation) waitInQueue(ctx workflow.Context, queue string) {
-	from := c.state.PendingTransfer.From
-	c.state.PendingTransfer = nil
-	c.state.Status, c.state.Queue = api.StatusQueued, queue
-	c.event(ctx, "queued", "", "waiting in queue "+queue)
-	tellAgent(ctx, c.state.Tenant, from, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
-	c.publish(ctx)
-}
-
 func (c *conversation) checkAccept(req api.AgentRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
@@ -355,7 +273,7 @@ func (c *conversation) acceptOnce(ctx workflow.Context, req api.AgentRequest) (s
 	if pending != nil {
 		tellAgent(ctx, c.state.Tenant, pending.From, api.AgentTransferResolved, api.SlotRequest{Conversation: c.state.ID})
 	}
-	if queue != "" && c.queueRouting(ctx) {
+	if queue != "" {
 		leaving := api.QueueLeaving{Conversation: c.state.ID}
 		logFailure(ctx, "queue not told", api.QueueLeave.External(ctx, api.QueueWorkflowID(c.state.Tenant, queue), leaving))
 	}
