@@ -1,10 +1,14 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"outbound/internal/api"
+	"outbound/internal/codec"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
@@ -76,4 +80,58 @@ func TestWrapUpTimeoutAppliesDefaultReason(t *testing.T) {
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
 		t.Fatalf("the wrap-up timeout must free the slot, in use: %d", inUse)
 	}
+}
+
+// A wrap-up the agent ends leaves no timer behind: its timeout timer is
+// cancelled, so it does not wake the agent's workflow once more when it would
+// have run out (a workflow task per conversation, for nothing).
+func TestEndedWrapUpLeavesNoTimer(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	id := startSMS(t, c, "alice", newPhone())
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WrapUp(ctx, id, "alice", "resolved"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // past the tenant's 2-second wrap-up timeout
+	started, fired, cancelled := timers(t, api.AgentWorkflowID(c.Tenant, "alice"), "wrap-up timeout")
+	if started != 1 || fired != 0 || cancelled != 1 {
+		t.Fatalf("wrap-up timers: %d started, %d fired, %d cancelled; want 1, 0, 1", started, fired, cancelled)
+	}
+}
+
+// timers counts a workflow's timers whose summary starts with prefix by what
+// became of them.
+func timers(t *testing.T, workflowID, prefix string) (started, fired, cancelled int) {
+	t.Helper()
+	dc := codec.DataConverter(env.Codec)
+	counted := map[string]bool{} // timer IDs
+	it := env.Temporal.GetWorkflowHistory(testContext(t), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := e.GetTimerStartedEventAttributes(); a != nil {
+			var summary string
+			if p := e.GetUserMetadata().GetSummary(); p != nil {
+				if err := dc.FromPayload(p, &summary); err != nil {
+					t.Fatalf("timer summary: %v", err)
+				}
+			}
+			if strings.HasPrefix(summary, prefix) {
+				counted[a.GetTimerId()] = true
+				started++
+			}
+		}
+		if counted[e.GetTimerFiredEventAttributes().GetTimerId()] {
+			fired++
+		}
+		if counted[e.GetTimerCanceledEventAttributes().GetTimerId()] {
+			cancelled++
+		}
+	}
+	return started, fired, cancelled
 }

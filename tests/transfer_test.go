@@ -55,6 +55,26 @@ func TestTransferToAgentAccepted(t *testing.T) {
 	}
 }
 
+// An accepted offer leaves no timer behind: the offer's timeout timer is
+// cancelled, so it does not wake the conversation when it would have run out.
+func TestAcceptedOfferLeavesNoTimer(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	id := startSMS(t, c, "alice", newPhone())
+	if _, err := c.Transfer(ctx, id, "alice", "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Accept(ctx, id, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // past the tenant's 2-second offer timeout
+	workflowID, _, _ := api.SplitConversationID(id)
+	started, fired, cancelled := timers(t, workflowID, "transfer offer to bob")
+	if started != 1 || fired != 0 || cancelled != 1 {
+		t.Fatalf("offer timers: %d started, %d fired, %d cancelled; want 1, 0, 1", started, fired, cancelled)
+	}
+}
+
 // Rule 17: the target must be available (or RONA) with a free slot.
 func TestTransferTargetMustBeAvailable(t *testing.T) {
 	c := env.Tenant(t)

@@ -57,15 +57,14 @@ func (ag *agent) setup(ctx workflow.Context) {
 
 // run applies the default reason to every wrap-up whose timer ran out.
 func (ag *agent) run(ctx workflow.Context) (api.AgentState, error) {
+	var timer wrapUpTimer
 	for {
-		wake := func() bool { return ag.wrapUpChanged || (ag.inbox.idle(ctx) && shouldContinueAsNew(ctx)) }
-		if due, ok := ag.nextWrapUp(); ok {
-			opts := workflow.AwaitOptions{Timeout: max(due.Sub(workflow.Now(ctx)), time.Millisecond),
-				TimerOptions: workflow.TimerOptions{Summary: "wrap-up timeout"}}
-			if _, err := workflow.AwaitWithOptions(ctx, opts, wake); err != nil {
-				return ag.state, err
-			}
-		} else if err := workflow.Await(ctx, wake); err != nil {
+		due, pending := ag.nextWrapUp()
+		timer.aim(ctx, due, pending)
+		wake := func() bool {
+			return ag.wrapUpChanged || timer.rang() || (ag.inbox.idle(ctx) && shouldContinueAsNew(ctx))
+		}
+		if err := workflow.Await(ctx, wake); err != nil {
 			return ag.state, err
 		}
 		ag.wrapUpChanged = false
@@ -78,6 +77,34 @@ func (ag *agent) run(ctx workflow.Context) (api.AgentState, error) {
 		}
 	}
 }
+
+// wrapUpTimer rings at the earliest wrap-up deadline. It is kept while that
+// deadline stands and cancelled when it moves or no wrap-up is left, so a
+// wrap-up the agent ended leaves no timer to wake the workflow later.
+type wrapUpTimer struct {
+	due    time.Time
+	ring   workflow.Future
+	cancel workflow.CancelFunc
+}
+
+func (t *wrapUpTimer) aim(ctx workflow.Context, due time.Time, pending bool) {
+	if t.ring != nil && !t.ring.IsReady() && pending && due.Equal(t.due) {
+		return
+	}
+	if t.cancel != nil {
+		t.cancel()
+		t.ring, t.cancel = nil, nil
+	}
+	if !pending {
+		return
+	}
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	t.due, t.cancel = due, cancel
+	t.ring = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(workflow.Now(ctx)), time.Millisecond),
+		workflow.TimerOptions{Summary: "wrap-up timeout"})
+}
+
+func (t *wrapUpTimer) rang() bool { return t.ring != nil && t.ring.IsReady() }
 
 func validateReserve(req api.ReserveRequest) error {
 	switch {

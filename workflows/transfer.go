@@ -128,14 +128,22 @@ func (c *conversation) route(ctx workflow.Context) {
 func (c *conversation) awaitAnswer(ctx workflow.Context, t *api.Transfer) offerAnswer {
 	wait := t.OfferExpires.Sub(workflow.Now(ctx))
 	if wait > 0 {
-		opts := workflow.AwaitOptions{Timeout: wait, TimerOptions: workflow.TimerOptions{
-			Summary: "transfer offer to " + t.OfferedTo + ", " + c.state.Policy.TransferOfferTimeout.String(),
-		}}
-		if _, err := workflow.AwaitWithOptions(ctx, opts, func() bool { return c.answer != noAnswer }); err != nil {
+		summary := "transfer offer to " + t.OfferedTo + ", " + c.state.Policy.TransferOfferTimeout.String()
+		if err := awaitWithin(ctx, wait, summary, func() bool { return c.answer != noAnswer }); err != nil {
 			return noAnswer
 		}
 	}
 	return c.answer
+}
+
+// awaitWithin waits until cond holds or d has passed. Unlike
+// workflow.AwaitWithOptions it cancels its timer when cond comes first, so
+// the timer does not wake the workflow later for nothing.
+func awaitWithin(ctx workflow.Context, d time.Duration, summary string, cond func() bool) error {
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
+	return workflow.Await(ctx, func() bool { return cond() || timer.IsReady() })
 }
 
 // drop ends a declined or timed-out offer: a target that did not answer goes
