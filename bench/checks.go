@@ -367,34 +367,28 @@ func (w *world) idleMemory(ctx context.Context, k int) (*idleResult, error) {
 	return out, nil
 }
 
-// idleSlots gives k agent slots. When the tenants hold fewer, it raises the
-// agents' maxOutbound in the directories the in-process worker reads (the
-// directory a tenant would configure with a larger limit; the published
-// copy the agents list shows keeps the old value).
+// idleSlots gives k agent slots: in-process, of the idle tenant's agents,
+// whose maxOutbound it raises to what k needs in the directory the
+// in-process worker reads (the directory a tenant would configure with a
+// larger limit; the published copy the agents list shows keeps the old
+// value); with --address, the loads' slots.
 func (w *world) idleSlots(k int) ([]agentSlot, int) {
-	if k <= len(w.slots) || w.env == nil {
+	if w.env == nil {
 		return w.slots[:min(k, len(w.slots))], 0
 	}
+	d := w.env.Directory(testenv.IdleTenant)
 	var agents []agentSlot
-	seen := map[agentSlot]bool{}
-	for _, s := range w.slots {
-		if !seen[s] {
-			seen[s] = true
-			agents = append(agents, s)
+	for _, ag := range d.Agents {
+		if _, ok := eligible(d, ag.ID); ok {
+			agents = append(agents, agentSlot{Tenant: testenv.IdleTenant, Agent: ag.ID})
 		}
 	}
 	per := (k + len(agents) - 1) / len(agents)
-	for tenant := range w.dirs {
-		d := w.env.Directory(tenant)
-		if d == nil || tenant == testenv.RoutingTenant { // (d) needs one conversation per agent
-			continue
-		}
-		profiles := append(d.Profiles[:0:0], d.Profiles...)
-		for i := range profiles {
-			profiles[i].MaxOutbound = max(profiles[i].MaxOutbound, per)
-		}
-		d.Profiles = profiles
+	profiles := append(d.Profiles[:0:0], d.Profiles...)
+	for i := range profiles {
+		profiles[i].MaxOutbound = max(profiles[i].MaxOutbound, per)
 	}
+	d.Profiles = profiles
 	slots := make([]agentSlot, 0, k)
 	for len(slots) < k {
 		for _, a := range agents {

@@ -79,7 +79,8 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		start := time.Now()
 		// Production's slot check (every minute): the tests' 2-second check
 		// would add an agent's check every 2 seconds to the product's cost.
-		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, Routing: cfg.Routing > 0, LiveAgents: cfg.LiveAgents, SlotCheckInterval: time.Minute})
+		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, Routing: cfg.Routing > 0, LiveAgents: cfg.LiveAgents,
+			IdleAgents: idleAgents(cfg.Idle), SlotCheckInterval: time.Minute})
 		w.temporal, w.key, w.inProcess, w.cleanup = w.env.Temporal, w.env.Key, true, tb.Close
 		w.dc, w.archive = codec.DataConverter(w.env.Codec), w.env.Archive
 		fmt.Fprintf(out, "in-process Temporal (in-memory SQLite), worker, SMTP and SMS sinks, gateway: %d tenants, up in %s\n",
@@ -166,8 +167,8 @@ func (w *world) loadSlots(ctx context.Context) error {
 	sort.Strings(names)
 	var perAgent [][]agentSlot
 	for _, n := range names {
-		if n == testenv.RoutingTenant || n == testenv.LiveTenant {
-			continue // phases (d) and (e) only
+		if n == testenv.RoutingTenant || n == testenv.LiveTenant || n == testenv.IdleTenant {
+			continue // phases (c), (d) and (e) only
 		}
 		d := dirs[n]
 		for _, ag := range d.Agents {
@@ -240,4 +241,10 @@ func (w *world) newCustomer(channel string) string {
 	}
 	n %= int64(len(areaCodes)) * 10000
 	return fmt.Sprintf("+1%s555%04d", areaCodes[n/10000], n%10000)
+}
+
+// idleAgents is how many agents phase (c) needs for k open conversations,
+// each holding as many as a directory allows.
+func idleAgents(k int) int {
+	return (k + directory.MaxOutboundLimit - 1) / directory.MaxOutboundLimit
 }

@@ -63,7 +63,7 @@ func startWorkerProcess(ctx context.Context, env *testenv.Env, maxOutbound int, 
 	args := []string{"--metrics-addr", "127.0.0.1:0"}
 	for tenant, yaml := range env.DirectoryYAML() {
 		file := filepath.Join(dir, tenant+".yaml")
-		if maxOutbound > 0 { // as idleSlots raised it in-process
+		if maxOutbound > 0 && tenant == testenv.IdleTenant { // as idleSlots raised it in-process
 			yaml = maxOutboundLine.ReplaceAll(yaml, fmt.Appendf(nil, "maxOutbound: %d", maxOutbound))
 		}
 		if err := os.WriteFile(file, yaml, 0o600); err != nil {
@@ -118,6 +118,7 @@ func (p *workerProcess) stop() {
 // rest in the background (a full pipe would block the child).
 func waitFor(r io.Reader, want string, within time.Duration) error {
 	found := make(chan bool, 1)
+	var last []string // the child's last lines, to say why it exited
 	go func() {
 		s := bufio.NewScanner(r)
 		seen := false
@@ -125,6 +126,9 @@ func waitFor(r io.Reader, want string, within time.Duration) error {
 			if !seen && strings.Contains(s.Text(), want) {
 				seen = true
 				found <- true
+			}
+			if !seen {
+				last = append(last[max(len(last)-4, 0):], s.Text())
 			}
 		}
 		if !seen {
@@ -134,7 +138,7 @@ func waitFor(r io.Reader, want string, within time.Duration) error {
 	select {
 	case ok := <-found:
 		if !ok {
-			return fmt.Errorf("the worker process exited before %q", want)
+			return fmt.Errorf("the worker process exited before %q: %s", want, strings.Join(last, " | "))
 		}
 		return nil
 	case <-time.After(within):

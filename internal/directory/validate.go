@@ -74,9 +74,9 @@ func (d *Directory) validateTenant(p *problems) {
 	}
 }
 
-// maxOutboundLimit bounds an agent's outbound conversations at once: each
+// MaxOutboundLimit bounds an agent's outbound conversations at once: each
 // holds a slot in the agent's workflow state.
-const maxOutboundLimit = 50
+const MaxOutboundLimit = 50
 
 func (d *Directory) validateTimers(p *problems) {
 	for _, timer := range []struct {
@@ -131,8 +131,8 @@ func (d *Directory) validateProfiles(p *problems) {
 				p.add(chPath, "assignment %q must be auto or manual", a)
 			}
 		}
-		if prof.MaxOutbound < 1 || prof.MaxOutbound > maxOutboundLimit {
-			p.add(path+".maxOutbound", "must be from 1 to %d, got %d", maxOutboundLimit, prof.MaxOutbound)
+		if prof.MaxOutbound < 1 || prof.MaxOutbound > MaxOutboundLimit {
+			p.add(path+".maxOutbound", "must be from 1 to %d, got %d", MaxOutboundLimit, prof.MaxOutbound)
 		}
 	}
 }

@@ -47,6 +47,7 @@ type Options struct {
 	Senders              bool                   // also the SendersTenant
 	Routing              bool                   // also the RoutingTenant
 	LiveAgents           int                    // also the LiveTenant, with this many agents
+	IdleAgents           int                    // also the IdleTenant, with this many agents
 	TransferOfferTimeout time.Duration          // default 2s
 	WrapUpTimeout        time.Duration          // default 2s
 	SlotCheckInterval    time.Duration          // default 2s
@@ -122,7 +123,10 @@ func Start(tb TB, opts Options) *Env {
 	if opts.LiveAgents > 0 {
 		live := opts
 		live.SlotCheckInterval = time.Minute // production's default: what the desktop sees
-		env.addTenant(tb, LiveTenant, 96, live, liveEdits(opts.LiveAgents)...)
+		env.addTenant(tb, LiveTenant, 96, live, agentEdits("l", "Live", opts.LiveAgents)...)
+	}
+	if opts.IdleAgents > 0 {
+		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents)...)
 	}
 	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
@@ -324,12 +328,17 @@ var routingEdits = []string{
 // queue) are who the bench's desktop phase signs in.
 const LiveTenant = "live"
 
-func liveEdits(n int) []string {
+// IdleTenant's agents i1… hold the bench's open idle conversations (phase c).
+const IdleTenant = "idle"
+
+// agentEdits gives a tenant n premium agents prefix1… (named name 1…), all
+// in the support queue.
+func agentEdits(prefix, name string, n int) []string {
 	ids := make([]string, n)
 	var agents strings.Builder
 	for i := range n {
-		ids[i] = fmt.Sprintf("l%d", i+1)
-		fmt.Fprintf(&agents, "  - {id: l%d, name: Live %d, license: premium, profile: blended}\n", i+1, i+1)
+		ids[i] = fmt.Sprintf("%s%d", prefix, i+1)
+		fmt.Fprintf(&agents, "  - {id: %s, name: %s %d, license: premium, profile: blended}\n", ids[i], name, i+1)
 	}
 	return []string{
 		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
