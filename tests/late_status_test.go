@@ -37,6 +37,9 @@ func TestLateDeliveryStatusLandsInTheCustomerRecord(t *testing.T) {
 		rec := customerRecord(t, first)
 		return len(rec.LateStatuses) == 1 && lastStatus(rec, sent.MessageID) == model.MessageDelivered
 	})
+	if m := show(t, c, first).Messages[0]; m.Status != model.MessageDelivered {
+		t.Fatalf("show of the closed conversation must give the late status, gives %s", m.Status)
+	}
 
 	second := startEmail(t, c, to, "A new question "+to) // runs under the same workflow ID
 	if err := c.DeliveryStatus(ctx, first, sent.MessageID, model.MessageFailed, "mailbox full"); err != nil {

@@ -12,16 +12,6 @@ import (
 	"outbound/internal/model"
 )
 
-// statusRank orders delivery statuses: a late or repeated callback never
-// moves a message back (a "sent" after "delivered", or the activity's own
-// answer after the provider's callback).
-var statusRank = map[string]int{
-	model.MessageQueued:    0,
-	model.MessageSent:      1,
-	model.MessageDelivered: 2,
-	model.MessageFailed:    2,
-}
-
 // checkStatus takes a status for the conversation's own message even once it
 // is closed: while the run completes, the transcript still records it.
 func (c *conversation) checkStatus(req api.DeliveryStatusRequest) error {
@@ -77,7 +67,7 @@ func (c *conversation) keepEarly(ctx workflow.Context, req api.DeliveryStatusReq
 	}
 	// Its own id, also before it opens: the first message's callback may
 	// overtake the redone task that opens the conversation.
-	if req.Conversation != ownID(ctx) || c.state.Status == api.StatusClosed || statusRank[req.Status] == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
+	if req.Conversation != ownID(ctx) || c.state.Status == api.StatusClosed || model.StatusRank(req.Status) == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
 		return false
 	}
 	c.state.EarlyStatuses = append(c.state.EarlyStatuses, req)
@@ -107,7 +97,7 @@ func (c *conversation) passLateStatus(ctx workflow.Context, req api.DeliveryStat
 // setStatus moves message i forward only and reports whether it moved.
 func (c *conversation) setStatus(i int, status, errText string) bool {
 	m := &c.state.Messages[i]
-	if statusRank[status] <= statusRank[m.Status] {
+	if model.StatusRank(status) <= model.StatusRank(m.Status) {
 		return false
 	}
 	m.Status, m.Error = status, ""

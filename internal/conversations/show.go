@@ -37,7 +37,35 @@ func (c *Client) Show(ctx context.Context, id string) (api.ConversationState, er
 	if err := c.unarchive(ctx, &state); err != nil {
 		return state, err
 	}
+	c.fillLateStatuses(ctx, &state)
 	return state, nil
+}
+
+// fillLateStatuses applies the delivery statuses that came after the
+// conversation closed, which its customer's record keeps: a message delivered
+// or failed after the close does not show as only "sent".
+func (c *Client) fillLateStatuses(ctx context.Context, state *api.ConversationState) {
+	record, ok := api.CustomerWorkflowIDOf(state.ID)
+	if state.Status != api.StatusClosed || !ok {
+		return
+	}
+	cu, err := api.CustomerQuery.Get(ctx, c.Temporal, record)
+	if err != nil {
+		return // the transcript shows the statuses it recorded
+	}
+	for _, conv := range cu.Conversations {
+		if conv.ID != state.ID {
+			continue
+		}
+		for _, late := range conv.LateStatuses {
+			for i := range state.Messages {
+				m := &state.Messages[i]
+				if m.ID == late.MessageID && m.Direction == model.Outbound && model.StatusRank(late.Status) > model.StatusRank(m.Status) {
+					m.Status, m.Error = late.Status, late.Error
+				}
+			}
+		}
+	}
 }
 
 // unarchive puts the archived pages before the carried messages.

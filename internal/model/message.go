@@ -21,6 +21,19 @@ const (
 	MessageReceived  = "received"
 )
 
+// StatusRank orders outbound statuses: a message takes a status only if it
+// ranks higher, so a late or repeated callback never moves it back (a "sent"
+// after "delivered", or the delivery's own answer after the callback).
+func StatusRank(status string) int {
+	switch status {
+	case MessageSent:
+		return 1
+	case MessageDelivered, MessageFailed:
+		return 2
+	}
+	return 0
+}
+
 // Message is one line of the transcript.
 type Message struct {
 	ID         string `json:"id"`
