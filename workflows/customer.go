@@ -114,8 +114,8 @@ func (cu *customer) lateStatus(ctx workflow.Context, req api.DeliveryStatusReque
 	j := slices.IndexFunc(c.LastMessages, func(m model.Message) bool {
 		return m.ID == req.MessageID && m.Direction == model.Outbound
 	})
-	if j >= 0 && model.StatusRank(req.Status) > model.StatusRank(c.LastMessages[j].Status) {
-		c.LastMessages[j].Status, c.LastMessages[j].Error = req.Status, errText
+	if j >= 0 {
+		c.LastMessages[j].Advance(req.Status, errText)
 	}
 	c.LateStatuses = append(c.LateStatuses, api.LateStatus{MessageID: req.MessageID, Status: req.Status, Error: errText, At: workflow.Now(ctx)})
 	if n := len(c.LateStatuses); n > keptLateStatuses {

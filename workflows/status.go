@@ -96,15 +96,7 @@ func (c *conversation) passLateStatus(ctx workflow.Context, req api.DeliveryStat
 
 // setStatus moves message i forward only and reports whether it moved.
 func (c *conversation) setStatus(i int, status, errText string) bool {
-	m := &c.state.Messages[i]
-	if model.StatusRank(status) <= model.StatusRank(m.Status) {
-		return false
-	}
-	m.Status, m.Error = status, ""
-	if status == model.MessageFailed {
-		m.Error = errText
-	}
-	return true
+	return c.state.Messages[i].Advance(status, errText)
 }
 
 func (c *conversation) outboundMessage(id string) int {

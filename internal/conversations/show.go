@@ -59,9 +59,8 @@ func (c *Client) fillLateStatuses(ctx context.Context, state *api.ConversationSt
 		}
 		for _, late := range conv.LateStatuses {
 			for i := range state.Messages {
-				m := &state.Messages[i]
-				if m.ID == late.MessageID && m.Direction == model.Outbound && model.StatusRank(late.Status) > model.StatusRank(m.Status) {
-					m.Status, m.Error = late.Status, late.Error
+				if m := &state.Messages[i]; m.ID == late.MessageID && m.Direction == model.Outbound {
+					m.Advance(late.Status, late.Error)
 				}
 			}
 		}

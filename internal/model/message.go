@@ -34,6 +34,19 @@ func StatusRank(status string) int {
 	return 0
 }
 
+// Advance moves the message to status if that ranks higher (StatusRank) and
+// reports whether it moved; the error text is kept with "failed" only.
+func (m *Message) Advance(status, errText string) bool {
+	if StatusRank(status) <= StatusRank(m.Status) {
+		return false
+	}
+	m.Status, m.Error = status, ""
+	if status == MessageFailed {
+		m.Error = errText
+	}
+	return true
+}
+
 // Message is one line of the transcript.
 type Message struct {
 	ID         string `json:"id"`

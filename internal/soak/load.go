@@ -210,12 +210,12 @@ func (l *Load) do(ctx context.Context, requestID string, op func(context.Context
 		if ctx.Err() != nil {
 			return false
 		}
-		if code, _, ok := codes.Of(err); ok && code == codes.TaskCreationFailed && strings.HasSuffix(base, "/start") {
-			l.record(func() { l.notCreated++ })
-			return false
-		}
 		if code, _, ok := codes.Of(err); ok && code != codes.OutcomeUnknown {
-			l.record(func() { l.refused = append(l.refused, requestID+": "+err.Error()+"; before: "+l.inFlight[base]) })
+			if code == codes.TaskCreationFailed && strings.HasSuffix(base, "/start") {
+				l.record(func() { l.notCreated++ })
+			} else {
+				l.record(func() { l.refused = append(l.refused, requestID+": "+err.Error()+"; before: "+l.inFlight[base]) })
+			}
 			return false
 		}
 		if failures++; failures%reissueAfter == 0 && !strings.HasSuffix(base, "/start") {
