@@ -2,6 +2,7 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -25,6 +26,27 @@ func TestPhonesAreValidNumbers(t *testing.T) {
 	}
 	if len(seen) < 500 {
 		t.Errorf("only %d exchanges over 2,000 runs", len(seen))
+	}
+}
+
+// A close sent anew (a new request id after failures) that finds the
+// conversation closed is the earlier close landing: acknowledged, not refused.
+// The first close answered so is a refusal.
+func TestReissuedCloseFindingItClosedIsAcknowledged(t *testing.T) {
+	l := &Load{inFlight: map[string]string{}}
+	calls := 0
+	closeOp := func(context.Context) error {
+		if calls++; calls <= reissueAfter {
+			return errors.New("frontend unreachable")
+		}
+		return codes.New(codes.ConversationClosed, "the conversation is closed")
+	}
+	if !l.do(context.Background(), "r-w0-c0/close", closeOp) || len(l.refused) != 0 || l.acked.Load() != 1 {
+		t.Fatalf("reissued close: refused %q, acknowledged %d", l.refused, l.acked.Load())
+	}
+	alreadyClosed := func(context.Context) error { return codes.New(codes.ConversationClosed, "the conversation is closed") }
+	if l.do(context.Background(), "r-w0-c1/close", alreadyClosed) || len(l.refused) != 1 {
+		t.Fatalf("a first close refused must count: refused %q", l.refused)
 	}
 }
 
