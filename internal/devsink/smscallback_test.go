@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,5 +185,53 @@ func TestSMSCloseAbandonsCallbacksPromptly(t *testing.T) {
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("Close took %s", d)
+	}
+}
+
+// A provider reports every message of a burst, however many arrive at once:
+// the sink's wait before each status must not hold up the others'.
+func TestSMSBurstGetsEveryCallbackInOrder(t *testing.T) {
+	const messages = 300
+	sink := startSMS(t, t.TempDir())
+	var mu sync.Mutex
+	seen := map[string][]string{} // sid → statuses in arrival order
+	total := make(chan struct{}, 2*messages)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("callback form: %v", err)
+		}
+		mu.Lock()
+		sid := r.PostForm.Get("MessageSid")
+		seen[sid] = append(seen[sid], r.PostForm.Get("MessageStatus"))
+		mu.Unlock()
+		total <- struct{}{}
+	}))
+	t.Cleanup(srv.Close)
+
+	form := validForm()
+	form.Set("StatusCallback", srv.URL+"/cb")
+	start := time.Now()
+	for range messages {
+		if status, out := post(t, sink.URL(), form, "", true); status != http.StatusCreated {
+			t.Fatalf("create: %d %v", status, out)
+		}
+	}
+	posted := time.Since(start)
+	for n := 0; n < 2*messages; n++ {
+		select {
+		case <-total:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d callbacks after the %d creates (posted in %s)", n, 2*messages, messages, posted)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != messages {
+		t.Fatalf("callbacks for %d messages, want %d", len(seen), messages)
+	}
+	for sid, statuses := range seen {
+		if len(statuses) != 2 || statuses[0] != "sent" || statuses[1] != "delivered" {
+			t.Fatalf("%s: callbacks %v, want [sent delivered]", sid, statuses)
+		}
 	}
 }
