@@ -56,22 +56,6 @@ func (a *Activities) OpenCustomer(ctx context.Context, req api.CustomerOpenReque
 	return out, refusal(err)
 }
 
-// TellClosed tells the owner's Agent workflow and the customer's record that
-// the conversation closed, from the close's own workflow task: the run then
-// completes in that task instead of a second one that waits for the server
-// to deliver its signals. Both signals are idempotent per conversation, so a
-// retry after a lost task changes nothing.
-func (a *Activities) TellClosed(ctx context.Context, n api.ClosedNotice) error {
-	var g errgroup.Group
-	g.Go(func() error {
-		return api.AgentLeave.Send(ctx, a.Temporal, api.AgentWorkflowID(n.Tenant, n.Agent), n.Leave)
-	})
-	g.Go(func() error {
-		return api.CustomerClosed.Send(ctx, a.Temporal, api.CustomerWorkflowID(n.Tenant, n.CustomerKey), n.Closed)
-	})
-	return g.Wait()
-}
-
 // Enqueue puts a conversation in its queue's line (the queue's workflow starts
 // on its first conversation), where the queue offers it to the queue's agents.
 func (a *Activities) Enqueue(ctx context.Context, tenant, queue string, w api.Waiting) error {

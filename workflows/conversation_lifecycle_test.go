@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
@@ -54,30 +53,6 @@ func TestCloseEndsConversationAndStartsWrapUp(t *testing.T) {
 	require.Equal(t, st.ID, closed.Conversation)
 	require.Equal(t, st.ClosedAt, closed.ClosedAt)
 	require.Equal(t, st.Messages[len(st.Messages)-lastMessages:], closed.LastMessages, "the last messages go to the customer record")
-}
-
-// The close tells the agent and the customer's record from its own task; if
-// they cannot be reached so, the server delivers the same signals, and the
-// conversation still closes.
-func TestCloseToldBySignalsWhenTellingFails(t *testing.T) {
-	h := newHarness(t)
-	tries := 0
-	h.tellClosed = func(api.ClosedNotice) error {
-		tries++
-		return temporal.NewNonRetryableApplicationError("frontend unreachable", "test", nil)
-	}
-	res := update(h, time.Minute, api.ConversationClose, byAgent("alice"))
-	h.startConversation(smsStart())
-
-	requireDone(t, res)
-	require.Equal(t, api.StatusClosed, res.value)
-	require.Equal(t, 1, tries)
-	st := h.result()
-	require.Equal(t, []string{string(api.AgentLeave)}, h.signalsTo(agentID("alice")))
-	leave, _ := h.signalArg(agentID("alice"), string(api.AgentLeave))
-	require.Equal(t, api.LeaveRequest{Conversation: st.ID, WrapUp: testPolicy().WrapUp}, leave)
-	customer := api.CustomerWorkflowID(tenant, customerKey)
-	require.Equal(t, []string{string(api.CustomerClosed)}, h.signalsTo(customer))
 }
 
 // Continue-as-new keeps histories short without losing anything: past

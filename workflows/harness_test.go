@@ -90,7 +90,6 @@ type harness struct {
 	enqueue      func(queue string, w api.Waiting) error
 	deliver      func(model.Delivery) (model.Delivered, error)
 	compose      func(model.ComposeRequest) (model.Rendered, error)
-	tellClosed   func(api.ClosedNotice) error
 	onSignal     func(sentSignal) error // runs while the workflow waits for the signal to be sent; its error fails the send
 
 	mu           sync.Mutex
@@ -118,7 +117,6 @@ func newHarness(t *testing.T) *harness {
 		reserve:      func(api.ReserveRequest) error { return nil },
 		openCustomer: func(api.CustomerOpenRequest) (api.CustomerContext, error) { return api.CustomerContext{}, nil },
 		transferOut:  func(string, api.LeaveRequest) error { return nil },
-		tellClosed:   func(api.ClosedNotice) error { return nil },
 		rank:         func(model.RankRequest) ([]string, error) { return nil, nil },
 		enqueue:      func(string, api.Waiting) error { return nil },
 		deliver: func(d model.Delivery) (model.Delivered, error) {
@@ -181,17 +179,14 @@ func newHarness(t *testing.T) *harness {
 			return h.compose(req)
 		})
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_, workflowID, _, name string, arg any) error { return h.signal(sentSignal{workflowID, name, arg}) })
-	// TellClosed sends its two signals itself: they are recorded as signals.
-	env.OnActivity(a.TellClosed, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, n api.ClosedNotice) error {
-			if err := h.tellClosed(n); err != nil {
-				return err
+		func(_, workflowID, _, name string, arg any) error {
+			h.mu.Lock()
+			h.signals = append(h.signals, sentSignal{workflowID, name, arg})
+			h.mu.Unlock()
+			if h.onSignal != nil {
+				return h.onSignal(sentSignal{workflowID, name, arg})
 			}
-			if err := h.signal(sentSignal{api.AgentWorkflowID(n.Tenant, n.Agent), string(api.AgentLeave), n.Leave}); err != nil {
-				return err
-			}
-			return h.signal(sentSignal{api.CustomerWorkflowID(n.Tenant, n.CustomerKey), string(api.CustomerClosed), n.Closed})
+			return nil
 		})
 	env.OnActivity(a.Enqueue, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _, queue string, w api.Waiting) error {
@@ -201,17 +196,6 @@ func newHarness(t *testing.T) *harness {
 			return h.enqueue(queue, w)
 		})
 	return h
-}
-
-// signal records a signal sent to another workflow.
-func (h *harness) signal(s sentSignal) error {
-	h.mu.Lock()
-	h.signals = append(h.signals, s)
-	h.mu.Unlock()
-	if h.onSignal != nil {
-		return h.onSignal(s)
-	}
-	return nil
 }
 
 // enqueueCall is one Enqueue activity call.

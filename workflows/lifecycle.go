@@ -32,32 +32,18 @@ func (c *conversation) closeOnce(ctx workflow.Context, req api.AgentRequest) (st
 	c.state.Status, c.state.ClosedAt = api.StatusClosed, now
 	c.state.WrapUp = &api.WrapUp{Agent: req.Agent, Due: now.Add(c.state.Policy.WrapUp.Timeout)}
 	c.event(ctx, "closed", req.Agent, "")
-	tellClosed(ctx, api.ClosedNotice{
-		Tenant: c.state.Tenant, Agent: req.Agent, CustomerKey: c.state.CustomerKey,
-		Leave:  api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp},
-		Closed: api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: previews(tail(c.state.Messages, lastMessages))},
-	})
+	leave := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
+	closed := api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: previews(tail(c.state.Messages, lastMessages))}
+	// Both at once: one workflow task, not two.
+	toldAgent := api.AgentLeave.External(ctx, api.AgentWorkflowID(c.state.Tenant, req.Agent), leave)
+	toldCustomer := api.CustomerClosed.External(ctx, api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey), closed)
+	logFailure(ctx, "agent not told of the close", toldAgent)
+	logFailure(ctx, "customer record not told of the close", toldCustomer)
 	// Last, in the workflow task that completes the run: the server skips
 	// the upsert's visibility write for a closed run and the closed record
 	// carries these attributes.
 	c.publish(ctx)
 	return api.StatusClosed, nil
-}
-
-// tellClosed tells the owner and the customer's record of the close from
-// this workflow task, so the run completes in it. If they cannot be reached
-// within the quick budget, the server delivers the same signals instead.
-func tellClosed(ctx workflow.Context, n api.ClosedNotice) {
-	err := workflow.ExecuteLocalActivity(inTask(ctx), a.TellClosed, n).Get(ctx, nil)
-	if err == nil {
-		return
-	}
-	workflow.GetLogger(ctx).Warn("the close is told by signals instead", "error", err)
-	// Both at once: one workflow task, not two.
-	toldAgent := api.AgentLeave.External(ctx, api.AgentWorkflowID(n.Tenant, n.Agent), n.Leave)
-	toldCustomer := api.CustomerClosed.External(ctx, api.CustomerWorkflowID(n.Tenant, n.CustomerKey), n.Closed)
-	logFailure(ctx, "agent not told of the close", toldAgent)
-	logFailure(ctx, "customer record not told of the close", toldCustomer)
 }
 
 func checkReason(p model.WrapUpPolicy, reason string) error {

@@ -185,17 +185,6 @@ type CustomerClosedRequest struct {
 	LastMessages []model.Message `json:"lastMessages"`
 }
 
-// ClosedNotice is what a closing conversation tells its owner's Agent
-// workflow (AgentLeave: the wrap-up begins) and its customer's record
-// (CustomerClosed: the last messages, for the next conversation).
-type ClosedNotice struct {
-	Tenant      string                `json:"tenant"`
-	Agent       string                `json:"agent"`
-	CustomerKey string                `json:"customerKey"`
-	Leave       LeaveRequest          `json:"leave"`
-	Closed      CustomerClosedRequest `json:"closed"`
-}
-
 // OptOutRequest records an SMS opt-out or opt-in for one entry point.
 type OptOutRequest struct {
 	EntryPoint string `json:"entryPoint"`
