@@ -49,6 +49,9 @@ func TestBenchTiny(t *testing.T) {
 	if res.ProductBad > 0 {
 		t.Errorf("%d conversations came back wrong", res.ProductBad)
 	}
+	if res.SMSMessages == 0 || res.SMSUndelivered > 0 {
+		t.Errorf("%d of %d SMS agent messages never shown delivered", res.SMSUndelivered, res.SMSMessages)
+	}
 	if len(res.History) != 2 || res.History[0].PerMessage <= 0 || res.History[1].PerMessage <= 0 {
 		t.Errorf("history cost per message not measured: %+v", res.History)
 	}

@@ -222,3 +222,59 @@ func (w *world) checkTranscript(ctx context.Context, ref workflowRef) error {
 	}
 	return nil
 }
+
+// callbackWait bounds the wait, after the load, for the SMS provider's last
+// status callbacks.
+const callbackWait = 30 * time.Second
+
+// undelivered counts the SMS agent messages of the load not shown delivered,
+// out of how many, waiting up to wait for them (0: one look). Read when the
+// load ends, it says whether the load ran with its status callbacks: a
+// stand-in that reported late went unnoticed until 027d149.
+func (w *world) undelivered(ctx context.Context, r *loadResult, wait time.Duration) (missing, total int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	deadline := time.Now().Add(wait)
+	for _, ref := range r.refs {
+		if ref.Channel != string(model.SMS) {
+			continue
+		}
+		total += ref.Messages
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			n := w.awaitSMSDelivered(ctx, ref, deadline)
+			mu.Lock()
+			missing += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return missing, total
+}
+
+// awaitSMSDelivered looks at a conversation (show applies the statuses that
+// came after its close) until its agent messages are all delivered or the
+// deadline passed, and returns how many are not.
+func (w *world) awaitSMSDelivered(ctx context.Context, ref workflowRef, deadline time.Time) int {
+	for {
+		notYet := ref.Messages
+		if st, err := w.client(ref.Tenant).Show(ctx, ref.ID); err == nil {
+			notYet = 0
+			for _, m := range st.Messages {
+				if m.Direction == model.Outbound && m.Status != model.MessageDelivered {
+					notYet++
+				}
+			}
+		}
+		if notYet == 0 || !time.Now().Before(deadline) {
+			return notYet
+		}
+		select {
+		case <-ctx.Done():
+			return notYet
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

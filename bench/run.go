@@ -33,6 +33,9 @@ type Results struct {
 	CPURatio          float64 // product CPU per message ÷ baseline CPU per message
 	P99Ratio          float64 // product p99 ÷ baseline p99
 	ProductBad        int     // conversations whose transcript came back wrong
+	SMSMessages       int     // SMS agent messages of the product load
+	SMSLate           int     // … not shown delivered when the load ended
+	SMSUndelivered    int     // … not shown delivered callbackWait later
 	History           []historyCost
 	Long              *longResult
 	Idle              *idleResult
@@ -87,6 +90,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 		return w.productConversation(ctx, p, i, res.Product)
 	})
 	stopProfile()
+	res.SMSLate, res.SMSMessages = w.undelivered(ctx, res.Product, 0)
 	fmt.Fprintf(out, "load average after the loads: %s\n", loadAverage())
 	if err := w.countHistories(ctx, res.Product); err != nil {
 		return nil, err
@@ -94,6 +98,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	res.Product.EntityEvents = w.entityEvents(ctx, res.Product, agentsBefore)
 	bad, firstBad := w.verify(ctx, res.Product)
 	res.ProductBad = bad
+	res.SMSUndelivered, _ = w.undelivered(ctx, res.Product, callbackWait)
 	if res.Baseline.MsgPerSec > 0 {
 		res.MsgRatio = res.Product.MsgPerSec / res.Baseline.MsgPerSec
 	}
@@ -106,6 +111,13 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	printLoads(out, res)
 	if bad > 0 {
 		fmt.Fprintf(out, "LOST: %d product conversations came back wrong; first: %v\n", bad, firstBad)
+	}
+	if res.SMSMessages > 0 {
+		fmt.Fprintf(out, "SMS status callbacks: %d of %d SMS agent messages delivered when the load ended, %d not delivered %s later\n",
+			res.SMSMessages-res.SMSLate, res.SMSMessages, res.SMSUndelivered, callbackWait)
+	}
+	if res.SMSLate > res.SMSMessages/10 {
+		fmt.Fprintf(out, "CALLBACKS LATE: the product load ran without %d of its SMS status callbacks; its CPU figures leave them out\n", res.SMSLate)
 	}
 
 	// (a) History events per delivered agent message.
