@@ -154,37 +154,45 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// countHistories reads the histories of the load's finished conversations.
-func (w *world) countHistories(ctx context.Context, r *loadResult) error {
+// eachRef runs f for each of the load's finished conversations, eight at a
+// time, and returns when all are done.
+func eachRef(refs []workflowRef, f func(workflowRef)) {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.refs))
 	sem := make(chan struct{}, 8)
-	for _, ref := range r.refs {
+	for _, ref := range refs {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ch, err := readChain(ctx, w.temporal, ref.WorkflowID, ref.RunID, r.Tally)
-			if err != nil {
-				errs <- err
-				return
-			}
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.Events += ch.Events
-			r.MaxRun = max(r.MaxRun, ch.MaxRun)
-			if ref.Channel != "" {
-				c := r.ByChannel[ref.Channel]
-				if c == nil {
-					c = &channelCost{}
-					r.ByChannel[ref.Channel] = c
-				}
-				c.Conversations++
-				c.Messages += ref.Messages
-				c.Events += ch.Events
-			}
+			f(ref)
 		})
 	}
 	wg.Wait()
+}
+
+// countHistories reads the histories of the load's finished conversations.
+func (w *world) countHistories(ctx context.Context, r *loadResult) error {
+	errs := make(chan error, len(r.refs))
+	eachRef(r.refs, func(ref workflowRef) {
+		ch, err := readChain(ctx, w.temporal, ref.WorkflowID, ref.RunID, r.Tally)
+		if err != nil {
+			errs <- err
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.Events += ch.Events
+		r.MaxRun = max(r.MaxRun, ch.MaxRun)
+		if ref.Channel != "" {
+			c := r.ByChannel[ref.Channel]
+			if c == nil {
+				c = &channelCost{}
+				r.ByChannel[ref.Channel] = c
+			}
+			c.Conversations++
+			c.Messages += ref.Messages
+			c.Events += ch.Events
+		}
+	})
 	close(errs)
 	if err := <-errs; err != nil {
 		return err

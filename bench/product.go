@@ -172,24 +172,16 @@ func (w *world) verify(ctx context.Context, r *loadResult) (int, error) {
 	var mu sync.Mutex
 	var first error
 	bad := 0
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for _, ref := range r.refs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			err := w.checkTranscript(ctx, ref)
-			if err != nil {
-				mu.Lock()
-				bad++
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
+	eachRef(r.refs, func(ref workflowRef) {
+		if err := w.checkTranscript(ctx, ref); err != nil {
+			mu.Lock()
+			bad++
+			if first == nil {
+				first = err
 			}
-		})
-	}
-	wg.Wait()
+			mu.Unlock()
+		}
+	})
 	return bad, first
 }
 
@@ -232,25 +224,21 @@ const callbackWait = 30 * time.Second
 // load ends, it says whether the load ran with its status callbacks: a
 // stand-in that reported late went unnoticed until 027d149.
 func (w *world) undelivered(ctx context.Context, r *loadResult, wait time.Duration) (missing, total int) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	deadline := time.Now().Add(wait)
+	var sms []workflowRef
 	for _, ref := range r.refs {
-		if ref.Channel != string(model.SMS) {
-			continue
+		if ref.Channel == string(model.SMS) {
+			sms = append(sms, ref)
+			total += ref.Messages
 		}
-		total += ref.Messages
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			n := w.awaitSMSDelivered(ctx, ref, deadline)
-			mu.Lock()
-			missing += n
-			mu.Unlock()
-		})
 	}
-	wg.Wait()
+	var mu sync.Mutex
+	deadline := time.Now().Add(wait)
+	eachRef(sms, func(ref workflowRef) {
+		n := w.awaitSMSDelivered(ctx, ref, deadline)
+		mu.Lock()
+		missing += n
+		mu.Unlock()
+	})
 	return missing, total
 }
 

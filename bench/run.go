@@ -232,22 +232,15 @@ func (w *world) entityEvents(ctx context.Context, r *loadResult, before map[stri
 		}
 	}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for _, ref := range r.refs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			d, err := w.temporal.DescribeWorkflowExecution(ctx, ref.Customer, "")
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			total += int(d.GetWorkflowExecutionInfo().GetHistoryLength())
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	eachRef(r.refs, func(ref workflowRef) {
+		d, err := w.temporal.DescribeWorkflowExecution(ctx, ref.Customer, "")
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		total += int(d.GetWorkflowExecutionInfo().GetHistoryLength())
+		mu.Unlock()
+	})
 	return total
 }
 
