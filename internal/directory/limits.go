@@ -2,6 +2,7 @@ package directory
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -65,9 +66,44 @@ func (d *Directory) validateSize(p *problems) {
 	}
 }
 
-// CheckTogether refuses directories that are each within bounds but too big
-// for one worker to publish together; byFile maps each file to its directory.
+// CheckTogether refuses directories that are each valid but cannot be served
+// by one worker together: two tenants receiving at the same address (a
+// customer's message would land in whichever is looked at first), or too big
+// to publish together. byFile maps each file to its directory.
 func CheckTogether(byFile map[string]*Directory) error {
+	if err := checkAddresses(byFile); err != nil {
+		return err
+	}
+	return checkTotalSize(byFile)
+}
+
+// checkAddresses refuses an entry-point address that two tenants name.
+func checkAddresses(byFile map[string]*Directory) error {
+	type owner struct{ file, tenant, entryPoint string }
+	first := map[string]owner{} // channel and normalised address → its first owner
+	var problems []string
+	for _, file := range sortedKeys(byFile) {
+		d := byFile[file]
+		for _, ep := range d.EntryPoints {
+			key := string(ep.Channel) + " " + ep.Address
+			o, taken := first[key]
+			if !taken {
+				first[key] = owner{file, d.Tenant, ep.ID}
+				continue
+			}
+			if o.tenant != d.Tenant {
+				problems = append(problems, fmt.Sprintf("%s: tenant %q entry point %q and %s: tenant %q entry point %q both receive %s at %q; a customer's message could land in either tenant: give each its own address",
+					o.file, o.tenant, o.entryPoint, file, d.Tenant, ep.ID, ep.Channel, ep.Address))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func checkTotalSize(byFile map[string]*Directory) error {
 	total, parts := 0, []string{}
 	for _, file := range sortedKeys(byFile) {
 		n := byFile[file].PublishedBytes()

@@ -6,17 +6,45 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"gopkg.in/yaml.v3"
 )
 
-// Load reads and validates the tenant directory at path.
+// Load reads and validates the tenant directory at path: a regular file of
+// at most MaxFileBytes. Nothing else is read: a FIFO would hang the worker,
+// /dev/zero would never end, and a huge file is refused from its size.
 func Load(path string) (*Directory, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, MaxFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// readRegular reads the regular file at path, refusing one over limit
+// bytes without reading it.
+func readRegular(path string, limit int64) ([]byte, error) {
+	// Non-blocking: opening a FIFO would otherwise wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err // already names the path
 	}
-	return Parse(path, data)
+	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: not a regular file (%s); a directory is a YAML file", path, info.Mode().Type())
+	case info.Size() > limit:
+		return nil, fmt.Errorf("%s: %d KiB; a directory file may have at most %d KiB", path, info.Size()>>10, limit>>10)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1)) // the file may grow meanwhile
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }
 
 // Parse decodes and validates a tenant directory; name (usually the file path)
