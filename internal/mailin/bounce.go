@@ -43,12 +43,14 @@ func isBounce(env *enmime.Envelope, envelopeFrom string) bool {
 // isAutoReply recognises a message a program sent in answer (RFC 3834's
 // Auto-Submitted, and the older Precedence and X-Autoreply headers that
 // vacation responders still set).
-func isAutoReply(env *enmime.Envelope) bool {
-	submitted := strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted")))
-	precedence := strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence")))
+func isAutoReply(env *enmime.Envelope) bool { return isAutoReplyHeader(env.GetHeader) }
+
+func isAutoReplyHeader(get func(string) string) bool {
+	submitted := strings.ToLower(strings.TrimSpace(get("Auto-Submitted")))
+	precedence := strings.ToLower(strings.TrimSpace(get("Precedence")))
 	return (submitted != "" && submitted != "no") ||
 		precedence == "bulk" || precedence == "auto_reply" || precedence == "junk" ||
-		env.GetHeader("X-Autoreply") != "" || env.GetHeader("X-Autorespond") != ""
+		get("X-Autoreply") != "" || get("X-Autorespond") != ""
 }
 
 // bounceOf finds the outbound message a bounce names: the first of the

@@ -3,6 +3,8 @@ package mailin
 import (
 	"bytes"
 	"fmt"
+	"mime"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -33,8 +35,12 @@ func SanitizeHTML(html string) string {
 var parser = enmime.NewParser(enmime.SkipMalformedParts(true))
 
 // Parse reads one RFC 5322 message. envelopeFrom (MAIL FROM) is the sender
-// when the From header names no address.
+// when the From header names no address. A message past the structure's
+// bounds (structure.go) is not parsed: see tooComplex.
 func Parse(raw []byte, envelopeFrom string) (Message, error) {
+	if s := scanStructure(raw); !s.within() {
+		return tooComplex(raw, envelopeFrom, s)
+	}
 	env, err := parser.ReadEnvelope(bytes.NewReader(raw))
 	if err != nil {
 		return Message{}, fmt.Errorf("mailin: parse message: %w", err)
@@ -58,17 +64,56 @@ func Parse(raw []byte, envelopeFrom string) (Message, error) {
 	// enmime derives Text from the HTML when there is no text/plain part.
 	m.Text = StripQuoted(env.Text)
 
-	// The parent first, then the thread from newest to oldest.
-	ids := messageIDs(env.GetHeader("In-Reply-To"))
-	refs := messageIDs(strings.Join(env.GetHeaderValues("References"), " "))
+	m.Thread = threadOf(env.GetHeader("In-Reply-To"), env.GetHeaderValues("References"))
+	return m, nil
+}
+
+// tooComplex is a message nested deeper or split into more parts than
+// parsing it could afford: its headers are read (sender, subject, thread)
+// and its text is a notice for the agent followed by the raw message, which
+// the archive keeps whole when it is long (conversations.Client.Inbound).
+// Nothing the customer sent is lost, and no worker spends minutes on it.
+func tooComplex(raw []byte, envelopeFrom string, s structure) (Message, error) {
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return Message{}, fmt.Errorf("mailin: parse message headers: %w", err)
+	}
+	msg := Message{
+		From:      envelopeFrom,
+		Subject:   strings.TrimSpace(decodeHeader(m.Header.Get("Subject"))),
+		MessageID: firstOr(messageIDs(m.Header.Get("Message-ID")), ""),
+		AutoReply: isAutoReplyHeader(m.Header.Get),
+		Text: fmt.Sprintf("[This email is nested %d levels deep in %d parts, past what is read (%d levels, %d parts); it is kept as it came, below.]\n\n%s",
+			s.depth, s.parts, MaxNesting, MaxParts, strings.ToValidUTF8(string(raw), "\uFFFD")),
+	}
+	if list, err := m.Header.AddressList("From"); err == nil && len(list) > 0 {
+		msg.From = list[0].Address
+	}
+	msg.Thread = threadOf(m.Header.Get("In-Reply-To"), m.Header["References"])
+	return msg, nil
+}
+
+// decodeHeader decodes RFC 2047 words, keeping the value as it is when it
+// cannot.
+func decodeHeader(v string) string {
+	if d, err := new(mime.WordDecoder).DecodeHeader(v); err == nil {
+		return d
+	}
+	return v
+}
+
+// threadOf is the service conversation the In-Reply-To and References
+// headers name: the parent first, then the thread from newest to oldest.
+func threadOf(inReplyTo string, references []string) string {
+	ids := messageIDs(inReplyTo)
+	refs := messageIDs(strings.Join(references, " "))
 	slices.Reverse(refs)
 	for _, id := range append(ids, refs...) {
 		if conv, ok := email.ConversationOf(id); ok {
-			m.Thread = conv
-			break
+			return conv
 		}
 	}
-	return m, nil
+	return ""
 }
 
 var bracketedID = regexp.MustCompile(`<([^<>\s]+)>`)

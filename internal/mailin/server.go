@@ -28,7 +28,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"go.uber.org/zap"
-	"golang.org/x/net/netutil"
 
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
@@ -47,15 +46,18 @@ type Router interface {
 	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error
 }
 
-// Limits of the receiver.
+// Limits of a message (see Limits for those of the senders).
 const (
 	// MaxMessageBytes is the largest message accepted (552 beyond).
 	MaxMessageBytes = 10 << 20
 	// MaxRecipients is the most RCPT TO per message (452 beyond; the
 	// sending MTA sends the rest in another transaction).
 	MaxRecipients = 10
-	// MaxConnections bounds concurrent SMTP connections.
-	MaxConnections = 100
+	// MaxLineBytes bounds a line, of a command or of a message: RFC 5321
+	// allows 1,000, but mailers send longer ones (HTML without line breaks)
+	// and a customer's message is not refused for it. A longer line is a
+	// permanent 552, never a 451 that the sender would retry for days.
+	MaxLineBytes = 1 << 20
 
 	readTimeout  = 2 * time.Minute
 	writeTimeout = time.Minute
@@ -70,6 +72,8 @@ const (
 type Server struct {
 	smtp   *smtp.Server
 	ln     net.Listener
+	limits Limits
+	large  chan struct{} // a token per large message being read and parsed
 	router Router
 	auth   Authenticator
 	log    *zap.Logger
@@ -79,11 +83,19 @@ type Server struct {
 }
 
 // Start listens on addr (e.g. "127.0.0.1:2525", or ":0" for any free port)
-// and serves in the background, authenticating senders with auth. Bind
-// errors are returned here.
+// and serves in the background within DefaultLimits, authenticating senders
+// with auth. Bind errors are returned here.
 func Start(addr string, router Router, auth Authenticator, log *zap.Logger) (*Server, error) {
+	return StartLimited(addr, router, auth, log, DefaultLimits)
+}
+
+// StartLimited is Start within other limits.
+func StartLimited(addr string, router Router, auth Authenticator, log *zap.Logger, limits Limits) (*Server, error) {
 	if router == nil || auth == nil {
 		return nil, errors.New("mailin: a router and an authenticator are required")
+	}
+	if limits.Connections < 1 || limits.PerAddress < 1 || limits.Idle <= 0 || limits.LargeMessages < 1 {
+		return nil, fmt.Errorf("mailin: limits must all be positive: %+v", limits)
 	}
 	if log == nil {
 		log = zap.NewNop()
@@ -94,7 +106,9 @@ func Start(addr string, router Router, auth Authenticator, log *zap.Logger) (*Se
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		ln:     netutil.LimitListener(ln, MaxConnections),
+		ln:     newLimitListener(ln, limits),
+		limits: limits,
+		large:  make(chan struct{}, limits.LargeMessages),
 		router: router,
 		auth:   auth,
 		log:    log.Named("smtp-in"),
@@ -118,7 +132,7 @@ func (s *Server) newSMTPServer() *smtp.Server {
 	}
 	srv.MaxMessageBytes = MaxMessageBytes
 	srv.MaxRecipients = MaxRecipients
-	srv.MaxLineLength = 2000
+	srv.MaxLineLength = MaxLineBytes
 	srv.ReadTimeout = readTimeout
 	srv.WriteTimeout = writeTimeout
 	srv.EnableSMTPUTF8 = true
@@ -161,7 +175,22 @@ type session struct {
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	x.from = from
+	x.active() // a transaction: the session is not idle
 	return nil
+}
+
+// active restarts the session's idle timeout (Limits.Idle).
+func (x *session) active() {
+	if c, ok := x.conn.Conn().(*limitedConn); ok {
+		c.active(x.srv.limits.Idle)
+	}
+}
+
+// busy holds the idle timeout off while the session works.
+func (x *session) busy() {
+	if c, ok := x.conn.Conn().(*limitedConn); ok {
+		c.busy()
+	}
 }
 
 // Rcpt refuses recipients that are not addresses at all; whether an address
@@ -179,14 +208,13 @@ func (x *session) Reset() { x.from, x.rcpts = "", nil }
 func (x *session) Logout() error { return nil }
 
 func (x *session) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
+	x.busy()
+	defer x.active()
+	raw, release, err := x.srv.read(r)
 	if err != nil {
-		var smtpErr *smtp.SMTPError
-		if errors.As(err, &smtpErr) {
-			return smtpErr // 552 message too large
-		}
-		return tempFailure("Reading the message failed")
+		return err
 	}
+	defer release()
 	msg, err := Parse(raw, x.from)
 	if err != nil {
 		x.srv.log.Info("malformed email refused", zap.Int("bytes", len(raw)))
@@ -199,6 +227,48 @@ func (x *session) Data(r io.Reader) error {
 	x.srv.log.Info("email received", zap.String("message_id", msg.MessageID),
 		zap.Int("bytes", len(raw)), zap.Int("rcpts", len(x.rcpts)), zap.String("thread", msg.Thread))
 	return x.srv.route(msg, x.rcpts)
+}
+
+// read reads a message. Past largeMessage bytes it waits for one of the
+// places of large messages (Limits.LargeMessages), held until release, so
+// the memory that messages take stays bounded; one that waits too long is
+// answered 451.
+func (s *Server) read(r io.Reader) (raw []byte, release func(), err error) {
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, largeMessage); errors.Is(err, io.EOF) {
+		return buf.Bytes(), func() {}, nil
+	} else if err != nil {
+		return nil, nil, readFailure(err)
+	}
+	wait := time.NewTimer(largeWait)
+	defer wait.Stop()
+	select {
+	case s.large <- struct{}{}:
+	case <-wait.C:
+		s.log.Warn("too many large messages at once; one is deferred")
+		return nil, nil, tempFailure("Too many large messages at once, try again later")
+	case <-s.ctx.Done():
+		return nil, nil, tempFailure("Shutting down, try again later")
+	}
+	release = func() { <-s.large }
+	if _, err := io.Copy(&buf, r); err != nil {
+		release()
+		return nil, nil, readFailure(err)
+	}
+	return buf.Bytes(), release, nil
+}
+
+// readFailure answers a DATA that could not be read: too large or a line
+// too long is permanent, anything else (the connection broke) temporary.
+func readFailure(err error) error {
+	var smtpErr *smtp.SMTPError
+	switch {
+	case errors.As(err, &smtpErr):
+		return smtpErr // 552 message too large
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: fmt.Sprintf("A line is longer than %d KiB", MaxLineBytes>>10)}
+	}
+	return tempFailure("Reading the message failed")
 }
 
 // authenticate marks a message whose sender is not authenticated.
