@@ -43,7 +43,7 @@ func startBrowser(t *testing.T) *browser {
 	}
 	h, err := (&desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
-		Key:    []byte(desktop.DevSessionKey), Dev: true, Log: zaptest.NewLogger(t),
+		Key:    deskKey, Dev: true, Log: zaptest.NewLogger(t),
 	}).Handler()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,14 @@ import (
 	"outbound/internal/model"
 )
 
+// deskKey signs the sessions of every desktop of the tests, as one key does
+// every process of a deployment.
+var deskKey = func() []byte {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return key
+}()
+
 // desk is a desktop served over HTTP against the shared service.
 type desk struct {
 	t   *testing.T
@@ -30,7 +39,7 @@ func startDesk(t *testing.T) *desk {
 	t.Helper()
 	h, err := (&desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
-		Key:    []byte(desktop.DevSessionKey), Dev: true, Log: zaptest.NewLogger(t),
+		Key:    deskKey, Dev: true, Log: zaptest.NewLogger(t),
 	}).Handler()
 	if err != nil {
 		t.Fatal(err)
@@ -510,5 +519,31 @@ func TestDesktopShowsHeldAndUnverifiedMail(t *testing.T) {
 	}
 	if !strings.Contains(page, `<strong class="unverified">sender not verified`) {
 		t.Fatalf("want the threaded email marked not verified:\n%s", page)
+	}
+}
+
+// Found: the dev desktop answered any Host, so a page of another site whose
+// name resolves to 127.0.0.1 (DNS rebinding) reached the passwordless
+// sign-in as its own origin. Only loopback host names are answered.
+func TestDevDesktopAnswersLoopbackHostNamesOnly(t *testing.T) {
+	d := startDesk(t)
+	for host, want := range map[string]int{
+		"attacker.example":      http.StatusMisdirectedRequest,
+		"attacker.example:8088": http.StatusMisdirectedRequest,
+		"127.0.0.1.nip.io":      http.StatusMisdirectedRequest,
+		"localhost:8088":        http.StatusOK,
+		"127.0.0.1":             http.StatusOK,
+		"[::1]:8088":            http.StatusOK,
+	} {
+		req, _ := http.NewRequest("GET", d.url+"/signin", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /signin with Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
 	}
 }

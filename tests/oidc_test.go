@@ -145,7 +145,7 @@ func startOIDCDesk(t *testing.T, p *oidcProvider) *desk {
 	d.url = "http://" + srv.Listener.Addr().String()
 	h, err := (&desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
-		Key:    []byte(desktop.DevSessionKey), Log: zaptest.NewLogger(t),
+		Key:    deskKey, Log: zaptest.NewLogger(t),
 		OIDC: &desktop.OIDC{Issuer: p.srv.URL, ClientID: oidcClientID, ClientSecret: oidcSecret, RedirectURL: d.url + "/signin/callback"},
 	}).Handler()
 	if err != nil {

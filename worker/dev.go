@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -127,7 +129,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 				return fmt.Errorf("start the inbound SMTP receiver: %w", err)
 			}
 			stack.add(in.Close)
-			desk, deskPort, err := startDesktop(cfg.desktopPort, convs, log)
+			desk, deskPort, err := startDesktop(cfg.desktopPort, cfg.dataDir, convs, log)
 			if err != nil {
 				return err
 			}
@@ -162,9 +164,14 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 }
 
 // startDesktop serves the Agent Desktop with the dev sign-in on loopback,
-// on port (0: a free one, which it returns).
-func startDesktop(port int, convs *conversations.Client, log *zap.Logger) (*http.Server, int, error) {
-	handler, err := (&desktop.Server{Client: convs, Key: []byte(desktop.DevSessionKey), Dev: true, Log: log.Named("desktop")}).Handler()
+// on port (0: a free one, which it returns), its sessions signed with the
+// data directory's own key.
+func startDesktop(port int, dataDir string, convs *conversations.Client, log *zap.Logger) (*http.Server, int, error) {
+	key, err := devSessionKey(dataDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	handler, err := (&desktop.Server{Client: convs, Key: key, Dev: true, Log: log.Named("desktop")}).Handler()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -175,6 +182,23 @@ func startDesktop(port int, convs *conversations.Client, log *zap.Logger) (*http
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return srv, ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// devSessionKey is the data directory's desktop session key, made at its
+// first use: a key in the source would let anyone who read it sign in as any
+// agent of any dev desktop.
+func devSessionKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, "desktop-session.key")
+	key, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // never fails since Go 1.24
+		err = os.WriteFile(path, key, 0o600)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the desktop's session key: %w", err)
+	}
+	return key, nil
 }
 
 // closers stops what was started, last first.

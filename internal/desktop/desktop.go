@@ -11,6 +11,7 @@ import (
 	"errors"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
 	"time"
 
@@ -83,7 +84,28 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("POST /trigger", s.signedIn(s.trigger))
 	mux.HandleFunc("POST /close", s.signedIn(s.act(closeConversation)))
 	mux.HandleFunc("POST /wrapup", s.signedIn(s.act(wrapUp)))
-	return secureHeaders(rememberLang(http.NewCrossOriginProtection().Handler(mux))), nil
+	handler := secureHeaders(rememberLang(http.NewCrossOriginProtection().Handler(mux)))
+	if s.Dev {
+		handler = loopbackOnly(handler)
+	}
+	return handler, nil
+}
+
+// loopbackOnly answers only requests for a loopback host name: the dev
+// sign-in has no password, and a page of another site whose name resolves
+// to 127.0.0.1 (DNS rebinding) would otherwise reach it as same-origin.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "the dev desktop answers on localhost only", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // contentSecurityPolicy allows no inline script and nothing from elsewhere.

@@ -27,7 +27,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 // after sign-in, whatever the requests; each request slides the first.
 func TestSessionTimeouts(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	s := &sessions{key: []byte(DevSessionKey), now: func() time.Time { return now }}
+	s := &sessions{key: []byte("a test session key of 32 bytes or more"), now: func() time.Time { return now }}
 	cookie := func(ss session) *http.Request {
 		w := httptest.NewRecorder()
 		s.write(w, ss)

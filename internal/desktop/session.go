@@ -11,9 +11,6 @@ import (
 	"time"
 )
 
-// DevSessionKey signs worker --dev's sessions; a real deployment sets its own.
-const DevSessionKey = "dev-desktop-session-key, never for production"
-
 // sessionCookie is the signed-in agent. The __Host- prefix pins it to this
 // origin over HTTPS (browsers treat http://localhost as secure too).
 const sessionCookie = "__Host-desktop-session"

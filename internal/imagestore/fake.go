@@ -18,7 +18,8 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
 )
 
-// Credentials the fake accepts (it checks none; the SDK needs some to sign).
+// Credentials the fake accepts: a request signed with others is refused as
+// an unsigned one is (signedByFake).
 const (
 	FakeAccessKey = "dev"
 	FakeSecretKey = "dev-secret"
@@ -52,8 +53,8 @@ const maxLifecycleBody = 1 << 20
 //   - serves objects publicly: an unsigned GET or HEAD of /bucket/key answers
 //     the object with its Content-Type, so an email's <img src> URL opens,
 //     except under PrivatePrefix (the encrypted transcript archive); any
-//     other unsigned request is refused (403), so customers cannot list or
-//     write. Signed requests are not verified (any credentials work).
+//     other request that is not signed with the fake's credentials is
+//     refused (403), so customers cannot list or write.
 //
 // It listens on a loopback address only.
 type FakeS3 struct {
@@ -144,7 +145,7 @@ func (f *FakeS3) Close() error {
 // ServeHTTP routes a request: lifecycle to the fake's own handler, unsigned
 // requests to the public object reader, the rest to gofakes3.
 func (f *FakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !signed(r) {
+	if !signedByFake(r) {
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.RawQuery != "" {
 			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied", "")
 			return
@@ -191,12 +192,6 @@ func (p *publicObject) Write(b []byte) (int, error) {
 		p.WriteHeader(http.StatusOK)
 	}
 	return p.ResponseWriter.Write(b)
-}
-
-// signed reports whether a request carries an AWS signature (header or
-// presigned query); the fake does not verify it.
-func signed(r *http.Request) bool {
-	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
 }
 
 // private reports whether key is under PrivatePrefix, also when spelled so

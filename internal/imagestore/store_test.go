@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -140,22 +141,38 @@ func TestPublicAccessIsReadOnly(t *testing.T) {
 	if _, err := store.Put(ctx(t), key, "image/png", png); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ method, path string }{
-		{http.MethodGet, "/images"},           // listing
-		{http.MethodGet, "/"},                 // buckets
-		{http.MethodGet, "/images?lifecycle"}, // configuration
-		{http.MethodPut, "/images/" + key},    // overwrite
-		{http.MethodDelete, "/images/" + key}, // delete
-		{http.MethodPut, "/other"},            // create bucket
-	} {
-		req, _ := http.NewRequest(tc.method, fake.URL()+tc.path, strings.NewReader("x"))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("unsigned %s %s = %d, want 403", tc.method, tc.path, resp.StatusCode)
+	// Found: any Authorization header opened everything. Unsigned, with a
+	// made-up header, or signed with other credentials: all refused.
+	otherCreds := aws.Credentials{AccessKeyID: FakeAccessKey, SecretAccessKey: "guessed"}
+	for _, auth := range []string{"", "AWS4-HMAC-SHA256 Credential=x", "Bearer anything", "signed with other credentials"} {
+		for _, tc := range []struct{ method, path string }{
+			{http.MethodGet, "/images"},           // listing
+			{http.MethodGet, "/"},                 // buckets
+			{http.MethodGet, "/images?lifecycle"}, // configuration
+			{http.MethodPut, "/images/" + key},    // overwrite
+			{http.MethodDelete, "/images/" + key}, // delete
+			{http.MethodPut, "/other"},            // create bucket
+		} {
+			req, _ := http.NewRequest(tc.method, fake.URL()+tc.path, strings.NewReader("x"))
+			switch auth {
+			case "signed with other credentials":
+				const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+				req.Header.Set("X-Amz-Content-Sha256", emptyHash)
+				if err := v4.NewSigner().SignHTTP(ctx(t), otherCreds, req, emptyHash, "s3", FakeRegion, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			case "":
+			default:
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s with Authorization %q = %d, want 403", tc.method, tc.path, auth, resp.StatusCode)
+			}
 		}
 	}
 	if resp, body := get(t, store.URL(key)); resp.StatusCode != http.StatusOK || !bytes.Equal(body, png) {
