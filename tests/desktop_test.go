@@ -10,9 +10,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap/zaptest"
 
 	"outbound/internal/api"
@@ -37,8 +40,14 @@ type desk struct {
 
 func startDesk(t *testing.T) *desk {
 	t.Helper()
+	return startDeskWith(t, env.Temporal)
+}
+
+// startDeskWith is startDesk on its own Temporal client.
+func startDeskWith(t *testing.T, temporal client.Client) *desk {
+	t.Helper()
 	h, err := (&desktop.Server{
-		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
+		Client: &conversations.Client{Temporal: temporal, IDKey: env.Key, Archive: env.Archive},
 		Key:    deskKey, Dev: true, Log: zaptest.NewLogger(t),
 	}).Handler()
 	if err != nil {
@@ -545,5 +554,61 @@ func TestDevDesktopAnswersLoopbackHostNamesOnly(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("GET /signin with Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
+	}
+}
+
+// followCounter is a Temporal client that counts the history long polls
+// (what a desktop follows a workflow with) by workflow ID.
+type followCounter struct {
+	client.Client
+	mu       sync.Mutex
+	followed map[string]int
+}
+
+func (f *followCounter) GetWorkflowHistory(ctx context.Context, workflowID, runID string, isLongPoll bool, filter enums.HistoryEventFilterType) client.HistoryEventIterator {
+	f.mu.Lock()
+	f.followed[workflowID]++
+	f.mu.Unlock()
+	return f.Client.GetWorkflowHistory(ctx, workflowID, runID, isLongPoll, filter)
+}
+
+func (f *followCounter) count(workflowID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.followed[workflowID]
+}
+
+// Found: /conversation and /events followed the named workflow before the
+// access check, so random ids made the desktop poll the server, and an
+// agent of one tenant subscribed to another's conversation was told when
+// it changed. Now neither is followed, both answer 404, and the streams one
+// agent may hold are bounded.
+func TestDesktopWatchesOnlyWhatTheAgentMaySee(t *testing.T) {
+	c, other := env.Tenant(t), env.Tenant(t)
+	counter := &followCounter{Client: env.Temporal, followed: map[string]int{}}
+	d := startDeskWith(t, counter)
+	theirs := startSMS(t, other, "alice", newPhone())
+	colleagues := startSMS(t, c, "bob", newPhone())
+	cookie := d.signIn(c.Tenant, "alice")
+	for _, id := range []string{theirs, colleagues, "conversation/" + c.Tenant + "/ep-sms/0123456789abcdef0123456789abcdef/no-such-run", "nonsense"} {
+		if status, _, _ := d.do("GET", conversationPath(id), cookie, nil); status != http.StatusNotFound {
+			t.Errorf("GET /conversation?id=%s: %d, want 404", id, status)
+		}
+		if status, _, _ := d.do("GET", "/events?"+url.Values{"id": {id}}.Encode(), cookie, nil); status != http.StatusNotFound {
+			t.Errorf("GET /events?id=%s: %d, want 404", id, status)
+		}
+	}
+	for _, id := range []string{theirs, colleagues} {
+		workflowID, _, _ := api.SplitConversationID(id)
+		if n := counter.count(workflowID); n != 0 {
+			t.Errorf("the desktop followed %s, which alice may not see, %d times", workflowID, n)
+		}
+	}
+	// Streams: eight per agent, then 429.
+	for range 8 {
+		d.stream("/events", cookie)
+	}
+	if status, _, _ := d.do("GET", "/events", cookie, nil); status != http.StatusTooManyRequests {
+		t.Errorf("a ninth live page of one agent: %d, want 429", status)
 	}
 }

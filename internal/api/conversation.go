@@ -57,6 +57,16 @@ func SplitConversationID(id string) (workflowID, firstRunID string, ok bool) {
 	return id[:i], id[i+1:], true
 }
 
+// ConversationTenant is the tenant a conversation id names ("" for none).
+func ConversationTenant(id string) string {
+	rest, ok := strings.CutPrefix(id, "conversation/")
+	tenant, _, found := strings.Cut(rest, "/")
+	if !ok || !found {
+		return ""
+	}
+	return tenant
+}
+
 // ConversationStart starts a conversation, or reaches the one that runs under
 // the workflow ID: its open update then answers a retry of its own start (the
 // same request id) and refuses any other start (rule 6). Once a conversation

@@ -98,7 +98,11 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	seen := s.watch(a, r.FormValue("id"))
+	seen, err := s.watchConversation(r.Context(), a, r.FormValue("id"))
+	if err != nil {
+		s.failOrNotFound(w, r, err)
+		return
+	}
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)

@@ -41,6 +41,7 @@ type Server struct {
 	pages     *template.Template
 	sessions  *sessions
 	histories *histories
+	streams   streams
 }
 
 // Handler returns the desktop's routes behind its security headers and
@@ -57,6 +58,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	s.pages, s.sessions, s.histories = pages, &sessions{key: s.Key, now: time.Now}, newHistories(s.Client.Temporal)
+	s.streams.byAgent = map[string]int{}
 	static, _ := fs.Sub(staticFiles, "static")
 
 	mux := http.NewServeMux()

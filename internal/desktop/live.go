@@ -1,15 +1,19 @@
 package desktop
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"outbound/internal/api"
+	"outbound/internal/codes"
 )
 
 // Live updates. The workflows' state is the truth; the page re-reads it.
@@ -22,34 +26,27 @@ import (
 const liveHeartbeat = 15 * time.Second
 
 // watch fingerprints what one page shows. It re-reads the agent's slots (a
-// query) only when the agent's own history grew.
+// query) only when the agent's own history grew. The conversation on screen
+// is set only once the agent may see it (mayWatch): nothing else is
+// followed for a page.
 type watch struct {
 	a            agentRequest
 	histories    *histories
 	conversation string
+	read         bool // the agent's state was read
 	agentLength  int64
 	state        api.AgentState // as last read, after the agent's length
-	shown        []string       // workflow IDs besides the agent's
 }
 
 func (w *watch) fingerprint(ctx context.Context) (string, error) {
 	agentID := api.AgentWorkflowID(w.a.Tenant, w.a.Agent)
 	n := w.histories.length(ctx, agentID)
-	if w.shown == nil || n != w.agentLength {
+	if !w.read || n != w.agentLength {
 		st, err := agentState(ctx, w.a)
 		if err != nil {
 			return "", err
 		}
-		w.shown, w.agentLength, w.state = []string{}, n, st
-		for _, slot := range st.Slots {
-			w.shown = append(w.shown, workflowOf(slot.Conversation))
-		}
-		if c := workflowOf(w.conversation); c != "" && !slices.Contains(w.shown, c) {
-			w.shown = append(w.shown, c)
-		}
-		for _, q := range st.Config.Queues {
-			w.shown = append(w.shown, api.QueueWorkflowID(w.a.Tenant, q))
-		}
+		w.read, w.agentLength, w.state = true, n, st
 	}
 	// The agent's part is what the page shows of it, not its history
 	// length: a slot check that frees nothing grows the history and changes
@@ -59,10 +56,49 @@ func (w *watch) fingerprint(ctx context.Context) (string, error) {
 	for _, slot := range w.state.Slots {
 		fmt.Fprintf(h, "%s/%s/%s;", slot.Conversation, slot.Role, slot.WrapUpDue)
 	}
-	for _, id := range w.shown {
+	for _, id := range w.shown() {
 		fmt.Fprintf(h, "%s=%d;", id, w.histories.length(ctx, id))
 	}
 	return strconv.FormatUint(h.Sum64(), 36), nil
+}
+
+// shown lists the workflows the page shows besides the agent's: its
+// conversations, the one on screen and its queues.
+func (w *watch) shown() []string {
+	var ids []string
+	for _, slot := range w.state.Slots {
+		ids = append(ids, workflowOf(slot.Conversation))
+	}
+	if c := workflowOf(w.conversation); c != "" && !slices.Contains(ids, c) {
+		ids = append(ids, c)
+	}
+	for _, q := range w.state.Config.Queues {
+		ids = append(ids, api.QueueWorkflowID(w.a.Tenant, q))
+	}
+	return ids
+}
+
+// mayWatch reports whether the agent may see conversation id, checked
+// before anything of it is followed (found: any id was followed first, so
+// random ids made the desktop poll the server, and an agent was told when
+// another tenant's conversation changed). Its own conversations (its slots)
+// are; another tenant's are not, and are not even read; any other is read
+// and checked as a page would be (visible).
+func mayWatch(ctx context.Context, a agentRequest, st api.AgentState, id string) (bool, error) {
+	if id == "" || slices.ContainsFunc(st.Slots, func(s api.Slot) bool { return s.Conversation == id }) {
+		return true, nil
+	}
+	if api.ConversationTenant(id) != a.Tenant {
+		return false, nil
+	}
+	conv, err := a.client.Show(ctx, id)
+	if codes.Is(err, codes.BadRequest) || codes.Is(err, codes.ConversationClosed) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return conv.Tenant == a.Tenant && visible(conv, a.Agent, st.Config.Queues), nil
 }
 
 func workflowOf(conversation string) string {
@@ -78,10 +114,20 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a agentRequest) 
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	if !s.streams.open(a.Tenant + "/" + a.Agent) {
+		http.Error(w, "too many live pages open; close some", http.StatusTooManyRequests)
+		return
+	}
+	defer s.streams.close(a.Tenant + "/" + a.Agent)
+	page, err := s.watchConversation(r.Context(), a, r.FormValue("id"))
+	if err != nil {
+		s.failOrNotFound(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
-	known, page := r.FormValue("since"), s.watch(a, r.FormValue("id"))
+	known := r.FormValue("since")
 	beat := time.NewTicker(liveHeartbeat)
 	defer beat.Stop()
 	// The stream is not the agent's activity: it ends when the session would
@@ -108,6 +154,60 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a agentRequest) 
 	}
 }
 
-func (s *Server) watch(a agentRequest, conversation string) *watch {
-	return &watch{a: a, histories: s.histories, conversation: conversation}
+// errHidden is a conversation the agent may not see: 404.
+var errHidden = errors.New("desktop: not visible to the agent")
+
+// watchConversation is the watch of a page showing conversation id (none:
+// "") once the agent may see it, its agent's state read.
+func (s *Server) watchConversation(ctx context.Context, a agentRequest, id string) (*watch, error) {
+	page := &watch{a: a, histories: s.histories}
+	if _, err := page.fingerprint(ctx); err != nil {
+		return nil, err
+	}
+	if ok, err := mayWatch(ctx, a, page.state, id); err != nil || !ok {
+		return nil, cmp.Or(err, errHidden)
+	}
+	page.conversation = id
+	return page, nil
+}
+
+func (s *Server) failOrNotFound(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errHidden) {
+		http.NotFound(w, r)
+		return
+	}
+	s.fail(w, err)
+}
+
+// Live pages a desktop process serves at most: per agent (tabs), and in all.
+const (
+	streamsPerAgent = 8
+	streamsInAll    = 2000
+)
+
+// streams counts the open event streams, per agent and in all.
+type streams struct {
+	mu      sync.Mutex
+	total   int
+	byAgent map[string]int
+}
+
+func (s *streams) open(agent string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.total >= streamsInAll || s.byAgent[agent] >= streamsPerAgent {
+		return false
+	}
+	s.total++
+	s.byAgent[agent]++
+	return true
+}
+
+func (s *streams) close(agent string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	if s.byAgent[agent]--; s.byAgent[agent] == 0 {
+		delete(s.byAgent, agent)
+	}
 }
