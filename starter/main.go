@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/log"
@@ -212,15 +213,34 @@ func (a *app) connect(ctx context.Context, cmd *cobra.Command) (*conversations.C
 	if err != nil {
 		return nil, nil, fmt.Errorf("transcript archive: %w", err)
 	}
-	tc, err := client.DialContext(ctx, opts)
+	tc, err := dial(ctx, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
+		return nil, nil, fmt.Errorf("connect to Temporal at %s (nothing was sent): %w", opts.HostPort, err)
 	}
 	key := os.Getenv(address.KeyEnv)
 	if key == "" {
 		key = address.DevKey
 	}
 	return &conversations.Client{Temporal: tc, IDKey: []byte(key), Tenant: a.tenant, Archive: reader}, tc.Close, nil
+}
+
+// dial connects, trying again while the frontend cannot be reached (it is
+// restarting, say) for at most the client's retry budget, as every request
+// is retried.
+func dial(ctx context.Context, opts client.Options) (client.Client, error) {
+	deadline := time.Now().Add(conversations.RetryBudget)
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
+		tc, err := client.DialContext(ctx, opts)
+		var unavailable *serviceerror.Unavailable
+		if err == nil || !errors.As(err, &unavailable) || time.Until(deadline) < backoff {
+			return tc, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff):
+		}
+	}
 }
 
 func envOr(name, fallback string) string {

@@ -107,3 +107,30 @@ func TestRefusedStartDoesNotLeakSlot(t *testing.T) {
 		t.Fatalf("a new subject is accepted: %v", err)
 	}
 }
+
+// Found: 50 starts racing to one customer while the agent had no free slot
+// were refused, 40 of them with ACTIVE_CONVERSATION_EXISTS although no
+// conversation existed: they met the first start's conversation while it
+// was being refused. Each refusal names its real cause. (The starts of one
+// customer are decided one after another, each a run of its own: 20 keep
+// the test within the client's retry budget on a busy machine.)
+func TestRacingStartsAreEachToldTheirOwnCause(t *testing.T) {
+	c := env.Tenant(t)
+	for range 3 { // the blended profile's maxOutbound
+		startSMS(t, c, "alice", newPhone())
+	}
+	to := newPhone()
+	const racing = 20
+	ids, refusals := startMany(t, c, racing, func(int) conversations.StartOptions {
+		return conversations.StartOptions{Agent: "alice", Channel: "sms", EntryPoint: "ep-sms", To: to, First: &model.Compose{Text: "hi"}}
+	})
+	if len(ids) != 0 || len(refusals) != racing {
+		t.Fatalf("want %d refusals, got conversations %v and %d refusals", racing, ids, len(refusals))
+	}
+	for _, err := range refusals {
+		wantCode(t, err, codes.OutboundLimitReached)
+	}
+	if list, err := c.List(testContext(t), conversations.ListFilter{Customer: to, Open: true}); err != nil || len(list) != 0 {
+		t.Fatalf("open conversations with the customer: %v %v", list, err)
+	}
+}

@@ -87,10 +87,16 @@ func (c *conversation) run(ctx workflow.Context, in api.ConversationInput) (api.
 // with the same request id, gets the conversation): one open conversation per
 // customer and entry point (rule 6).
 func (c *conversation) checkOpen(req api.OpenRequest) error {
-	if req.RequestID != c.state.StartRequestID {
-		return codes.New(codes.ActiveConversationExists, "an active conversation with this address already exists")
+	switch {
+	case req.RequestID == c.state.StartRequestID:
+		return nil
+	case !c.opened || c.state.Status == api.StatusClosed:
+		// Until its own start is decided no conversation exists (it may yet
+		// be refused, for its agent's capacity say), and a closed one is
+		// ending: the caller tries again.
+		return temporal.NewApplicationError("the conversation with this address is opening or ending; try again", api.StartUndecided)
 	}
-	return nil
+	return codes.New(codes.ActiveConversationExists, "an active conversation with this address already exists")
 }
 
 // awaitOpen answers the starter's update once the start rules have run.

@@ -117,6 +117,12 @@ type ConversationInput struct {
 // while it runs ACTIVE_CONVERSATION_EXISTS (rule 6).
 type OpenRequest struct{ Request }
 
+// StartUndecided is the error type of an open refused because another start
+// of the same customer is still being decided: ACTIVE_CONVERSATION_EXISTS
+// would be untrue if that start is refused. The client tries again, and then
+// meets the conversation it opened or starts its own.
+const StartUndecided = "START_UNDECIDED"
+
 // Requests. Each names the conversation it is meant for, so one that reaches
 // a later conversation with the same customer (same workflow ID) is refused
 // instead of landing in the wrong transcript.

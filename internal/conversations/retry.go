@@ -2,10 +2,12 @@ package conversations
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc/codes"
 
 	"outbound/internal/api"
@@ -77,6 +79,10 @@ func retry[T any](ctx context.Context, id string, attempt func(context.Context) 
 func transient(err error) bool {
 	if _, _, ok := outcodes.Of(err); ok {
 		return false
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == api.StartUndecided {
+		return true
 	}
 	switch serviceerror.ToStatus(err).Code() { // also a context's deadline or cancellation
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.ResourceExhausted, codes.Aborted:
