@@ -13,6 +13,7 @@ import (
 	"outbound/internal/codes"
 	"outbound/internal/directory"
 	"outbound/internal/email"
+	"outbound/internal/model"
 	"outbound/internal/sms"
 )
 
@@ -22,9 +23,11 @@ type EmailSender interface {
 }
 
 // SMSSender delivers one SMS (internal/sms.Client in production); the
-// provider posts delivery status to statusCallback when it is set.
+// provider posts delivery status to statusCallback when it is set, and
+// answers for a message by its sid when asked.
 type SMSSender interface {
 	SendWithCallback(ctx context.Context, from, to, body, idempotencyKey, statusCallback string) (sms.Sent, error)
+	Status(ctx context.Context, sid string) (model.ProviderStatus, error)
 }
 
 // Activities are the service's activities with their injected clients.

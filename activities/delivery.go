@@ -15,26 +15,28 @@ import (
 	"outbound/internal/sms"
 )
 
-// DeliverSMS sends one SMS. The idempotency key (conversation + message id)
-// makes the provider drop a retried attempt it already accepted.
+// DeliverSMS sends one SMS. The idempotency key (conversation + the
+// message's key) makes the provider drop a retried attempt it already
+// accepted; the status callbacks name the message by its key too.
 func (a *Activities) DeliverSMS(ctx context.Context, d model.Delivery) (model.Delivered, error) {
 	defer recordLatency(ctx, model.SMS, time.Now())
 	callback := ""
 	if a.PublicURL != "" {
-		callback = sms.StatusCallbackURL(a.PublicURL, d.Conversation, d.MessageID)
+		callback = sms.StatusCallbackURL(a.PublicURL, d.Conversation, d.Key)
 	}
-	sent, err := a.SMS.SendWithCallback(ctx, d.From, d.To, d.Text, d.IdempotencyKey, callback)
+	sent, err := a.SMS.SendWithCallback(ctx, d.From, d.To, d.Text, d.IdempotencyKey(), callback)
 	if err != nil {
 		return model.Delivered{}, deliveryError(err)
 	}
 	return model.Delivered{ProviderID: sent.SID, Segments: sent.Segments}, nil
 }
 
-// DeliverEmail sends one email. Its Message-ID is derived from the message, so
-// every attempt carries the same one and threading can find the conversation.
+// DeliverEmail sends one email. Its Message-ID is derived from the message's
+// key, so every attempt carries the same one and threading can find the
+// conversation (and a bounce the message).
 func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.Delivered, error) {
 	defer recordLatency(ctx, model.Email, time.Now())
-	id := email.MessageIDFor(d.Conversation, d.MessageID, d.From)
+	id := email.MessageIDFor(d.Conversation, d.Key, d.From)
 	err := a.Email.Send(ctx, email.Message{
 		From:      d.From,
 		To:        d.To,
@@ -48,6 +50,25 @@ func (a *Activities) DeliverEmail(ctx context.Context, d model.Delivery) (model.
 		return model.Delivered{}, deliveryError(err)
 	}
 	return model.Delivered{ProviderID: id}, nil
+}
+
+// CheckSMS asks the SMS provider what became of sent messages whose status
+// callbacks did not come, by their sids. A sid the provider cannot answer
+// for is left out (the message stays as it is); any other failure is retried.
+func (a *Activities) CheckSMS(ctx context.Context, sids []string) ([]model.ProviderStatus, error) {
+	var out []model.ProviderStatus
+	for _, sid := range sids {
+		st, err := a.SMS.Status(ctx, sid)
+		if delivery.IsPermanent(err) {
+			activity.GetLogger(ctx).Warn("the provider cannot tell a message's status", "sid", sid, "error", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 // recordLatency times one provider call, successful or not.

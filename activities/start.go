@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -65,6 +66,7 @@ func policy(dir *directory.Directory, ep directory.EntryPoint) model.Policy {
 		EntryQueue:         ep.Queue,
 		PCIEmail:           dir.PCIEmail,
 		InlineImagesExempt: dir.InlineImagesExempt,
+		DeliveryCheckAfter: cmp.Or(dir.DeliveryCheckAfter, directory.DefaultDeliveryCheckAfter),
 	}
 	for _, q := range dir.Queues {
 		p.Queues = append(p.Queues, q.ID)

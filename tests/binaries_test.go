@@ -426,6 +426,16 @@ func (h *binaryHarness) runStarter(args ...string) (stdout, stderr string, code 
 
 func (h *binaryHarness) runStarterWithin(limit time.Duration, args ...string) (stdout, stderr string, code int) {
 	h.t.Helper()
+	stdout, stderr, code, err := h.starter(limit, args...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return stdout, stderr, code
+}
+
+// starter runs the starter; unlike runStarter it may be called from any
+// goroutine: a starter that could not run or did not exit in time is err.
+func (h *binaryHarness) starter(limit time.Duration, args ...string) (stdout, stderr string, code int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	full := append([]string{"--address", net.JoinHostPort("127.0.0.1", strconv.Itoa(h.devPort))}, args...)
@@ -434,19 +444,18 @@ func (h *binaryHarness) runStarterWithin(limit time.Duration, args ...string) (s
 	cmd.Env = h.env
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
+	err = cmd.Run()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
-		code = 0
 	case ctx.Err() != nil:
-		h.t.Fatalf("starter %s: no exit within %s (stderr: %s)", strings.Join(args, " "), limit, errOut.String())
+		return "", "", 0, fmt.Errorf("starter %s: no exit within %s (stderr: %s)", strings.Join(args, " "), limit, errOut.String())
 	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
+		code, err = exitErr.ExitCode(), nil
 	default:
-		h.t.Fatalf("starter %s: %v", strings.Join(args, " "), err)
+		return "", "", 0, fmt.Errorf("starter %s: %v", strings.Join(args, " "), err)
 	}
-	return out.String(), errOut.String(), code
+	return out.String(), errOut.String(), code, err
 }
 
 // mustStarter runs the starter and fails unless it exits 0; it returns stdout.
@@ -525,18 +534,17 @@ func (h *binaryHarness) wantUsageError(args ...string) {
 
 // binOutboxSMS is the part of a sink record <outbox>/sms/<sid>.json the test reads.
 type binOutboxSMS struct {
-	SID  string `json:"sid"`
-	From string `json:"from"`
-	To   string `json:"to"`
-	Body string `json:"body"`
+	SID            string `json:"sid"`
+	From           string `json:"from"`
+	To             string `json:"to"`
+	Body           string `json:"body"`
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
-// checkOutbox compares the SMS outbox with the conversation's outbound
-// messages: one file per message, same provider id and text, none twice.
-func (h *binaryHarness) checkOutbox(st api.ConversationState) {
+// outboxSMS is every message the SMS sink accepted for the customer to.
+func (h *binaryHarness) outboxSMS(to string) []binOutboxSMS {
 	h.t.Helper()
-	dir := filepath.Join(h.dataDir, "outbox", "sms")
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	paths, err := filepath.Glob(filepath.Join(h.dataDir, "outbox", "sms", "*.json"))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -553,10 +561,19 @@ func (h *binaryHarness) checkOutbox(st api.ConversationState) {
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			h.t.Fatalf("%s: %v", p, err)
 		}
-		if rec.To == binCustomer {
+		if rec.To == to {
 			toCustomer = append(toCustomer, rec)
 		}
 	}
+	return toCustomer
+}
+
+// checkOutbox compares the SMS outbox with the conversation's outbound
+// messages, message by message: each is in the outbox once, under its own
+// idempotency key and provider id, with its own text; nothing else is.
+func (h *binaryHarness) checkOutbox(st api.ConversationState) {
+	h.t.Helper()
+	toCustomer := h.outboxSMS(binCustomer)
 	var outbound []model.Message
 	for _, m := range st.Messages {
 		if m.Direction == model.Outbound {
@@ -567,9 +584,10 @@ func (h *binaryHarness) checkOutbox(st api.ConversationState) {
 		h.t.Errorf("SMS outbox holds %d messages to %s, the conversation sent %d:\noutbox %+v\nsent %v",
 			len(toCustomer), binCustomer, len(outbound), toCustomer, binMessages(st))
 	}
-	bySID := map[string]binOutboxSMS{}
+	bySID, byKey := map[string]binOutboxSMS{}, map[string]int{}
 	for _, rec := range toCustomer {
 		bySID[rec.SID] = rec
+		byKey[rec.IdempotencyKey]++
 	}
 	for _, m := range outbound {
 		rec, ok := bySID[m.ProviderID]
@@ -577,7 +595,11 @@ func (h *binaryHarness) checkOutbox(st api.ConversationState) {
 		case !ok:
 			h.t.Errorf("message %s (provider id %q) is not in the SMS outbox", m.ID, m.ProviderID)
 		case rec.Body != m.Text || rec.From != st.EntryAddress:
-			h.t.Errorf("message %s: outbox has from %q body %q, want from %q body %q", m.ID, rec.From, rec.Body, st.EntryAddress, m.Text)
+			h.t.Errorf("message %s: the provider sent from %q the text %q, the transcript says from %q %q", m.ID, rec.From, rec.Body, st.EntryAddress, m.Text)
+		case rec.IdempotencyKey != st.ID+"/"+m.Key:
+			h.t.Errorf("message %s (key %q): the provider has it under the key %q", m.ID, st.ID+"/"+m.Key, rec.IdempotencyKey)
+		case byKey[rec.IdempotencyKey] != 1:
+			h.t.Errorf("message %s: %d messages in the outbox under its key %q", m.ID, byKey[rec.IdempotencyKey], rec.IdempotencyKey)
 		}
 	}
 }

@@ -106,8 +106,9 @@ func TestEmailConversationDeliversOverSMTP(t *testing.T) {
 	}
 	wfID, _, _ := api.SplitConversationID(id)
 	messageID := msg.Header.Get("Message-Id")
-	if !strings.HasPrefix(messageID, "<m1.") || !strings.Contains(messageID, strings.ReplaceAll(wfID, "/", ".")) {
-		t.Fatalf("the Message-ID %q does not name message m1 of conversation %s", messageID, id)
+	key := show(t, c, id).Messages[0].Key
+	if !strings.HasPrefix(messageID, "<"+key+".") || !strings.Contains(messageID, strings.ReplaceAll(wfID, "/", ".")) {
+		t.Fatalf("the Message-ID %q does not name message m1 (key %s) of conversation %s", messageID, key, id)
 	}
 	for _, want := range []string{"multipart/alternative", "text/html", "<p>Hello Ada,</p>"} {
 		if !strings.Contains(eml, want) {

@@ -34,6 +34,7 @@ type conversation struct {
 	answer   offerAnswer // set by accept or decline for the running offer
 	archived bool        // this run has archived (or tried to)
 	grew     bool        // this run added a message (a run that could not archive does not loop)
+	checking bool        // this run's delivery checks are running (checks.go)
 }
 
 func (c *conversation) setup(ctx workflow.Context) {
@@ -138,6 +139,7 @@ func (c *conversation) resume(ctx workflow.Context) {
 	if c.state.PendingTransfer != nil {
 		c.startRouting(ctx)
 	}
+	c.confirmDeliveries(ctx)
 }
 
 // mine refuses a request meant for another conversation of the same customer

@@ -119,17 +119,20 @@ func TestRefusedSignalChangesNothing(t *testing.T) {
 // A provider's status that arrives before its message is recorded (a worker
 // died in the task that recorded and sent it, and the task is being redone)
 // is applied once the message is: the provider does not call back again for
-// the resend of the same idempotency key. One for a message far ahead is
-// still refused.
+// the resend of the same idempotency key. A status that names no message key
+// is still refused.
 func TestEarlyDeliveryStatusIsAppliedWhenTheMessageIsRecorded(t *testing.T) {
 	h := newHarness(t)
+	key := deliveryKey("resend-1", model.Message{Text: "sent while the status waited"})
 	signal(h, 2*time.Minute, api.ConversationDeliveryStatus, func(id string) any {
-		return api.DeliveryStatusRequest{Conversation: id, MessageID: "m2", Status: model.MessageDelivered}
+		return api.DeliveryStatusRequest{Conversation: id, MessageID: key, Status: model.MessageDelivered}
 	})
 	signal(h, 2*time.Minute+time.Second, api.ConversationDeliveryStatus, func(id string) any {
 		return api.DeliveryStatusRequest{Conversation: id, MessageID: "m9", Status: model.MessageDelivered}
 	})
-	update(h, 2*time.Minute+2*time.Second, api.ConversationSend, send("alice", "sent while the status waited"))
+	update(h, 2*time.Minute+2*time.Second, api.ConversationSend, func(id string) any {
+		return api.SendRequest{Conversation: id, Agent: "alice", Compose: model.Compose{Text: "sent while the status waited"}, Request: api.Request{RequestID: "resend-1"}}
+	})
 	st := h.snapshot(3 * time.Minute)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
@@ -149,7 +152,7 @@ func TestEarlyDeliveryStatusOfTheFirstMessage(t *testing.T) {
 	id := api.ConversationID(conversationWorkflowID, "")
 	h.at(0, func() {
 		h.env.SignalWorkflow(string(api.ConversationDeliveryStatus),
-			api.DeliveryStatusRequest{Conversation: id, MessageID: "m1", Status: model.MessageDelivered})
+			api.DeliveryStatusRequest{Conversation: id, MessageID: deliveryKey("m1", model.Message{Text: "Hello from Acme"}), Status: model.MessageDelivered})
 	})
 	st := h.snapshot(time.Minute)
 	h.endAt(time.Hour)
@@ -256,10 +259,13 @@ func TestPreviousOwnerCannotActWhileOffered(t *testing.T) {
 }
 
 // Rules 9 and 3 (§3): send delivers through the channel activity with the
-// idempotency key conversation id + "/" + message id, and answers the status.
+// idempotency key conversation id + "/" + the message's key, and answers
+// the status.
 func TestSendDeliversWithIdempotencyKey(t *testing.T) {
 	h := newHarness(t)
-	res := update(h, time.Minute, api.ConversationSend, send("alice", "second message"))
+	res := update(h, time.Minute, api.ConversationSend, func(id string) any {
+		return api.SendRequest{Conversation: id, Agent: "alice", Compose: model.Compose{Text: "second message"}, Request: api.Request{RequestID: "r-2"}}
+	})
 	st := h.snapshot(2 * time.Minute)
 	h.endAt(time.Hour)
 	h.startConversation(smsStart())
@@ -268,9 +274,27 @@ func TestSendDeliversWithIdempotencyKey(t *testing.T) {
 	require.Equal(t, api.MessageResult{MessageID: "m2", Status: model.MessageSent}, res.value)
 	deliveries := h.deliveryCalls()
 	require.Len(t, deliveries, 2)
-	require.Equal(t, st.ID+"/m2", deliveries[1].IdempotencyKey)
-	require.NotEqual(t, deliveries[0].IdempotencyKey, deliveries[1].IdempotencyKey)
-	require.Equal(t, "SM-m2", st.Messages[1].ProviderID)
+	require.Equal(t, deliveryKey("r-2", st.Messages[1]), st.Messages[1].Key)
+	require.Equal(t, st.ID+"/"+st.Messages[1].Key, deliveries[1].IdempotencyKey())
+	require.NotEqual(t, deliveries[0].IdempotencyKey(), deliveries[1].IdempotencyKey())
+	require.Equal(t, "SM-"+st.Messages[1].Key, st.Messages[1].ProviderID)
+}
+
+// The key a provider sees is the request's and the content's, never the
+// message's place: the same request names the same key under any message
+// number (a task redone after a crash numbers its updates anew), and another
+// request or another text never does.
+func TestDeliveryKeyIsTheRequestsNotThePlace(t *testing.T) {
+	m44 := model.Message{ID: "m44", Text: "msg 44"}
+	m51 := model.Message{ID: "m51", Text: "msg 51"}
+	renumbered := m44
+	renumbered.ID = "m51"
+	require.Equal(t, deliveryKey("burst-44", m44), deliveryKey("burst-44", renumbered))
+	require.NotEqual(t, deliveryKey("burst-44", m44), deliveryKey("burst-51", m51))
+	require.NotEqual(t, deliveryKey("burst-44", m44), deliveryKey("burst-44", m51), "a request id used again for another text")
+	require.NotEqual(t, deliveryKey("r", model.Message{Subject: "a", Text: "b"}), deliveryKey("r", model.Message{Subject: "ab"}))
+	require.True(t, isDeliveryKey(deliveryKey("r", m44)))
+	require.False(t, isDeliveryKey("m44"))
 }
 
 // An email conversation is delivered by the email activity with its subject.

@@ -68,7 +68,7 @@ func TestContinueAsNewCarriesEveryMessage(t *testing.T) {
 		if d.Text == "in flight" {
 			<-release // still delivering when the history limit is reached
 		}
-		return model.Delivered{ProviderID: "SM-" + d.MessageID}, nil
+		return model.Delivered{ProviderID: "SM-" + d.Key}, nil
 	}
 	var want []string
 	for i := range 10 {

@@ -34,11 +34,11 @@ func TestStartAutoAcceptsAndDeliversFirstMessage(t *testing.T) {
 	require.Equal(t, model.Outbound, m.Direction)
 	require.Equal(t, "Hello from Acme", m.Text)
 	require.Equal(t, model.MessageSent, m.Status)
-	require.Equal(t, "SM-m1", m.ProviderID)
+	require.Equal(t, "SM-"+deliveryKey("m1", m), m.ProviderID)
 
 	deliveries := h.deliveryCalls()
 	require.Len(t, deliveries, 1)
-	require.Equal(t, st.ID+"/"+m.ID, deliveries[0].IdempotencyKey)
+	require.Equal(t, st.ID+"/"+m.Key, deliveries[0].IdempotencyKey())
 	require.Equal(t, "+14155550100", deliveries[0].From, "sent from the entry point")
 	require.Equal(t, "+14155550123", deliveries[0].To)
 

@@ -28,14 +28,16 @@ func Customer(ctx workflow.Context, in api.CustomerState) (api.CustomerState, er
 	onSignal(ctx, &cu.inbox, api.CustomerLateStatus, cu.lateStatus)
 	onSignal(ctx, &cu.inbox, api.CustomerInbound, cu.inbound)
 	cu.inbox.listen(ctx)
+	cu.confirmDeliveries(ctx)
 	return cu.state, runEntity(ctx, &cu.inbox, func() error {
 		return workflow.NewContinueAsNewError(ctx, Customer, cu.state)
 	})
 }
 
 type customer struct {
-	state api.CustomerState
-	inbox inbox
+	state    api.CustomerState
+	inbox    inbox
+	checking bool // this run's delivery checks are running (checks.go)
 }
 
 // checkSubject is open's validator: only opens change the subjects (rule 11).
@@ -89,7 +91,37 @@ func (cu *customer) open(ctx workflow.Context, req api.CustomerOpenRequest) (api
 func (cu *customer) closed(ctx workflow.Context, req api.CustomerClosedRequest) {
 	if i := cu.conversation(req.Conversation); i >= 0 {
 		c := &cu.state.Conversations[i]
-		c.ClosedAt, c.LastMessages = req.ClosedAt, req.LastMessages
+		c.ClosedAt, c.LastMessages, c.DeliveryCheckAfter = req.ClosedAt, req.LastMessages, req.DeliveryCheckAfter
+		cu.confirmDeliveries(ctx)
+	}
+}
+
+// confirmDeliveries goes on with the delivery checks (checks.go) of the
+// closed conversations' SMS messages that still wait for a final status.
+func (cu *customer) confirmDeliveries(ctx workflow.Context) {
+	startDeliveryChecks(ctx, &cu.inbox, &cu.checking, cu)
+}
+
+func (cu *customer) awaitingChecks() []awaitingCheck {
+	var out []awaitingCheck
+	for _, c := range cu.state.Conversations {
+		for _, m := range c.LastMessages {
+			if c.DeliveryCheckAfter > 0 && mayConfirm(m) {
+				out = append(out, nextCheck(m, c.DeliveryCheckAfter))
+			}
+		}
+	}
+	return out
+}
+
+func (cu *customer) checked(ctx workflow.Context, sid string, said model.ProviderStatus) {
+	for i := range cu.state.Conversations {
+		c := &cu.state.Conversations[i]
+		j := slices.IndexFunc(c.LastMessages, func(m model.Message) bool { return m.ProviderID == sid && mayConfirm(m) })
+		if j >= 0 && confirm(&c.LastMessages[j], said) {
+			m := c.LastMessages[j]
+			cu.keepLateStatus(ctx, c, api.LateStatus{MessageID: m.ID, Status: m.Status, Error: m.Error})
+		}
 	}
 }
 
@@ -111,13 +143,22 @@ func (cu *customer) lateStatus(ctx workflow.Context, req api.DeliveryStatusReque
 	if req.Status == model.MessageFailed {
 		errText = req.Error
 	}
+	late := api.LateStatus{MessageID: req.MessageID, Status: req.Status, Error: errText}
+	// A callback names the message by its key (deliveryKey).
 	j := slices.IndexFunc(c.LastMessages, func(m model.Message) bool {
-		return m.ID == req.MessageID && m.Direction == model.Outbound
+		return (m.ID == req.MessageID || m.Key == req.MessageID) && m.Direction == model.Outbound
 	})
 	if j >= 0 {
 		c.LastMessages[j].Advance(req.Status, errText)
+		late.MessageID = c.LastMessages[j].ID
 	}
-	c.LateStatuses = append(c.LateStatuses, api.LateStatus{MessageID: req.MessageID, Status: req.Status, Error: errText, At: workflow.Now(ctx)})
+	cu.keepLateStatus(ctx, c, late)
+}
+
+// keepLateStatus lists a status that came after the conversation ended.
+func (cu *customer) keepLateStatus(ctx workflow.Context, c *api.CustomerConversation, late api.LateStatus) {
+	late.At = workflow.Now(ctx)
+	c.LateStatuses = append(c.LateStatuses, late)
 	if n := len(c.LateStatuses); n > keptLateStatuses {
 		c.LateStatuses = slices.Clone(c.LateStatuses[n-keptLateStatuses:])
 	}

@@ -90,6 +90,7 @@ type harness struct {
 	enqueue      func(queue string, w api.Waiting) error
 	deliver      func(model.Delivery) (model.Delivered, error)
 	compose      func(model.ComposeRequest) (model.Rendered, error)
+	checkSMS     func(sids []string) ([]model.ProviderStatus, error)
 	onSignal     func(sentSignal) error // runs while the workflow waits for the signal to be sent; its error fails the send
 
 	mu           sync.Mutex
@@ -102,6 +103,7 @@ type harness struct {
 	deliveries   []model.Delivery
 	composes     []model.ComposeRequest
 	channels     []string // the channel activity of each delivery
+	smsChecks    [][]string
 
 	convID string // the conversation's id, known once it has opened
 }
@@ -120,8 +122,9 @@ func newHarness(t *testing.T) *harness {
 		rank:         func(model.RankRequest) ([]string, error) { return nil, nil },
 		enqueue:      func(string, api.Waiting) error { return nil },
 		deliver: func(d model.Delivery) (model.Delivered, error) {
-			return model.Delivered{ProviderID: "SM-" + d.MessageID, Segments: 1}, nil
+			return model.Delivered{ProviderID: "SM-" + d.Key, Segments: 1}, nil
 		},
+		checkSMS: func([]string) ([]model.ProviderStatus, error) { return nil, nil },
 		compose: func(req model.ComposeRequest) (model.Rendered, error) {
 			return model.Rendered{Text: "rendered " + req.Compose.Template, Template: req.Compose.Template}, nil
 		},
@@ -171,6 +174,13 @@ func newHarness(t *testing.T) *harness {
 	}
 	env.OnActivity(a.DeliverSMS, mock.Anything, mock.Anything).Return(deliver("sms"))
 	env.OnActivity(a.DeliverEmail, mock.Anything, mock.Anything).Return(deliver("email"))
+	env.OnActivity(a.CheckSMS, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, sids []string) ([]model.ProviderStatus, error) {
+			h.mu.Lock()
+			h.smsChecks = append(h.smsChecks, sids)
+			h.mu.Unlock()
+			return h.checkSMS(sids)
+		})
 	env.OnActivity(a.ComposeMessage, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req model.ComposeRequest) (model.Rendered, error) {
 			h.mu.Lock()

@@ -34,6 +34,9 @@ func (c *conversation) closeOnce(ctx workflow.Context, req api.AgentRequest) (st
 	c.event(ctx, "closed", req.Agent, "")
 	leave := api.LeaveRequest{Conversation: c.state.ID, WrapUp: c.state.Policy.WrapUp}
 	closed := api.CustomerClosedRequest{Conversation: c.state.ID, ClosedAt: now, LastMessages: previews(tail(c.state.Messages, lastMessages))}
+	if c.state.Channel == model.SMS {
+		closed.DeliveryCheckAfter = c.state.Policy.DeliveryCheckAfter // the record checks what is still unconfirmed
+	}
 	// Both at once: one workflow task, not two.
 	toldAgent := api.AgentLeave.External(ctx, api.AgentWorkflowID(c.state.Tenant, req.Agent), leave)
 	toldCustomer := api.CustomerClosed.External(ctx, api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey), closed)

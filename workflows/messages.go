@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -89,7 +92,7 @@ func (c *conversation) sendMessage(ctx workflow.Context, req api.SendRequest) (a
 	if err := c.refuseOptedOut(); err != nil {
 		return api.MessageResult{}, err
 	}
-	m := c.deliver(ctx, c.addOutbound(ctx, req.Agent, rendered))
+	m := c.deliver(ctx, c.addOutbound(ctx, req.Agent, rendered, req.RequestID))
 	return api.MessageResult{MessageID: m.ID, Status: m.Status, Error: m.Error}, nil
 }
 
@@ -191,20 +194,43 @@ func (c *conversation) received(providerID string) (model.Message, bool) {
 	return model.Message{}, false
 }
 
-func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered) string {
+// addOutbound records an agent's message, asked for by request requestID
+// (a signal's may be empty), and returns its id.
+func (c *conversation) addOutbound(ctx workflow.Context, agent string, r model.Rendered, requestID string) string {
 	subject := c.state.Subject
 	if r.Subject != "" && subject == "" {
 		subject = r.Subject
 	}
-	c.state.Messages = append(c.state.Messages, model.Message{
+	m := model.Message{
 		ID: c.nextMessageID(), Direction: model.Outbound, Agent: agent, Text: r.Text,
 		HTML: r.HTML, Subject: subject, Template: r.Template, Status: model.MessageQueued, At: workflow.Now(ctx),
-	})
+	}
+	m.Key = deliveryKey(cmp.Or(requestID, m.ID), m)
+	c.state.Messages = append(c.state.Messages, m)
 	c.grew = true
 	c.showDetails(ctx)
-	id := c.state.Messages[len(c.state.Messages)-1].ID
-	c.applyEarly(id)
-	return id
+	c.applyEarly(m.Key)
+	return m.ID
+}
+
+// deliveryKey names a message to its provider: the SMS idempotency token and
+// the email Message-ID hold it, status callbacks and bounces come back with
+// it. It is made of the request that asked for the message and what the
+// message says, not of its place in the transcript: the first attempt runs
+// inside the update's workflow task, and when a worker dies with that task
+// the updates are taken again, maybe in another order, under other message
+// numbers. A retry of the request then names the same key (the provider
+// answers with the first attempt's message), and no other message can ever
+// have it (a provider never sends one message's text under another's key).
+// A signal's message without a request id has its number, which a signal,
+// recorded before any attempt, keeps.
+func deliveryKey(request string, m model.Message) string {
+	h := sha256.New()
+	for _, part := range []string{request, m.Subject, m.Text, m.HTML} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return "k" + hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 func (c *conversation) nextMessageID() string {
@@ -215,15 +241,15 @@ func (c *conversation) nextMessageID() string {
 // deliver delivers message id, records the outcome and returns the message.
 // The first attempt runs inside the workflow task (a local activity: no round
 // trip when the provider answers at once); only a transient failure falls
-// back to the retried activity. The idempotency key (conversation + message)
-// keeps any retry from sending twice. The message is found again by id
+// back to the retried activity. The message's key keeps any retry, after any
+// crash, from sending twice (deliveryKey). The message is found again by id
 // afterwards: the transcript may have been archived meanwhile.
 func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
 	m := c.state.Messages[c.outboundMessage(id)]
 	d := model.Delivery{
-		Tenant: c.state.Tenant, Conversation: c.state.ID, MessageID: m.ID,
+		Tenant: c.state.Tenant, Conversation: c.state.ID, Key: m.Key,
 		From: c.state.EntryAddress, To: c.state.Customer, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, IdempotencyKey: c.state.ID + "/" + m.ID,
+		Text: m.Text, HTML: m.HTML,
 	}
 	activity := a.DeliverSMS
 	if c.state.Channel == model.Email {
@@ -244,6 +270,7 @@ func (c *conversation) deliver(ctx workflow.Context, id string) model.Message {
 	c.countMessage(ctx, metrics.MessagesSent)
 	c.state.Messages[i].ProviderID, c.state.Messages[i].Segments = out.ProviderID, out.Segments
 	c.setStatus(i, model.MessageSent, "")
+	c.confirmDeliveries(ctx)
 	return c.state.Messages[i]
 }
 

@@ -65,7 +65,7 @@ func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
 	c.countMessage(ctx, metrics.ConversationsStarted)
 	c.publish(ctx)
 	if req.First != nil {
-		id := c.addOutbound(ctx, req.Agent, first)
+		id := c.addOutbound(ctx, req.Agent, first, req.RequestID)
 		// The conversation exists before the provider answers (rule 8).
 		c.inbox.goDo(ctx, func(ctx workflow.Context) { c.deliver(ctx, id) })
 	}

@@ -1,7 +1,7 @@
 package workflows
 
 import (
-	"fmt"
+	"encoding/hex"
 	"slices"
 
 	"go.temporal.io/sdk/workflow"
@@ -41,46 +41,84 @@ func (c *conversation) deliveryStatus(ctx workflow.Context, req api.DeliveryStat
 		return
 	}
 	if c.setStatus(c.outboundMessage(req.MessageID), req.Status, req.Error) {
-		switch req.Status {
-		case model.MessageDelivered:
-			c.countMessage(ctx, metrics.MessagesDelivered)
-		case model.MessageFailed:
-			c.countMessage(ctx, metrics.MessagesFailed)
-		}
+		c.countStatus(ctx, req.Status)
 	}
 }
 
-// earlyWindow is how far ahead of the last recorded message an early status
-// may be: the messages of one lost workflow task.
-const earlyWindow = 3
-
-// keepEarly keeps a status for one of the next messages. Found by the
-// cluster's fault test: a worker died in the workflow task that recorded and
-// sent a message; the provider's callback came while the task was redone, for
-// a message not recorded yet, and was dropped, and the provider (one message
-// per idempotency key) never calls back for the resend: the message stayed
-// "sent" for good.
-func (c *conversation) keepEarly(ctx workflow.Context, req api.DeliveryStatusRequest) bool {
-	var n int
-	if _, err := fmt.Sscanf(req.MessageID, "m%d", &n); err != nil || n <= c.state.NextMessage || n > c.state.NextMessage+earlyWindow {
-		return false
+// countStatus counts a message that reached a final status.
+func (c *conversation) countStatus(ctx workflow.Context, status string) {
+	switch status {
+	case model.MessageDelivered:
+		c.countMessage(ctx, metrics.MessagesDelivered)
+	case model.MessageFailed:
+		c.countMessage(ctx, metrics.MessagesFailed)
 	}
+}
+
+// confirmDeliveries starts the delivery checks (checks.go) of the sent SMS
+// messages that wait for their final status.
+func (c *conversation) confirmDeliveries(ctx workflow.Context) {
+	startDeliveryChecks(ctx, &c.inbox, &c.checking, c)
+}
+
+func (c *conversation) awaitingChecks() []awaitingCheck {
+	after := c.state.Policy.DeliveryCheckAfter
+	if c.state.Channel != model.SMS || after <= 0 {
+		return nil
+	}
+	var out []awaitingCheck
+	for _, m := range c.state.Messages {
+		if mayConfirm(m) {
+			out = append(out, nextCheck(m, after))
+		}
+	}
+	return out
+}
+
+func (c *conversation) checked(ctx workflow.Context, sid string, said model.ProviderStatus) {
+	i := slices.IndexFunc(c.state.Messages, func(m model.Message) bool { return m.ProviderID == sid && mayConfirm(m) })
+	if i >= 0 && confirm(&c.state.Messages[i], said) {
+		c.countStatus(ctx, c.state.Messages[i].Status)
+	}
+}
+
+// earlyKept bounds the statuses kept for messages not recorded yet.
+const earlyKept = 20
+
+// keepEarly keeps a status for a message not recorded yet, named by its key.
+// Found by the cluster's fault test: a worker died in the workflow task that
+// recorded and sent a message; the provider's callback came while the task
+// was redone, for a message not recorded yet, and was dropped, and the
+// provider (one message per idempotency key) never calls back for the
+// resend: the message stayed "sent" for good.
+func (c *conversation) keepEarly(ctx workflow.Context, req api.DeliveryStatusRequest) bool {
 	// Its own id, also before it opens: the first message's callback may
 	// overtake the redone task that opens the conversation.
-	if req.Conversation != ownID(ctx) || c.state.Status == api.StatusClosed || model.StatusRank(req.Status) == 0 || len(c.state.EarlyStatuses) >= earlyWindow {
+	if !isDeliveryKey(req.MessageID) || req.Conversation != ownID(ctx) || c.state.Status == api.StatusClosed ||
+		model.StatusRank(req.Status) == 0 || len(c.state.EarlyStatuses) >= earlyKept {
 		return false
 	}
 	c.state.EarlyStatuses = append(c.state.EarlyStatuses, req)
 	return true
 }
 
-// applyEarly applies the kept statuses of message id, just recorded.
-func (c *conversation) applyEarly(id string) {
+// isDeliveryKey reports whether id has the shape of deliveryKey's keys.
+func isDeliveryKey(id string) bool {
+	if len(id) != 25 || id[0] != 'k' {
+		return false
+	}
+	_, err := hex.DecodeString(id[1:])
+	return err == nil
+}
+
+// applyEarly applies the kept statuses of the message with this key, just
+// recorded.
+func (c *conversation) applyEarly(key string) {
 	c.state.EarlyStatuses = slices.DeleteFunc(c.state.EarlyStatuses, func(req api.DeliveryStatusRequest) bool {
-		if req.MessageID != id {
+		if req.MessageID != key {
 			return false
 		}
-		c.setStatus(c.outboundMessage(id), req.Status, req.Error)
+		c.setStatus(c.outboundMessage(key), req.Status, req.Error)
 		return true
 	})
 }
@@ -99,8 +137,10 @@ func (c *conversation) setStatus(i int, status, errText string) bool {
 	return c.state.Messages[i].Advance(status, errText)
 }
 
+// outboundMessage finds an agent's message by its id or its key (what
+// callbacks and bounces name).
 func (c *conversation) outboundMessage(id string) int {
 	return slices.IndexFunc(c.state.Messages, func(m model.Message) bool {
-		return m.ID == id && m.Direction == model.Outbound
+		return (m.ID == id || m.Key == id) && m.Direction == model.Outbound
 	})
 }

@@ -144,6 +144,8 @@ type CustomerConversation struct {
 	StartedAt    time.Time       `json:"startedAt"`
 	ClosedAt     time.Time       `json:"closedAt,omitempty"`
 	LastMessages []model.Message `json:"lastMessages,omitempty"`
+	// DeliveryCheckAfter: see CustomerClosedRequest.
+	DeliveryCheckAfter time.Duration `json:"deliveryCheckAfter,omitempty"`
 	// LateStatuses are the delivery statuses that came after the
 	// conversation ended, latest last (bounded); LastMessages shows them too.
 	LateStatuses []LateStatus `json:"lateStatuses,omitempty"`
@@ -183,6 +185,9 @@ type CustomerClosedRequest struct {
 	Conversation string          `json:"conversation"`
 	ClosedAt     time.Time       `json:"closedAt"`
 	LastMessages []model.Message `json:"lastMessages"`
+	// DeliveryCheckAfter: the record goes on with the delivery checks of
+	// the last messages (0: none, an email conversation's).
+	DeliveryCheckAfter time.Duration `json:"deliveryCheckAfter,omitempty"`
 }
 
 // OptOutRequest records an SMS opt-out or opt-in for one entry point.

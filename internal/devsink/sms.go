@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,7 @@ func StartSMS(addr string, outboxDir string, log *zap.Logger) (*SMSSink, error) 
 	s := &SMSSink{ln: ln, store: store, callbacks: startCallbacks(store, log), log: log, done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", s.createMessage)
+	mux.HandleFunc("GET /2010-04-01/Accounts/{sid}/Messages/{message}", s.fetchMessage)
 	s.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -141,6 +143,23 @@ func (s *SMSSink) createMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Segments = sms.Segments(rec.Body)
 	s.respond(w, rec, s.signingToken(r))
+}
+
+// fetchMessage answers for one message by its sid (.../Messages/SM….json),
+// with its status as the provider knows it now.
+func (s *SMSSink) fetchMessage(w http.ResponseWriter, r *http.Request) {
+	account := r.PathValue("sid")
+	if user, _, ok := r.BasicAuth(); !ok || user != account {
+		writeTwilioError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return
+	}
+	sid, ok := strings.CutSuffix(r.PathValue("message"), ".json")
+	rec, found := s.store.get(account, sid)
+	if !ok || !found {
+		writeTwilioError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, resourceFor(rec))
 }
 
 func (s *SMSSink) respond(w http.ResponseWriter, rec smsRecord, token string) {

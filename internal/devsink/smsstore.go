@@ -39,6 +39,7 @@ type smsStore struct {
 	dir   string
 	mu    sync.Mutex
 	byKey map[string]smsRecord
+	bySID map[string]smsRecord
 }
 
 // loadSMSStore indexes the records already in dir so a restarted sink keeps
@@ -52,7 +53,7 @@ func loadSMSStore(dir string, log *zap.Logger) (*smsStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devsink: list %s: %w", dir, err)
 	}
-	st := &smsStore{dir: dir, byKey: make(map[string]smsRecord)}
+	st := &smsStore{dir: dir, byKey: make(map[string]smsRecord), bySID: make(map[string]smsRecord)}
 	for _, p := range paths {
 		if strings.HasPrefix(filepath.Base(p), ".") {
 			continue // temp file left by a crash
@@ -62,11 +63,33 @@ func loadSMSStore(dir string, log *zap.Logger) (*smsStore, error) {
 			log.Warn("skipping unreadable sms record", zap.String("file", p), zap.Error(err))
 			continue
 		}
-		if rec.IdempotencyKey != "" {
-			st.byKey[indexKey(rec.AccountSID, rec.IdempotencyKey)] = rec
+		if rec.Status != callbackStatuses[len(callbackStatuses)-1] {
+			// The provider went on while the sink was down: the message
+			// reached the handset; the callbacks that would have said so
+			// were lost with the process (GET of the message tells).
+			if rec, err = st.setStatus(rec, callbackStatuses[len(callbackStatuses)-1]); err != nil {
+				return nil, err
+			}
 		}
+		st.index(rec)
 	}
 	return st, nil
+}
+
+// index makes rec findable by its idempotency key and its sid.
+func (st *smsStore) index(rec smsRecord) {
+	if rec.IdempotencyKey != "" {
+		st.byKey[indexKey(rec.AccountSID, rec.IdempotencyKey)] = rec
+	}
+	st.bySID[rec.SID] = rec
+}
+
+// get returns the message with this sid of this account.
+func (st *smsStore) get(account, sid string) (smsRecord, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec, ok := st.bySID[sid]
+	return rec, ok && rec.AccountSID == account
 }
 
 func readRecord(path string) (smsRecord, error) {
@@ -106,9 +129,7 @@ func (st *smsStore) create(rec smsRecord) (stored smsRecord, created bool, err e
 	if err := writeFileAtomic(filepath.Join(st.dir, rec.SID+".json"), append(data, '\n')); err != nil {
 		return smsRecord{}, false, err
 	}
-	if rec.IdempotencyKey != "" {
-		st.byKey[k] = rec
-	}
+	st.index(rec)
 	return rec, true, nil
 }
 
@@ -124,9 +145,7 @@ func (st *smsStore) setStatus(rec smsRecord, status string) (smsRecord, error) {
 	if err := writeFileAtomic(filepath.Join(st.dir, rec.SID+".json"), append(data, '\n')); err != nil {
 		return rec, err
 	}
-	if k := indexKey(rec.AccountSID, rec.IdempotencyKey); rec.IdempotencyKey != "" && st.byKey[k].SID == rec.SID {
-		st.byKey[k] = rec
-	}
+	st.index(rec)
 	return rec, nil
 }
 

@@ -31,7 +31,10 @@ type Directory struct {
 	WrapUpTimeout        time.Duration `yaml:"wrapUpTimeout" json:"wrapUpTimeout"`
 	// SlotCheckInterval is how often an agent holding conversations checks
 	// they still run (0: every minute); see workflows/slots.go.
-	SlotCheckInterval   time.Duration `yaml:"slotCheckInterval,omitempty" json:"slotCheckInterval,omitempty"`
+	SlotCheckInterval time.Duration `yaml:"slotCheckInterval,omitempty" json:"slotCheckInterval,omitempty"`
+	// DeliveryCheckAfter is how long a sent SMS waits for its provider's
+	// final status before the provider is asked (0: ten minutes).
+	DeliveryCheckAfter  time.Duration `yaml:"deliveryCheckAfter,omitempty" json:"deliveryCheckAfter,omitempty"`
 	DefaultWrapUpReason string        `yaml:"defaultWrapUpReason" json:"defaultWrapUpReason"`
 	WrapUpReasons       []string      `yaml:"wrapUpReasons" json:"wrapUpReasons"`
 	EntryPoints         []EntryPoint  `yaml:"entryPoints" json:"entryPoints"`
@@ -41,6 +44,10 @@ type Directory struct {
 	Templates           []Template    `yaml:"templates" json:"templates"`
 	Flows               []Flow        `yaml:"flows" json:"flows"`
 }
+
+// DefaultDeliveryCheckAfter is DeliveryCheckAfter when left out: Twilio
+// reports most final statuses within minutes.
+const DefaultDeliveryCheckAfter = 10 * time.Minute
 
 // EntryPoint is a tenant address conversations are sent from (the "From"), and
 // the queue that receives its conversations when no agent takes them.

@@ -94,6 +94,9 @@ func (d *Directory) validateTimers(p *problems) {
 	if d.SlotCheckInterval < 0 || (d.SlotCheckInterval > 0 && d.SlotCheckInterval < time.Second) {
 		p.add("slotCheckInterval", "must be a duration of at least 1s such as 1m, or left out for every minute")
 	}
+	if d.DeliveryCheckAfter < 0 || (d.DeliveryCheckAfter > 0 && d.DeliveryCheckAfter < time.Second) {
+		p.add("deliveryCheckAfter", "must be a duration of at least 1s such as 10m, or left out for ten minutes")
+	}
 }
 
 func (d *Directory) validateWrapUpReasons(p *problems) {

@@ -208,15 +208,14 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed MessageSid", "MessageSid")
 		return
 	}
-	providerStatus := form.Get("MessageStatus")
-	status, known := statusFor(providerStatus)
-	if !known {
-		writeError(w, http.StatusBadRequest, "unknown MessageStatus "+strconv.Quote(providerStatus), "MessageStatus")
-		return
-	}
-	errorCode := form.Get("ErrorCode")
+	providerStatus, errorCode := form.Get("MessageStatus"), form.Get("ErrorCode")
 	if errorCode != "" && !digits(errorCode) {
 		writeError(w, http.StatusBadRequest, "ErrorCode is not a number", "ErrorCode")
+		return
+	}
+	status, errText, known := sms.Outcome(providerStatus, errorCode)
+	if !known {
+		writeError(w, http.StatusBadRequest, "unknown MessageStatus "+strconv.Quote(providerStatus), "MessageStatus")
 		return
 	}
 	log := h.log.With(zap.String("messageSid", form.Get("MessageSid")), zap.String("conversation", conversation),
@@ -225,13 +224,6 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 		log.Debug("sms status ignored")
 		w.WriteHeader(http.StatusOK)
 		return
-	}
-	errText := ""
-	if status == model.MessageFailed {
-		errText = "provider reported " + providerStatus
-		if errorCode != "" && errorCode != "0" {
-			errText = "provider error " + errorCode
-		}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
 	defer cancel()
@@ -247,21 +239,6 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("sms status recorded")
 	w.WriteHeader(http.StatusOK)
-}
-
-// statusFor maps a provider MessageStatus to the message status to record;
-// "" means nothing to record (the message is queued until the delivery
-// activity's own answer records "sent"), and known=false an unknown status.
-func statusFor(providerStatus string) (status string, known bool) {
-	switch providerStatus {
-	case "accepted", "scheduled", "queued", "sending", "sent":
-		return "", true
-	case "delivered", "read":
-		return model.MessageDelivered, true
-	case "undelivered", "failed", "canceled":
-		return model.MessageFailed, true
-	}
-	return "", false
 }
 
 // signedForm parses the POST form and checks the provider's signature over

@@ -26,17 +26,28 @@ type Rendered struct {
 	Template string `json:"template,omitempty"`
 }
 
-// Delivery is one outbound message for a channel activity.
+// Delivery is one outbound message for a channel activity. Key (the
+// message's, see Message.Key) with the conversation names it to the provider.
 type Delivery struct {
-	Tenant         string `json:"tenant"`
-	Conversation   string `json:"conversation"`
-	MessageID      string `json:"messageId"`
-	From           string `json:"from"`
-	To             string `json:"to"`
-	Subject        string `json:"subject,omitempty"`
-	Text           string `json:"text"`
-	HTML           string `json:"html,omitempty"`
-	IdempotencyKey string `json:"idempotencyKey"`
+	Tenant       string `json:"tenant"`
+	Conversation string `json:"conversation"`
+	Key          string `json:"key"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Subject      string `json:"subject,omitempty"`
+	Text         string `json:"text"`
+	HTML         string `json:"html,omitempty"`
+}
+
+// IdempotencyKey is what the SMS provider deduplicates attempts by.
+func (d Delivery) IdempotencyKey() string { return d.Conversation + "/" + d.Key }
+
+// ProviderStatus is what the provider says of a message, asked by its id:
+// Status is delivered or failed, or "" while it has no final status.
+type ProviderStatus struct {
+	ProviderID string `json:"providerId"`
+	Status     string `json:"status,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 // Delivered is the provider's answer.

@@ -12,13 +12,16 @@ const (
 )
 
 // Message statuses: an outbound message moves forward only, queued → sent →
-// delivered or failed; an inbound one is received.
+// delivered or failed; an inbound one is received. A sent SMS whose provider
+// has still not confirmed it when asked (its callbacks lost, or a carrier
+// that reports nothing) is unconfirmed, until a later status comes.
 const (
-	MessageQueued    = "queued"
-	MessageSent      = "sent"
-	MessageDelivered = "delivered"
-	MessageFailed    = "failed"
-	MessageReceived  = "received"
+	MessageQueued      = "queued"
+	MessageSent        = "sent"
+	MessageUnconfirmed = "unconfirmed"
+	MessageDelivered   = "delivered"
+	MessageFailed      = "failed"
+	MessageReceived    = "received"
 )
 
 // StatusRank orders outbound statuses: a message takes a status only if it
@@ -28,8 +31,10 @@ func StatusRank(status string) int {
 	switch status {
 	case MessageSent:
 		return 1
-	case MessageDelivered, MessageFailed:
+	case MessageUnconfirmed:
 		return 2
+	case MessageDelivered, MessageFailed:
+		return 3
 	}
 	return 0
 }
@@ -59,13 +64,20 @@ type Message struct {
 	Status     string `json:"status"`
 	Error      string `json:"error,omitempty"`
 	ProviderID string `json:"providerId,omitempty"`
-	Auto       bool   `json:"auto,omitempty"` // an automatic reply, not the customer writing
+	// Key names an agent's message to its provider (SMS idempotency token,
+	// email Message-ID) and in status callbacks: derived from the request
+	// that asked for it and its content, never from its place (DeliveryKey).
+	Key  string `json:"key,omitempty"`
+	Auto bool   `json:"auto,omitempty"` // an automatic reply, not the customer writing
 	// Unauthenticated: the email's sender failed authentication; its From
 	// may not be the customer.
-	Unauthenticated bool      `json:"unauthenticated,omitempty"`
-	Body            string    `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
-	Segments        int       `json:"segments,omitempty"`
-	At              time.Time `json:"at"`
+	Unauthenticated bool   `json:"unauthenticated,omitempty"`
+	Body            string `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
+	Segments        int    `json:"segments,omitempty"`
+	// Checks counts the times the provider was asked for the status of a
+	// sent SMS whose callbacks had not come.
+	Checks int       `json:"checks,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // Compose is what an agent writes: plain text or a template with variables;

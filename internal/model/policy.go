@@ -13,6 +13,10 @@ type Policy struct {
 	// on the exception list (rule 12).
 	PCIEmail           bool `json:"pciEmail,omitempty"`
 	InlineImagesExempt bool `json:"inlineImagesExempt,omitempty"`
+	// DeliveryCheckAfter: a sent SMS with no final status this long after
+	// it was sent is asked about at its provider (0: not at all, the policy
+	// of a conversation started before there was a check).
+	DeliveryCheckAfter time.Duration `json:"deliveryCheckAfter,omitempty"`
 }
 
 // WrapUpPolicy is the tenant's wrap-up step (rule 20).

@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jhillyerd/enmime/v2"
+
 	"outbound/internal/api"
+	"outbound/internal/email"
 	"outbound/internal/model"
 )
 
@@ -79,14 +83,7 @@ func (l *Load) Check(ctx context.Context, outbox string, deadline time.Duration)
 			rep.problem(&rep.Stuck, "%s: not settled (status %q, messages %s)", c.id, st.Status, statuses(st))
 		}
 		l.compare(&rep, c, st)
-		sent := outboxCount(outbox, c)
-		want := len(outbound(st))
-		switch {
-		case sent > want:
-			rep.problem(&rep.Duplicated, "%s: the provider received %d messages, the conversation sent %d", c.id, sent, want)
-		case sent < want:
-			rep.problem(&rep.Lost, "%s: the provider received %d messages, the conversation sent %d", c.id, sent, want)
-		}
+		compareOutbox(&rep, outbox, c, st)
 	}
 	for agent, inUse := range l.busyAgents(ctx) {
 		rep.problem(&rep.Stuck, "%s still holds %d slots", agent, inUse)
@@ -181,47 +178,99 @@ func statuses(st api.ConversationState) string {
 	return strings.Join(parts, " ")
 }
 
-// outboxCount is how many messages the SMS or SMTP stand-in received for
-// the conversation's customer: one file per SMS (the provider keeps one per
-// idempotency key) or per email Message-ID.
-func outboxCount(outbox string, c *conversation) int {
-	n := 0
+// compareOutbox compares what the provider received for the conversation's
+// customer with its transcript, message by message: each agent message under
+// its own key (SMS: the idempotency key; email: the Message-ID) once, with
+// its own text, and nothing else under a key of the conversation.
+func compareOutbox(rep *Report, outbox string, c *conversation, st api.ConversationState) {
+	received := map[string][]string{} // key → texts
+	var err error
 	if c.channel == model.SMS {
-		files, _ := filepath.Glob(filepath.Join(outbox, "sms", "*.json"))
-		for _, f := range files {
-			var rec struct {
-				To string `json:"to"`
-			}
-			if data, err := os.ReadFile(f); err == nil && json.Unmarshal(data, &rec) == nil && rec.To == c.customer {
-				n++
-			}
-		}
-		return n
+		err = readSMSOutbox(outbox, c.customer, received)
+	} else {
+		err = readEmailOutbox(outbox, c.customer, received)
 	}
-	files, _ := filepath.Glob(filepath.Join(outbox, "email", "*.eml"))
-	for _, f := range files {
-		if to, err := emailTo(f); err == nil && strings.EqualFold(to, c.customer) {
-			n++
+	if err != nil {
+		rep.problem(&rep.Lost, "%s: the outbox cannot be read: %v", c.id, err)
+		return
+	}
+	mine := map[string]bool{}
+	for _, m := range st.Messages {
+		if m.Direction != model.Outbound {
+			continue
+		}
+		key := outboxKey(c.channel, st, m)
+		mine[key] = true
+		switch texts := received[key]; {
+		case len(texts) == 0:
+			rep.problem(&rep.Lost, "%s: message %s (%q) never reached the provider", c.id, m.ID, m.Text)
+		case len(texts) > 1:
+			rep.problem(&rep.Duplicated, "%s: the provider received message %s %d times", c.id, m.ID, len(texts))
+		case strings.TrimSpace(texts[0]) != strings.TrimSpace(m.Text):
+			rep.problem(&rep.Lost, "%s: the provider sent %q under message %s's key; the transcript says %q", c.id, texts[0], m.ID, m.Text)
 		}
 	}
-	return n
+	for key, texts := range received {
+		if strings.Contains(key, outboxConversation(c.channel, st)) && !mine[key] {
+			rep.problem(&rep.Duplicated, "%s: the provider received %q under a key no message of the transcript has", c.id, texts[0])
+		}
+	}
 }
 
-func emailTo(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", err
+// outboxKey is what the provider knows message m by.
+func outboxKey(ch model.Channel, st api.ConversationState, m model.Message) string {
+	if ch == model.SMS {
+		return model.Delivery{Conversation: st.ID, Key: m.Key}.IdempotencyKey()
 	}
-	defer f.Close()
-	msg, err := mail.ReadMessage(f)
-	if err != nil {
-		return "", err
+	return email.MessageIDFor(st.ID, m.Key, st.EntryAddress)
+}
+
+// outboxConversation is the part of every key of a message of the
+// conversation's workflow ID: also those of a start refused before it, which
+// must have sent nothing.
+func outboxConversation(ch model.Channel, st api.ConversationState) string {
+	if ch == model.SMS {
+		return st.WorkflowID + "/"
 	}
-	addr, err := mail.ParseAddress(msg.Header.Get("To"))
-	if err != nil {
-		return "", err
+	return strings.ReplaceAll(st.WorkflowID, "/", ".") + "."
+}
+
+// readSMSOutbox adds the SMS stand-in's messages to customer, by idempotency key.
+func readSMSOutbox(outbox, customer string, received map[string][]string) error {
+	files, err := filepath.Glob(filepath.Join(outbox, "sms", "*.json"))
+	for _, f := range files {
+		var rec struct {
+			To   string `json:"to"`
+			Body string `json:"body"`
+			Key  string `json:"idempotencyKey"`
+		}
+		if data, err := os.ReadFile(f); err == nil && json.Unmarshal(data, &rec) == nil && rec.To == customer {
+			received[rec.Key] = append(received[rec.Key], rec.Body)
+		}
 	}
-	return addr.Address, nil
+	return err
+}
+
+// readEmailOutbox adds the SMTP stand-in's emails to customer, by Message-ID.
+func readEmailOutbox(outbox, customer string, received map[string][]string) error {
+	files, err := filepath.Glob(filepath.Join(outbox, "email", "*.eml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		env, err := enmime.ReadEnvelope(bytes.NewReader(data))
+		if err != nil {
+			continue
+		}
+		to, err := mail.ParseAddress(env.GetHeader("To"))
+		if err != nil || !strings.EqualFold(to.Address, customer) {
+			continue
+		}
+		id := strings.Trim(strings.TrimSpace(env.GetHeader("Message-Id")), "<>")
+		received[id] = append(received[id], env.Text)
+	}
+	return err
 }
 
 // busyAgents waits for the load's agents to hold no slot (wrap-up ends after
