@@ -217,6 +217,9 @@ func writeMessages(w io.Writer, msgs []model.Message) error {
 		if m.Body != "" {
 			text += " [a preview: show --message " + m.ID + " for the whole]"
 		}
+		for _, media := range m.Media {
+			text += " [media " + orDash(media.ContentType) + ": " + media.URL + "]"
+		}
 		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s\t%s\n", when(m.At), arrow, m.ID, who, status, text)
 	}
 	return tw.Flush()

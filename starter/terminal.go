@@ -3,11 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"unicode"
 	"unicode/utf8"
 )
 
-// terminal writes human-readable output with every control character shown
-// as an escape (\x1b, \r, \u202e): a customer's text, an email subject or an
+// terminal writes human-readable output with every control or invisible
+// character shown as an escape (\x1b, \r, \u202e, \u200b): a customer's text, an email subject or an
 // error cannot move the cursor, retitle the window, hide a line or reorder
 // text in the operator's terminal. Newlines and tabs pass: the output's own
 // layout uses them, and free text is put on one line before it gets here
@@ -15,6 +16,7 @@ import (
 type terminal struct {
 	w       io.Writer
 	pending []byte // an incomplete UTF-8 sequence at the end of the last write
+	prev    rune   // the last character written
 }
 
 func (t *terminal) Write(p []byte) (int, error) {
@@ -34,11 +36,12 @@ func (t *terminal) Write(p []byte) (int, error) {
 			out = append(out, data[:size]...)
 		case r < 0x20 || r == 0x7f:
 			out = append(out, shortEscape(r)...)
-		case r >= 0x80 && r < 0xa0, bidiControl(r):
+		case r >= 0x80 && r < 0xa0, invisible(r) && !joinsEmoji(r, t.prev):
 			out = fmt.Appendf(out, `\u%04x`, r)
 		default:
 			out = append(out, data[:size]...)
 		}
+		t.prev = r
 		data = data[size:]
 	}
 	if _, err := t.w.Write(out); err != nil {
@@ -59,7 +62,17 @@ func shortEscape(r rune) string {
 	return fmt.Sprintf(`\x%02x`, r)
 }
 
-// bidiControl reports the characters that reorder the text around them.
-func bidiControl(r rune) bool {
-	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+// invisible reports the characters a reader cannot see but that change what
+// is shown: format characters (bidi controls that reorder the text around
+// them, zero-width spaces and joiners that hide inside a word such as
+// "S\u200bTOP", the byte-order mark, the soft hyphen) and the line and
+// paragraph separators, which break a line the output does not expect.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// joinsEmoji reports a zero-width joiner inside an emoji sequence (👩‍💻):
+// after a symbol, a skin tone or a variation selector, never after a letter.
+func joinsEmoji(r, prev rune) bool {
+	return r == 0x200d && unicode.In(prev, unicode.So, unicode.Sk, unicode.Mn)
 }

@@ -14,7 +14,7 @@ import (
 // A customer's bytes cannot drive the operator's terminal: show prints
 // control characters escaped, while --json keeps them exact.
 func TestShowEscapesControlCharacters(t *testing.T) {
-	hostile := "hi\x1b]0;pwned\x07\x1b[2J\rFAKE\u202egnp.exe\u009b\x00"
+	hostile := "hi\x1b]0;pwned\x07\x1b[2J\rFAKE\u202egnp.exe\u009b\x00 S\u200bTOP\u2028\ufeff"
 	st := api.ConversationState{
 		ID: "conversation/acme/ep-sms/k/r", Status: "active", Channel: model.SMS, Customer: "+14155550100",
 		Subject: "re: \x1b[31mred", StartedAt: time.Unix(0, 0),
@@ -26,12 +26,12 @@ func TestShowEscapesControlCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := raw.String()
-	for _, c := range []string{"\x1b", "\x07", "\r", "\u202e", "\x00"} {
+	for _, c := range []string{"\x1b", "\x07", "\r", "\u202e", "\x00", "\u200b", "\u2028", "\ufeff"} {
 		if strings.Contains(out, c) {
 			t.Errorf("show printed %q raw:\n%s", c, out)
 		}
 	}
-	for _, want := range []string{`hi\x1b]0;pwned\a\x1b[2J\rFAKE\u202egnp.exe\u009b\x00`, `re: \x1b[31mred`} {
+	for _, want := range []string{`hi\x1b]0;pwned\a\x1b[2J\rFAKE\u202egnp.exe\u009b\x00 S\u200bTOP\u2028\ufeff`, `re: \x1b[31mred`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %s:\n%s", want, out)
 		}

@@ -101,6 +101,32 @@ func TestInboundSMSWebhook(t *testing.T) {
 	}
 }
 
+// A media-only MMS (empty Body) through the signed webhook lands with its
+// media by reference; "S\u200bTOP" opts the customer out (found: answered
+// 400 and lost; the zero-width space hid the keyword).
+func TestInboundMMSAndHiddenStop(t *testing.T) {
+	c := env.Tenant(t)
+	to := newPhone()
+	id := startSMS(t, c, "alice", to)
+	media := "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/SM1/Media/ME1"
+	mms := url.Values{"From": {to}, "To": {entryAddress(c, "ep-sms")}, "Body": {""}, "MessageSid": {"SM" + strings.Repeat("3", 32)},
+		"NumMedia": {"1"}, "MediaUrl0": {media}, "MediaContentType0": {"image/jpeg"}}
+	if code := postSMS(t, mms, true); code != http.StatusOK {
+		t.Fatalf("media-only MMS: %d", code)
+	}
+	msgs := messagesOf(t, c, id, 2)
+	if want := []model.Media{{URL: media, ContentType: "image/jpeg"}}; len(msgs[1].Media) != 1 || msgs[1].Media[0] != want[0] {
+		t.Fatalf("the MMS in the transcript: %+v, want its media %+v", msgs[1], want)
+	}
+	stop := url.Values{"From": {to}, "To": {entryAddress(c, "ep-sms")}, "Body": {"S\u200bTOP"}, "MessageSid": {"SM" + strings.Repeat("4", 32)}}
+	if code := postSMS(t, stop, true); code != http.StatusOK {
+		t.Fatalf("STOP: %d", code)
+	}
+	messagesOf(t, c, id, 3)
+	_, err := c.Send(testContext(t), conversations.Sync, id, "alice", model.Compose{Text: "one more"})
+	wantCode(t, err, codes.OptedOut)
+}
+
 // SPEC §3: an entry point sends from a toll-free number, a fixed line, a
 // short code or an alphanumeric sender ID; customers' replies to the numbers
 // and the short code open conversations there, while nothing routes to the

@@ -113,8 +113,8 @@ func (c *conversation) checkReply(req api.ReplyRequest) error {
 	if err := c.mine(req.Conversation); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
-		return codes.New(codes.BadRequest, "a reply needs text")
+	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" && len(req.Media) == 0 {
+		return codes.New(codes.BadRequest, "a reply needs text or media")
 	}
 	return nil
 }
@@ -174,7 +174,8 @@ func logRefused[Req any](ctx workflow.Context, signal api.Signal[Req], err error
 func (c *conversation) addInbound(ctx workflow.Context, in model.CustomerMessage) model.Message {
 	m := model.Message{
 		ID: c.nextMessageID(), Direction: model.Inbound, Text: in.Text, HTML: in.HTML,
-		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Unauthenticated: in.Unauthenticated, Body: in.Body, Status: model.MessageReceived, At: workflow.Now(ctx),
+		Subject: in.Subject, ProviderID: in.ProviderID, Auto: in.Auto, Unauthenticated: in.Unauthenticated, Body: in.Body,
+		Media: in.Media, Status: model.MessageReceived, At: workflow.Now(ctx),
 	}
 	c.state.Messages = append(c.state.Messages, m)
 	c.grew = true

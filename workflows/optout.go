@@ -1,33 +1,13 @@
 package workflows
 
 import (
-	"slices"
-	"strings"
-
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/model"
+	"outbound/internal/sms"
 )
-
-// SMS opt-out keywords (SPEC §3): the whole message, any case.
-var (
-	stopKeywords  = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
-	startKeywords = []string{"START", "UNSTOP"}
-)
-
-// optOutKeyword reports whether an SMS is an opt-out (out=true) or opt-in.
-func optOutKeyword(text string) (out, isKeyword bool) {
-	word := strings.ToUpper(strings.TrimSpace(text))
-	switch {
-	case slices.Contains(stopKeywords, word):
-		return true, true
-	case slices.Contains(startKeywords, word):
-		return false, true
-	}
-	return false, false
-}
 
 // applyOptOut blocks (or lifts) outbound SMS from this entry point to this
 // number; the customer's record keeps it across conversations.
@@ -35,7 +15,7 @@ func (c *conversation) applyOptOut(ctx workflow.Context, text string) {
 	if c.state.Channel != model.SMS {
 		return
 	}
-	out, ok := optOutKeyword(text)
+	out, ok := sms.OptOutKeyword(text)
 	if !ok || out == c.state.OptedOut {
 		return
 	}

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -147,11 +148,20 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	for _, field := range []string{"MessageSid", "From", "To", "Body"} {
+	for _, field := range []string{"MessageSid", "From", "To"} {
 		if strings.TrimSpace(form.Get(field)) == "" {
 			writeError(w, http.StatusBadRequest, "missing "+field, field)
 			return
 		}
+	}
+	media, field, err := mediaOf(form)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), field)
+		return
+	}
+	if strings.TrimSpace(form.Get("Body")) == "" && len(media) == 0 {
+		writeError(w, http.StatusBadRequest, "missing Body (a message without media needs text)", "Body")
+		return
 	}
 	sid := form.Get("MessageSid")
 	if !validSid(sid) {
@@ -170,6 +180,7 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 		CustomerMessage: model.CustomerMessage{
 			Text:       form.Get("Body"),
 			ProviderID: sid,
+			Media:      media,
 		},
 	}
 	// Not cancelled when the provider hangs up: it retries, and the record
@@ -239,6 +250,37 @@ func (h *handler) smsStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("sms status recorded")
 	w.WriteHeader(http.StatusOK)
+}
+
+// maxMedia is the most attachments an MMS has (Twilio: 10).
+const maxMedia = 10
+
+// mediaOf reads an MMS's attachments (NumMedia, MediaUrlN,
+// MediaContentTypeN): kept by reference, the provider holds them. A bad
+// one is named by its field.
+func mediaOf(form url.Values) (media []model.Media, field string, err error) {
+	num := form.Get("NumMedia")
+	if num == "" {
+		return nil, "", nil
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > maxMedia {
+		return nil, "NumMedia", fmt.Errorf("NumMedia is a number from 0 to %d", maxMedia)
+	}
+	for i := range n {
+		field = fmt.Sprintf("MediaUrl%d", i)
+		u, err := url.Parse(form.Get(field))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(form.Get(field)) > 2048 {
+			return nil, field, fmt.Errorf("%s is not an http(s) URL of at most 2048 bytes", field)
+		}
+		typeField := fmt.Sprintf("MediaContentType%d", i)
+		contentType, _, err := mime.ParseMediaType(form.Get(typeField))
+		if form.Get(typeField) != "" && (err != nil || len(contentType) > 100) {
+			return nil, typeField, fmt.Errorf("%s is not a media type", typeField)
+		}
+		media = append(media, model.Media{URL: u.String(), ContentType: contentType})
+	}
+	return media, "", nil
 }
 
 // signedForm parses the POST form and checks the provider's signature over

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -251,6 +252,55 @@ func TestInboundRefusalIs422(t *testing.T) {
 	if a := postSigned(t, base, "/webhooks/sms", inboundForm("SM0009")); a.status != http.StatusBadRequest {
 		t.Fatalf("bad request: %d %s", a.status, a.body)
 	}
+}
+
+// A media-only MMS has an empty Body: it is kept, its media by reference
+// (found: answered 400, which the provider never retries, so it was lost).
+// Bad media fields are refused by name.
+func TestInboundMediaOnlyMMS(t *testing.T) {
+	convs := &fakeConvs{}
+	base, logs := startGateway(t, convs)
+	form := inboundForm("SM0020")
+	form.Set("Body", "")
+	form.Set("NumMedia", "2")
+	form.Set("MediaUrl0", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/SM0020/Media/ME1")
+	form.Set("MediaContentType0", "image/jpeg")
+	form.Set("MediaUrl1", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/SM0020/Media/ME2")
+	form.Set("MediaContentType1", "video/mp4")
+	if a := postSigned(t, base, "/webhooks/sms", form); a.status != http.StatusOK {
+		t.Fatalf("media-only MMS: %d %s", a.status, a.body)
+	}
+	calls := convs.inboundCalls()
+	want := []model.Media{
+		{URL: "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/SM0020/Media/ME1", ContentType: "image/jpeg"},
+		{URL: "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/SM0020/Media/ME2", ContentType: "video/mp4"},
+	}
+	if len(calls) != 1 || calls[0].Text != "" || !reflect.DeepEqual(calls[0].Media, want) {
+		t.Fatalf("Inbound got %+v, want the media %+v", calls, want)
+	}
+	for field, value := range map[string]string{
+		"NumMedia":          "11",
+		"MediaUrl1":         "javascript:alert(1)",
+		"MediaContentType0": "not a type",
+	} {
+		bad := inboundForm("SM0021")
+		bad.Set("Body", "")
+		for k, v := range form {
+			if strings.HasPrefix(k, "Media") || k == "NumMedia" {
+				bad[k] = v
+			}
+		}
+		bad.Set(field, value)
+		if a := postSigned(t, base, "/webhooks/sms", bad); a.status != http.StatusBadRequest || a.json(t)["field"] != field {
+			t.Errorf("%s=%q: %d %s, want 400 naming the field", field, value, a.status, a.body)
+		}
+	}
+	empty := inboundForm("SM0022")
+	empty.Set("Body", " ")
+	if a := postSigned(t, base, "/webhooks/sms", empty); a.status != http.StatusBadRequest || a.json(t)["field"] != "Body" {
+		t.Errorf("no text and no media: %d %s", a.status, a.body)
+	}
+	assertNoCustomerData(t, logs)
 }
 
 func TestInboundBadForm(t *testing.T) {

@@ -71,9 +71,10 @@ type Message struct {
 	Auto bool   `json:"auto,omitempty"` // an automatic reply, not the customer writing
 	// Unauthenticated: the email's sender failed authentication; its From
 	// may not be the customer.
-	Unauthenticated bool   `json:"unauthenticated,omitempty"`
-	Body            string `json:"body,omitempty"` // the archive key of the whole body when Text is a preview
-	Segments        int    `json:"segments,omitempty"`
+	Unauthenticated bool    `json:"unauthenticated,omitempty"`
+	Body            string  `json:"body,omitempty"`  // the archive key of the whole body when Text is a preview
+	Media           []Media `json:"media,omitempty"` // an MMS's attachments, by reference
+	Segments        int     `json:"segments,omitempty"`
 	// Checks counts the times the provider was asked for the status of a
 	// sent SMS whose callbacks had not come.
 	Checks int       `json:"checks,omitempty"`
@@ -111,6 +112,15 @@ type CustomerMessage struct {
 	// Body is the archive key of the whole message when Text is a preview
 	// (a message over MaxBodyBytes).
 	Body string `json:"body,omitempty"`
+	// Media are the pictures or files of an MMS, by reference: the
+	// provider keeps them.
+	Media []Media `json:"media,omitempty"`
+}
+
+// Media is one attachment a provider holds for a customer's message.
+type Media struct {
+	URL         string `json:"url"`
+	ContentType string `json:"contentType,omitempty"`
 }
 
 // A message's text and HTML together are kept in a workflow's state up to
