@@ -79,11 +79,13 @@ func inboundSignals(t *testing.T, workflowID string) []string {
 			if s == nil || s.GetSignalName() != string(api.CustomerInbound) {
 				continue
 			}
-			var req api.InboundRequest
-			if err := dc.FromPayloads(s.GetInput(), &req); err != nil {
+			var reqs []api.InboundRequest
+			if err := dc.FromPayloads(s.GetInput(), &reqs); err != nil {
 				t.Fatal(err)
 			}
-			texts = append(texts, req.Text)
+			for _, req := range reqs {
+				texts = append(texts, req.Text)
+			}
 		}
 	}
 	return texts

@@ -71,6 +71,7 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 		setup        func(h *harness)
 		want         codes.Code
 		wantReserved bool // a slot was reserved, so it must be released
+		wantForget   bool // the customer's record is told to forget the conversation
 	}{
 		{
 			name:  "license not premium (PrepareStart)",
@@ -99,6 +100,17 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 			},
 			want:         codes.SubjectReused,
 			wantReserved: true,
+		},
+		{
+			name: "the customer's record unreachable (OpenCustomer failed, after Reserve)",
+			setup: func(h *harness) {
+				h.openCustomer = func(api.CustomerOpenRequest) (api.CustomerContext, error) {
+					return api.CustomerContext{}, errors.New("database unavailable")
+				}
+			},
+			want:         codes.TaskCreationFailed,
+			wantReserved: true,
+			wantForget:   true,
 		},
 	}
 	for _, tc := range cases {
@@ -131,6 +143,14 @@ func TestStartRefusalsEndTheRunWithTheirCode(t *testing.T) {
 			}
 			require.Len(t, reserves, 1)
 			require.Equal(t, []string{string(api.AgentRelease)}, h.signalsTo(agentID("alice")), "the reserved slot must be released")
+			// An open that failed may have landed: the record forgets it. One
+			// the record refused changed nothing there.
+			forgets := h.signalsTo(api.CustomerWorkflowID(tenant, customerKey))
+			if tc.wantForget {
+				require.Equal(t, []string{string(api.CustomerForget)}, forgets)
+			} else {
+				require.Empty(t, forgets)
+			}
 			arg, _ := h.signalArg(agentID("alice"), string(api.AgentRelease))
 			require.Equal(t, api.SlotRequest{Conversation: st.ID}, arg)
 		})

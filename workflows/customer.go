@@ -25,8 +25,14 @@ func Customer(ctx workflow.Context, in api.CustomerState) (api.CustomerState, er
 	api.CustomerOpen.Handle(ctx, cu.open, cu.checkSubject)
 	onSignal(ctx, &cu.inbox, api.CustomerClosed, cu.closed)
 	onSignal(ctx, &cu.inbox, api.CustomerOptOut, cu.optOut)
+	onSignal(ctx, &cu.inbox, api.CustomerForget, cu.forget)
 	onSignal(ctx, &cu.inbox, api.CustomerLateStatus, cu.lateStatus)
-	onSignal(ctx, &cu.inbox, api.CustomerInbound, cu.inbound)
+	onSignal(ctx, &cu.inbox, api.CustomerInbound, func(ctx workflow.Context, reqs []api.InboundRequest) {
+		for _, req := range reqs {
+			cu.inbound(ctx, req)
+		}
+	})
+	onSignal(ctx, &cu.inbox, api.CustomerInboundOne, cu.inbound)
 	cu.inbox.listen(ctx)
 	cu.confirmDeliveries(ctx)
 	return cu.state, runEntity(ctx, &cu.inbox, func() error {
@@ -69,6 +75,9 @@ func (cu *customer) open(ctx workflow.Context, req api.CustomerOpenRequest) (api
 	}
 	if cu.conversation(req.Conversation) >= 0 {
 		return out, nil // a retried open
+	}
+	if slices.Contains(cu.state.Forgotten, req.Conversation) {
+		return api.CustomerContext{}, codes.New(codes.TaskCreationFailed, "the conversation's start was given up")
 	}
 	if req.RefuseOptedOut && optedOut {
 		return api.CustomerContext{}, codes.New(codes.OptedOut, "the customer opted out of SMS from %s (replied STOP)", req.EntryPoint)
@@ -123,6 +132,23 @@ func (cu *customer) checked(ctx workflow.Context, sid string, said model.Provide
 			cu.keepLateStatus(ctx, c, api.LateStatus{MessageID: m.ID, Status: m.Status, Error: m.Error})
 		}
 	}
+}
+
+// forget undoes the open of a conversation that never started (found: a
+// start refused during a database outage kept its subject, and the agent's
+// new start was refused SUBJECT_REUSED). One that has closed is history.
+func (cu *customer) forget(ctx workflow.Context, req api.ForgetRequest) {
+	if cu.state.Forgotten = append(cu.state.Forgotten, req.Conversation); len(cu.state.Forgotten) > keptConversations {
+		cu.state.Forgotten = slices.Clone(cu.state.Forgotten[1:])
+	}
+	i := cu.conversation(req.Conversation)
+	if i < 0 || !cu.state.Conversations[i].ClosedAt.IsZero() {
+		return
+	}
+	if subject := cu.state.Conversations[i].Subject; subject != "" {
+		cu.state.Subjects = slices.DeleteFunc(cu.state.Subjects, func(s string) bool { return s == subjectKey(subject) })
+	}
+	cu.state.Conversations = slices.Delete(cu.state.Conversations, i, i+1)
 }
 
 // keptLateStatuses bounds the late statuses kept per conversation.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,10 +137,10 @@ func TestCustomerRoutesEachProviderMessageOnce(t *testing.T) {
 		})
 	inbound := func(d time.Duration, ep, sid, text string) {
 		h.at(d, func() {
-			h.env.SignalWorkflow(string(api.CustomerInbound), api.InboundRequest{
+			h.env.SignalWorkflow(string(api.CustomerInbound), []api.InboundRequest{{
 				Tenant: tenant, Channel: model.SMS, EntryPoint: ep, From: "+14155550142",
 				CustomerMessage: model.CustomerMessage{Text: text, ProviderID: sid},
-			})
+			}})
 		})
 	}
 	inbound(time.Minute, "ep-sms", "SM1", "first")
@@ -156,6 +157,29 @@ func TestCustomerRoutesEachProviderMessageOnce(t *testing.T) {
 	require.Equal(t, "conv-ep-sms", st.Received[0].Conversation)
 }
 
+// A batch of messages (a burst through one gateway) is routed message by
+// message, in its order, each once per provider id.
+func TestCustomerRoutesABatchInOrder(t *testing.T) {
+	h := newHarness(t)
+	var routed []string
+	h.env.OnActivity(a.RouteInbound, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req api.InboundRequest) (api.Routed, error) {
+			routed = append(routed, req.Text)
+			return api.Routed{Conversation: "c1"}, nil
+		})
+	var batch []api.InboundRequest
+	for _, text := range []string{"one", "two", "one again", "three"} {
+		sid := "SM-" + strings.Fields(text)[0]
+		batch = append(batch, api.InboundRequest{Tenant: tenant, Channel: model.SMS, EntryPoint: "ep-sms", From: "+14155550142",
+			CustomerMessage: model.CustomerMessage{Text: text, ProviderID: sid}})
+	}
+	h.at(time.Minute, func() { h.env.SignalWorkflow(string(api.CustomerInbound), batch) })
+	h.endAt(time.Hour)
+	h.startCustomer()
+
+	require.Equal(t, []string{"one", "two", "three"}, routed)
+}
+
 // A message a conversation refused stays in the record with its code; an
 // automatic reply with no conversation open is dropped on purpose.
 func TestCustomerKeepsARefusedMessage(t *testing.T) {
@@ -166,7 +190,7 @@ func TestCustomerKeepsARefusedMessage(t *testing.T) {
 		})
 	for i, auto := range []bool{false, true} {
 		h.at(time.Duration(i+1)*time.Minute, func() {
-			h.env.SignalWorkflow(string(api.CustomerInbound), api.InboundRequest{
+			h.env.SignalWorkflow(string(api.CustomerInboundOne), api.InboundRequest{ // an earlier client's signal
 				Tenant: tenant, Channel: model.Email, EntryPoint: "ep-email", From: "jane@example.com",
 				CustomerMessage: model.CustomerMessage{Text: "message " + string(rune('a'+i)), ProviderID: "p" + string(rune('a'+i)), Auto: auto},
 			})
@@ -180,4 +204,25 @@ func TestCustomerKeepsARefusedMessage(t *testing.T) {
 	require.Equal(t, "message a", st.Held[0].Text)
 	require.Equal(t, string(codes.TaskCreationFailed), st.Held[0].Refused)
 	require.Len(t, st.Received, 2, "both are remembered, so a retry is dropped")
+}
+
+// A start refused after its open may have landed (the activity failed in a
+// database outage) has the record forget it: found, its subject stayed
+// claimed and the agent's new start was refused SUBJECT_REUSED. An open of
+// the forgotten conversation that lands late is refused.
+func TestCustomerForgetsAConversationThatNeverStarted(t *testing.T) {
+	h := newHarness(t)
+	first := agentOp(h, time.Minute, api.CustomerOpen, customerOpen("c1", "Order 42"))
+	signal(h, 2*time.Minute, api.CustomerForget, func(string) any { return api.ForgetRequest{Conversation: "c1"} })
+	again := agentOp(h, 3*time.Minute, api.CustomerOpen, customerOpen("c2", "Order 42"))
+	late := agentOp(h, 4*time.Minute, api.CustomerOpen, customerOpen("c1", ""))
+	st := snapshotAt[api.CustomerState](h, 5*time.Minute)
+	h.endAt(time.Hour)
+	h.startCustomer()
+
+	requireDone(t, first)
+	requireDone(t, again)
+	require.True(t, codes.Is(late.err, codes.TaskCreationFailed), "a late open of a forgotten conversation: %v", late.err)
+	require.Len(t, st.Conversations, 1)
+	require.Equal(t, "c2", st.Conversations[0].ID)
 }

@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/metrics"
 	"outbound/internal/model"
 )
@@ -57,6 +58,7 @@ func (c *conversation) open(ctx workflow.Context, req api.StartRequest) error {
 	}
 	if err := c.openCustomer(ctx, customer); err != nil {
 		c.release(ctx, req.Agent)
+		c.forgetCustomer(ctx, err)
 		return err
 	}
 	c.state.Status, c.state.Owner = api.StatusActive, req.Agent
@@ -106,6 +108,7 @@ func (c *conversation) openInbound(ctx workflow.Context, req api.StartRequest) e
 		EntryPoint: req.EntryPoint, At: c.state.StartedAt,
 	}
 	if err := c.openCustomer(ctx, customer); err != nil {
+		c.forgetCustomer(ctx, err)
 		return err
 	}
 	c.state.Subject = req.Inbound.Subject
@@ -116,6 +119,17 @@ func (c *conversation) openInbound(ctx workflow.Context, req api.StartRequest) e
 	c.event(ctx, "inbound", "", "the customer wrote; routed to queue "+queue)
 	c.joinQueue(ctx, queue, "", nil)()
 	return nil
+}
+
+// forgetCustomer has the customer's record forget this conversation when
+// its open failed rather than was refused: the open may have landed before
+// the activity failed, and a refused start changes nothing.
+func (c *conversation) forgetCustomer(ctx workflow.Context, err error) {
+	if _, _, refused := codes.Of(err); refused {
+		return
+	}
+	customer := api.CustomerWorkflowID(c.state.Tenant, c.state.CustomerKey)
+	logFailure(ctx, "customer record not told to forget", api.CustomerForget.External(ctx, customer, api.ForgetRequest{Conversation: c.state.ID}))
 }
 
 // release frees an agent's slot for this conversation (a no-op if not held).

@@ -23,13 +23,19 @@ const (
 	CustomerOpen   Update[CustomerOpenRequest, CustomerContext] = "open"
 	CustomerClosed Signal[CustomerClosedRequest]                = "closed"
 	CustomerOptOut Signal[OptOutRequest]                        = "optOut"
+	// CustomerForget undoes the open of a conversation whose start was
+	// refused after its open may have landed (the activity failed).
+	CustomerForget Signal[ForgetRequest] = "forget"
 	// CustomerLateStatus is a provider's delivery status that came after its
 	// conversation ended (a webhook's notification).
 	CustomerLateStatus Signal[DeliveryStatusRequest] = "lateStatus"
-	// CustomerInbound is a message the customer sent: the record routes it
-	// into its conversation, in arrival order, once per provider message id.
-	CustomerInbound Signal[InboundRequest] = "inbound"
-	CustomerQuery   Query[CustomerState]   = "state"
+	// CustomerInbound are messages the customer sent, in arrival order: the
+	// record routes each into its conversation, once per provider message
+	// id. Several in one signal: a burst is a few writes, not one each.
+	CustomerInbound Signal[[]InboundRequest] = "inbound-batch"
+	// CustomerInboundOne is the one-message signal of earlier clients.
+	CustomerInboundOne Signal[InboundRequest] = "inbound"
+	CustomerQuery      Query[CustomerState]   = "state"
 )
 
 // CustomerWorkflowID names a customer's record: a keyed hash, not the address.
@@ -53,11 +59,12 @@ func OpenCustomer(ctx context.Context, c client.Client, req CustomerOpenRequest)
 	return CustomerOpen.CallWithStart(ctx, c, customerStart(req.Tenant, req.Key), req)
 }
 
-// SendInbound hands a customer's message to their record, starting the record
-// on first contact. Once it returns the message is durable: the record routes
-// it even if every worker restarts before it does.
-func SendInbound(ctx context.Context, c client.Client, key string, req InboundRequest) error {
-	return CustomerInbound.SendWithStart(ctx, c, customerStart(req.Tenant, key), req)
+// SendInbound hands a customer's messages (of one tenant) to their record,
+// starting the record on first contact. Once it returns the messages are
+// durable: the record routes them even if every worker restarts before it
+// does.
+func SendInbound(ctx context.Context, c client.Client, key string, reqs []InboundRequest) error {
+	return CustomerInbound.SendWithStart(ctx, c, customerStart(reqs[0].Tenant, key), reqs)
 }
 
 func customerStart(tenant, key string) Start {
@@ -88,6 +95,9 @@ type CustomerState struct {
 	// (bounded): unauthenticated emails that named the customer while a
 	// conversation was open, and messages a conversation refused.
 	Held []HeldMessage `json:"held,omitempty"`
+	// Forgotten are the conversations whose start was refused after their
+	// open was sent (bounded): an open of one that lands late is refused.
+	Forgotten []string `json:"forgotten,omitempty"`
 }
 
 // HeldMessage is an unauthenticated email kept out of the open conversation.
@@ -188,6 +198,11 @@ type CustomerClosedRequest struct {
 	// DeliveryCheckAfter: the record goes on with the delivery checks of
 	// the last messages (0: none, an email conversation's).
 	DeliveryCheckAfter time.Duration `json:"deliveryCheckAfter,omitempty"`
+}
+
+// ForgetRequest names the conversation a record forgets, with its subject.
+type ForgetRequest struct {
+	Conversation string `json:"conversation"`
 }
 
 // OptOutRequest records an SMS opt-out or opt-in for one entry point.

@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -31,18 +32,47 @@ type InboundMessage struct {
 // routed. It returns once the message is durable, before it lands: Routed
 // tells where it did.
 func (c *Client) Inbound(ctx context.Context, m InboundMessage) error {
-	tenant, ep, from, err := c.sender(ctx, m)
-	if err != nil {
-		return err
+	return c.InboundAll(ctx, []InboundMessage{m})[0]
+}
+
+// InboundAll is Inbound for messages in arrival order, with the answer of
+// each: those of one customer's record go in one signal.
+func (c *Client) InboundAll(ctx context.Context, msgs []InboundMessage) []error {
+	errs := make([]error, len(msgs))
+	var records []string
+	byRecord := map[string][]int{} // record → the messages for it, in order
+	reqs := make([]api.InboundRequest, len(msgs))
+	for i, m := range msgs {
+		tenant, ep, from, err := c.sender(ctx, m)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		reqs[i] = api.InboundRequest{
+			Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, From: from, Thread: m.Thread,
+			CustomerMessage: m.CustomerMessage, Request: request(ctx),
+		}
+		if errs[i] = c.keepLong(ctx, &reqs[i]); errs[i] != nil {
+			continue
+		}
+		record := tenant + "/" + address.Key(c.IDKey, from)
+		if byRecord[record] == nil {
+			records = append(records, record)
+		}
+		byRecord[record] = append(byRecord[record], i)
 	}
-	req := api.InboundRequest{
-		Tenant: tenant, Channel: ep.Channel, EntryPoint: ep.ID, From: from, Thread: m.Thread,
-		CustomerMessage: m.CustomerMessage, Request: request(ctx),
+	for _, record := range records {
+		var batch []api.InboundRequest
+		for _, i := range byRecord[record] {
+			batch = append(batch, reqs[i])
+		}
+		_, key, _ := strings.Cut(record, "/")
+		err := translate(api.SendInbound(ctx, c.Temporal, key, batch))
+		for _, i := range byRecord[record] {
+			errs[i] = err
+		}
 	}
-	if err := c.keepLong(ctx, &req); err != nil {
-		return err
-	}
-	return translate(api.SendInbound(ctx, c.Temporal, address.Key(c.IDKey, from), req))
+	return errs
 }
 
 // sender is the tenant and entry point a message was sent to and its

@@ -39,9 +39,9 @@ import (
 
 // Conversations is the part of *conversations.Client the gateway uses.
 type Conversations interface {
-	// Inbound hands a customer message to its record, which drops a
-	// provider's retry of it after any restart and on any replica.
-	Inbound(ctx context.Context, m conversations.InboundMessage) error
+	// InboundAll hands customer messages to their records, which drop a
+	// provider's retry of one after any restart and on any replica.
+	InboundAll(ctx context.Context, msgs []conversations.InboundMessage) []error
 	DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error // a signal
 }
 
@@ -79,6 +79,7 @@ type handler struct {
 	publicURL string
 	token     string
 	convs     Conversations
+	inbound   *inboundQueues
 	log       *zap.Logger
 }
 
@@ -91,6 +92,7 @@ func New(cfg Config, convs Conversations, log *zap.Logger) http.Handler {
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		token:     cfg.SMSAuthToken,
 		convs:     convs,
+		inbound:   newInboundQueues(convs.InboundAll),
 		log:       log.Named("gateway"),
 	}
 	if h.token == "" {
@@ -187,7 +189,7 @@ func (h *handler) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	// drops the copy.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callTimeout)
 	defer cancel()
-	if err := h.convs.Inbound(ctx, msg); err != nil {
+	if err := h.inbound.hand(ctx, msg); err != nil {
 		h.fail(w, log, "inbound sms", err)
 		return
 	}

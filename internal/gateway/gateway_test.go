@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,17 +43,30 @@ type statusCall struct {
 type fakeConvs struct {
 	mu         sync.Mutex
 	inbound    []conversations.InboundMessage
+	batches    []int         // the size of each InboundAll
+	hold       chan struct{} // when set, the first InboundAll waits for it
 	statuses   []statusCall
 	inboundErr error
 	statusErr  error
 	statusSeen chan statusCall
 }
 
-func (f *fakeConvs) Inbound(ctx context.Context, m conversations.InboundMessage) error {
+func (f *fakeConvs) InboundAll(ctx context.Context, msgs []conversations.InboundMessage) []error {
+	f.mu.Lock()
+	first := len(f.batches) == 0
+	f.mu.Unlock()
+	if first && f.hold != nil {
+		<-f.hold
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.inbound = append(f.inbound, m)
-	return f.inboundErr
+	f.batches = append(f.batches, len(msgs))
+	f.inbound = append(f.inbound, msgs...)
+	errs := make([]error, len(msgs))
+	for i := range errs {
+		errs[i] = f.inboundErr
+	}
+	return errs
 }
 
 func (f *fakeConvs) DeliveryStatus(ctx context.Context, conversation, messageID, status, errText string) error {
@@ -65,6 +79,12 @@ func (f *fakeConvs) DeliveryStatus(ctx context.Context, conversation, messageID,
 		f.statusSeen <- c
 	}
 	return err
+}
+
+func (f *fakeConvs) batchSizes() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.batches...)
 }
 
 func (f *fakeConvs) inboundCalls() []conversations.InboundMessage {
@@ -301,6 +321,52 @@ func TestInboundMediaOnlyMMS(t *testing.T) {
 		t.Errorf("no text and no media: %d %s", a.status, a.body)
 	}
 	assertNoCustomerData(t, logs)
+}
+
+// Found: 200 webhooks at once to one conversation were 200 writes the
+// server made one after another, and on a busy machine 24 waited past the
+// deadline (503). Those that arrive while one is being handed over go
+// together, and each is answered once it is durable.
+func TestInboundBurstFromOneNumberGoesTogether(t *testing.T) {
+	convs := &fakeConvs{hold: make(chan struct{})}
+	var entered atomic.Int64
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	h := gateway.New(gateway.Config{PublicURL: base, SMSAuthToken: token}, convs, nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	const n = 50
+	answers := make(chan int, n)
+	for i := range n {
+		form := inboundForm(fmt.Sprintf("SM%04d", i))
+		form.Set("Body", fmt.Sprintf("part %02d", i))
+		go func() { answers <- postSigned(t, base, "/webhooks/sms", form).status }()
+	}
+	for entered.Load() < n {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the others queue behind the first, held
+	close(convs.hold)
+	for range n {
+		if status := <-answers; status != http.StatusOK {
+			t.Fatalf("a webhook of the burst answered %d", status)
+		}
+	}
+	seen := map[string]int{}
+	for _, m := range convs.inboundCalls() {
+		seen[m.Text]++
+	}
+	if len(seen) != n || len(convs.inboundCalls()) != n {
+		t.Errorf("handed over %d messages, %d distinct, want each of %d once", len(convs.inboundCalls()), len(seen), n)
+	}
+	if sizes := convs.batchSizes(); len(sizes) >= n/2 {
+		t.Errorf("%d messages in %d signals (%v): the burst was not put together", n, len(sizes), sizes)
+	}
 }
 
 func TestInboundBadForm(t *testing.T) {

@@ -34,7 +34,8 @@ type Report struct {
 	Refused int // SPEC §5 refusals of operations that should have passed
 	// NotCreated: starts answered TASK_CREATION_FAILED, as rule 8 wants of a
 	// start that cannot be done within seconds (a fault was on): an answer,
-	// not a failure; nothing was acknowledged.
+	// not a failure. The refused start left nothing behind (no slot, nothing
+	// sent: Check finds either) and the load started the conversation again.
 	NotCreated int
 	Reissued   int64    // requests sent anew after failing reissueAfter times in a row
 	Problems   []string // what each count is made of, the first ones

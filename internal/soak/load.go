@@ -98,8 +98,9 @@ func (l *Load) conversation(ctx context.Context, wave, k int) {
 		opts.Channel, opts.EntryPoint, opts.Subject = model.Email, emailEntryPoint, "Your request "+name
 	}
 	opts.To = c.customer
-	// A start is never sent anew: another request for the same customer is
-	// refused while this one's conversation is open.
+	// A start is sent anew only when refused with TASK_CREATION_FAILED
+	// (do): another request for the same customer is refused while this
+	// one's conversation is open.
 	if !l.do(ctx, name+"/start", func(ctx context.Context) (err error) {
 		c.id, err = l.Client.Start(ctx, opts)
 		return err
@@ -213,15 +214,18 @@ func (l *Load) do(ctx context.Context, requestID string, op func(context.Context
 		if ctx.Err() != nil {
 			return false
 		}
-		if code, _, ok := codes.Of(err); ok && code != codes.OutcomeUnknown {
-			if code == codes.TaskCreationFailed && strings.HasSuffix(base, "/start") {
-				l.record(func() { l.notCreated++ })
-			} else {
-				l.record(func() { l.refused = append(l.refused, requestID+": "+err.Error()+"; before: "+l.inFlight[base]) })
-			}
+		code, _, refused := codes.Of(err)
+		switch {
+		case code == codes.TaskCreationFailed && strings.HasSuffix(base, "/start"):
+			// Rule 8's answer while a fault is on: nothing was created, so
+			// the agent starts again, as a new request.
+			l.record(func() { l.notCreated++ })
+			failures += reissueAfter - 1 - failures%reissueAfter // sent anew below
+		case refused && code != codes.OutcomeUnknown:
+			l.record(func() { l.refused = append(l.refused, requestID+": "+err.Error()+"; before: "+l.inFlight[base]) })
 			return false
 		}
-		if failures++; failures%reissueAfter == 0 && !strings.HasSuffix(base, "/start") {
+		if failures++; failures%reissueAfter == 0 && (!strings.HasSuffix(base, "/start") || code == codes.TaskCreationFailed) {
 			requestID = fmt.Sprintf("%s#%d", base, failures/reissueAfter+1)
 			l.reissued.Add(1)
 		}

@@ -51,12 +51,22 @@ func TestReissuedCloseFindingItClosedIsAcknowledged(t *testing.T) {
 }
 
 // A start answered TASK_CREATION_FAILED (rule 8, under a fault) is the
-// start's answer and fails no run; any other refusal, or that code for
-// another operation, does.
-func TestStartNotCreatedInTimeIsNoFailure(t *testing.T) {
+// start's answer and fails no run: nothing was created, and the load starts
+// again as a new request. Any other refusal, or that code for another
+// operation, fails the run.
+func TestStartNotCreatedInTimeIsStartedAgain(t *testing.T) {
 	l := &Load{inFlight: map[string]string{}}
+	tries := 0
+	notCreatedOnce := func(context.Context) error {
+		if tries++; tries == 1 {
+			return codes.New(codes.TaskCreationFailed, "no slot in time")
+		}
+		return nil
+	}
+	if !l.do(context.Background(), "r-w0-c0/start", notCreatedOnce) || tries != 2 || l.reissued.Load() != 1 {
+		t.Fatalf("the start refused TASK_CREATION_FAILED was not started again as a new request: %d tries, %d reissued", tries, l.reissued.Load())
+	}
 	notCreated := func(context.Context) error { return codes.New(codes.TaskCreationFailed, "no slot in time") }
-	l.do(context.Background(), "r-w0-c0/start", notCreated)
 	l.do(context.Background(), "r-w0-c0/transfer", notCreated)
 	l.do(context.Background(), "r-w0-c1/start", func(context.Context) error { return codes.New(codes.NotOwner, "no") })
 	if l.notCreated != 1 || len(l.refused) != 2 {
