@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -56,6 +57,32 @@ func TestLateDeliveryStatusLandsInTheCustomerRecord(t *testing.T) {
 	if st := show(t, c, second); len(st.Messages) != 0 || st.Status != api.StatusActive {
 		t.Fatalf("the newer conversation is not touched by its predecessor's status: %+v", st)
 	}
+}
+
+// A callback names its message by key; after the close, one for a message
+// older than the last ones the record keeps still shows in show (found by
+// the bench: such messages stayed "sent").
+func TestLateStatusOfAnOlderMessageByItsKey(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	to := newEmail()
+	id := startEmail(t, c, to, "Many messages "+to)
+	for i := range 12 {
+		if _, err := c.Send(ctx, conversations.Sync, id, "alice", model.Compose{Text: fmt.Sprintf("part %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Close(ctx, id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	first := show(t, c, id).Messages[0]
+	if err := c.DeliveryStatus(ctx, id, first.Key, model.MessageFailed, "mailbox full"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the first message failed in show", func() bool {
+		m := show(t, c, id).Messages[0]
+		return m.ID == first.ID && m.Status == model.MessageFailed && m.Error == "mailbox full"
+	})
 }
 
 func customerRecord(t *testing.T, conversation string) api.CustomerConversation {

@@ -59,7 +59,9 @@ func (c *Client) fillLateStatuses(ctx context.Context, state *api.ConversationSt
 		}
 		for _, late := range conv.LateStatuses {
 			for i := range state.Messages {
-				if m := &state.Messages[i]; m.ID == late.MessageID && m.Direction == model.Outbound {
+				// A callback names the message by its key; one of the last
+				// messages the record keeps is listed by its id.
+				if m := &state.Messages[i]; (m.ID == late.MessageID || m.Key == late.MessageID) && m.Direction == model.Outbound {
 					m.Advance(late.Status, late.Error)
 				}
 			}
