@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -172,6 +173,15 @@ func (l *Load) transfer(ctx context.Context, name string, c *conversation, partn
 	}
 	if !l.do(ctx, name+"/accept", func(ctx context.Context) error {
 		_, err := l.Client.Accept(ctx, c.id, partner)
+		if codes.Is(err, codes.NoPendingOffer) {
+			// An accept sent anew (the first ones failed under the faults)
+			// may find the earlier one landed; or the offer timed out, and
+			// the conversation waits to be offered again or picked up.
+			if st, showErr := l.Client.Show(ctx, c.id); showErr == nil && st.Owner == partner {
+				return nil
+			}
+			return errors.New("no offer of the conversation waits for " + partner + " yet")
+		}
 		return err
 	}) {
 		return false
