@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"outbound/internal/codes"
+	"outbound/internal/dev/fakes3"
 	"outbound/internal/directory"
 	"outbound/internal/imagestore"
 	"outbound/internal/model"
@@ -171,9 +172,9 @@ func TestComposeMessageUploadFailureRetries(t *testing.T) {
 }
 
 // fakeS3 runs the dev S3 fake until the test ends, with its "images" bucket.
-func fakeS3(t *testing.T) (*imagestore.FakeS3, *imagestore.Store) {
+func fakeS3(t *testing.T) (*fakes3.Server, *imagestore.Store) {
 	t.Helper()
-	fake, err := imagestore.StartFake(t.TempDir(), "")
+	fake, err := fakes3.Start(t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

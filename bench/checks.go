@@ -18,8 +18,8 @@ import (
 
 	"outbound/internal/api"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
-	"outbound/internal/testenv"
 )
 
 // historyCost is target (a): what one delivered agent message costs in the

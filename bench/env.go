@@ -20,10 +20,10 @@ import (
 	"outbound/internal/archive"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/directory"
 	"outbound/internal/imagestore"
 	"outbound/internal/model"
-	"outbound/internal/testenv"
 )
 
 // agentSlot is one unit of an agent's outbound capacity (rule 7): a

@@ -14,9 +14,9 @@ import (
 
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
 	"outbound/internal/sms"
-	"outbound/internal/testenv"
 )
 
 // inboundResult is phase (f) of issue 12: what a customer's message costs

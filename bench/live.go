@@ -22,8 +22,8 @@ import (
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
-	"outbound/internal/testenv"
 )
 
 // Phase (e) of issue 11.

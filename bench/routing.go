@@ -13,8 +13,8 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
-	"outbound/internal/testenv"
 )
 
 // Phase (d) of issue 10.

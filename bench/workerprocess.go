@@ -17,7 +17,7 @@ import (
 
 	"outbound/internal/address"
 	"outbound/internal/codec"
-	"outbound/internal/testenv"
+	"outbound/internal/dev/testenv"
 )
 
 // codecKeyID names the key --idle-process generates: the production worker

@@ -28,7 +28,7 @@ import (
 	"testing"
 
 	"outbound/internal/api"
-	"outbound/internal/cluster"
+	"outbound/internal/dev/cluster"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"

@@ -22,8 +22,8 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
-	"outbound/internal/testenv"
 )
 
 // browser is a headless Chromium (Debian's chromium package; .ci/run installs

@@ -24,9 +24,9 @@ import (
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
 	"outbound/internal/sms"
-	"outbound/internal/testenv"
 )
 
 // postSMS posts an inbound SMS webhook to the gateway, signed like the

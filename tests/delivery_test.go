@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"outbound/internal/conversations"
-	"outbound/internal/devsink"
+	"outbound/internal/dev/sinks"
+	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
 	"outbound/internal/sms"
-	"outbound/internal/testenv"
 )
 
 // flakyProvider stands in front of a real SMS sink: it passes every request
@@ -61,7 +61,7 @@ func (readCloser) Close() error { return nil }
 // provider refusal fails the message at once, visibly to the agent.
 func TestDeliveryIsExactlyOnceAndFailuresAreVisible(t *testing.T) {
 	outbox := t.TempDir()
-	sink, err := devsink.StartSMS("127.0.0.1:0", outbox, nil)
+	sink, err := sinks.StartSMS("127.0.0.1:0", outbox, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"testing"
 
-	"outbound/internal/testenv"
+	"outbound/internal/dev/testenv"
 )
 
 var env *testenv.Env

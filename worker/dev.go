@@ -22,8 +22,9 @@ import (
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
-	"outbound/internal/devserver"
-	"outbound/internal/devsink"
+	"outbound/internal/dev/fakes3"
+	"outbound/internal/dev/sinks"
+	"outbound/internal/dev/temporalserver"
 	"outbound/internal/directory"
 	"outbound/internal/email"
 	"outbound/internal/gateway"
@@ -55,7 +56,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 		return nil, fmt.Errorf("start the codec endpoint: %w", err)
 	}
 	codecURL := "http://" + codecListener.Addr().String()
-	srv, err := devserver.Start(ctx, devserver.Options{
+	srv, err := temporalserver.Start(ctx, temporalserver.Options{
 		DataDir: cfg.dataDir, Port: cfg.devPort, UIPort: cfg.uiPort,
 		SearchAttributes: api.SearchAttributes(), Logger: log.Named("temporal"),
 		CodecEndpoint: codecURL,
@@ -71,12 +72,12 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	stack.add(codecServer.Close)
 
 	outbox := filepath.Join(cfg.dataDir, "outbox")
-	smtpSink, err := devsink.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log)
+	smtpSink, err := sinks.StartSMTP(fmt.Sprintf("127.0.0.1:%d", cfg.smtpPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMTP sink: %w", err))
 	}
 	stack.add(smtpSink.Close)
-	smsSink, err := devsink.StartSMS(fmt.Sprintf("127.0.0.1:%d", cfg.smsPort), outbox, log)
+	smsSink, err := sinks.StartSMS(fmt.Sprintf("127.0.0.1:%d", cfg.smsPort), outbox, log)
 	if err != nil {
 		return fail(fmt.Errorf("start the SMS sink: %w", err))
 	}
@@ -85,7 +86,7 @@ func devEnvironment(ctx context.Context, cfg config, log *zap.Logger) (*env, err
 	if err != nil {
 		return fail(err)
 	}
-	fakeS3, err := imagestore.StartFake(filepath.Join(cfg.dataDir, "s3"), fmt.Sprintf("127.0.0.1:%d", cfg.s3Port))
+	fakeS3, err := fakes3.Start(filepath.Join(cfg.dataDir, "s3"), fmt.Sprintf("127.0.0.1:%d", cfg.s3Port))
 	if err != nil {
 		return fail(fmt.Errorf("start the S3 server: %w", err))
 	}

@@ -19,7 +19,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"outbound/internal/cluster"
+	"outbound/internal/dev/cluster"
 	"outbound/internal/logging"
 )
 

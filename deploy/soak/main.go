@@ -20,8 +20,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"outbound/internal/cluster"
-	"outbound/internal/soak"
+	"outbound/internal/dev/cluster"
+	"outbound/internal/dev/soak"
 )
 
 func main() {

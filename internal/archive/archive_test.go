@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"outbound/internal/codec"
+	"outbound/internal/dev/fakes3"
 	"outbound/internal/imagestore"
 	"outbound/internal/model"
 )
@@ -28,9 +29,9 @@ import (
 const conv = "conversation/acme/ep-sms/0123456789abcdef0123456789abcdef/run-1"
 
 // bucket runs the in-process fake S3 and a store on it whose bucket exists.
-func bucket(t *testing.T) (*imagestore.FakeS3, *imagestore.Store) {
+func bucket(t *testing.T) (*fakes3.Server, *imagestore.Store) {
 	t.Helper()
-	fake, err := imagestore.StartFake(t.TempDir(), "")
+	fake, err := fakes3.Start(t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,14 +17,14 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"outbound/internal/delivery"
-	"outbound/internal/devsink"
+	"outbound/internal/dev/sinks"
 	"outbound/internal/email"
 )
 
-func startSink(t *testing.T) (*devsink.SMTPSink, string) {
+func startSink(t *testing.T) (*sinks.SMTPSink, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sink, err := devsink.StartSMTP("127.0.0.1:0", dir, zaptest.NewLogger(t))
+	sink, err := sinks.StartSMTP("127.0.0.1:0", dir, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

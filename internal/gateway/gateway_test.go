@@ -22,7 +22,7 @@ import (
 
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
-	"outbound/internal/devsink"
+	"outbound/internal/dev/sinks"
 	"outbound/internal/gateway"
 	"outbound/internal/model"
 	"outbound/internal/sms"
@@ -533,7 +533,7 @@ func TestHealthz(t *testing.T) {
 func TestDevSinkCallbacksReachGateway(t *testing.T) {
 	convs := &fakeConvs{statusSeen: make(chan statusCall, 4)}
 	base, _ := startGateway(t, convs)
-	sink, err := devsink.StartSMS("127.0.0.1:0", t.TempDir(), nil)
+	sink, err := sinks.StartSMS("127.0.0.1:0", t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

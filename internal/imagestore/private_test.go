@@ -1,4 +1,4 @@
-package imagestore
+package imagestore_test
 
 import (
 	"bytes"
@@ -6,14 +6,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"outbound/internal/imagestore"
 )
 
-// TestPrivateObjects: objects under PrivatePrefix are readable with the
+// TestPrivateObjects: objects under imagestore.PrivatePrefix are readable with the
 // store's credentials only; the fake refuses anonymous reads however the key
 // is spelled, while images stay public.
 func TestPrivateObjects(t *testing.T) {
 	fake, store := startStore(t)
-	key := PrivatePrefix + "acme/0123/000001"
+	key := imagestore.PrivatePrefix + "acme/0123/000001"
 	secret := []byte("not for customers")
 	if err := store.PutPrivate(ctx(t), key, "application/octet-stream", secret); err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func TestPrivateObjects(t *testing.T) {
 		}
 	}
 
-	img := Key("acme", "c", png, "image/png")
+	img := imagestore.Key("acme", "c", png, "image/png")
 	if _, err := store.Put(ctx(t), img, "image/png", png); err != nil {
 		t.Fatal(err)
 	}
@@ -51,14 +53,14 @@ func TestPrivateObjects(t *testing.T) {
 func TestPutPrivateRefusesPublicKeys(t *testing.T) {
 	_, store := startStore(t)
 	err := store.PutPrivate(ctx(t), "acme/c/x.png", "application/octet-stream", []byte("x"))
-	if err == nil || !strings.Contains(err.Error(), "not under "+PrivatePrefix) {
+	if err == nil || !strings.Contains(err.Error(), "not under "+imagestore.PrivatePrefix) {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestGetMissing(t *testing.T) {
 	_, store := startStore(t)
-	if _, err := store.Get(ctx(t), PrivatePrefix+"missing"); !errors.Is(err, ErrNotFound) {
+	if _, err := store.Get(ctx(t), imagestore.PrivatePrefix+"missing"); !errors.Is(err, imagestore.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
 }
@@ -68,13 +70,13 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Setenv(name, "")
 	}
 	t.Setenv("S3_BUCKET", "")
-	if _, ok := ConfigFromEnv(); ok {
+	if _, ok := imagestore.ConfigFromEnv(); ok {
 		t.Fatal("a configuration without S3_BUCKET")
 	}
 	t.Setenv("S3_BUCKET", "b")
 	t.Setenv("S3_ENDPOINT", "http://minio:9000")
 	t.Setenv("S3_PATH_STYLE", "true")
-	c, ok := ConfigFromEnv()
+	c, ok := imagestore.ConfigFromEnv()
 	if !ok || c.Bucket != "b" || c.Endpoint != "http://minio:9000" || !c.PathStyle {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, ok)
 	}

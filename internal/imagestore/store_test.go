@@ -1,4 +1,4 @@
-package imagestore
+package imagestore_test
 
 import (
 	"bytes"
@@ -17,15 +17,18 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"outbound/internal/dev/fakes3"
+	"outbound/internal/imagestore"
 )
 
 var png = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{7}, 10*1024)...)
 
-// startStore runs the fake under a temporary directory and a Store on it
+// startStore runs the fake under a temporary directory and a imagestore.Store on it
 // whose bucket exists.
-func startStore(t *testing.T) (*FakeS3, *Store) {
+func startStore(t *testing.T) (*fakes3.Server, *imagestore.Store) {
 	t.Helper()
-	fake, err := StartFake(t.TempDir(), "")
+	fake, err := fakes3.Start(t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +37,7 @@ func startStore(t *testing.T) (*FakeS3, *Store) {
 			t.Errorf("close: %v", err)
 		}
 	})
-	store, err := New(context.Background(), fake.Config("images"))
+	store, err := imagestore.New(context.Background(), fake.Config("images"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,31 +69,31 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 
 func TestKey(t *testing.T) {
 	conv := "conversation/acme/ep-email/k3y/run-1"
-	k1 := Key("acme", conv, png, "image/png")
+	k1 := imagestore.Key("acme", conv, png, "image/png")
 	want := "acme/conversation_acme_ep-email_k3y_run-1/"
 	if !strings.HasPrefix(k1, want) || !strings.HasSuffix(k1, ".png") || len(k1) != len(want)+64+len(".png") {
 		t.Fatalf("Key = %q, want %s<sha256>.png", k1, want)
 	}
-	if k2 := Key("acme", conv, append([]byte(nil), png...), "image/png"); k2 != k1 {
+	if k2 := imagestore.Key("acme", conv, append([]byte(nil), png...), "image/png"); k2 != k1 {
 		t.Fatalf("same bytes, different keys: %q %q", k1, k2)
 	}
-	if k3 := Key("acme", conv, png[:100], "image/png"); k3 == k1 {
+	if k3 := imagestore.Key("acme", conv, png[:100], "image/png"); k3 == k1 {
 		t.Fatal("different bytes, same key")
 	}
-	if k := Key("acme", conv, png, "image/jpeg"); !strings.HasSuffix(k, ".jpg") {
+	if k := imagestore.Key("acme", conv, png, "image/jpeg"); !strings.HasSuffix(k, ".jpg") {
 		t.Fatalf("jpeg key %q", k)
 	}
-	if k := Key("ac/me", "..", png, "text/plain"); !strings.HasPrefix(k, "ac_me/_/") || !strings.HasSuffix(k, ".bin") {
+	if k := imagestore.Key("ac/me", "..", png, "text/plain"); !strings.HasPrefix(k, "ac_me/_/") || !strings.HasSuffix(k, ".bin") {
 		t.Fatalf("unsafe segments: %q", k)
 	}
-	if p := Prefix("acme"); p != "acme/" || !strings.HasPrefix(k1, p) {
+	if p := imagestore.Prefix("acme"); p != "acme/" || !strings.HasPrefix(k1, p) {
 		t.Fatalf("Prefix = %q", p)
 	}
 }
 
 func TestPutServesImage(t *testing.T) {
 	fake, store := startStore(t)
-	key := Key("acme", "conversation/acme/ep-email/k/r", png, "image/png")
+	key := imagestore.Key("acme", "conversation/acme/ep-email/k/r", png, "image/png")
 	url, err := store.Put(ctx(t), key, "image/png", png)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +113,7 @@ func TestPutServesImage(t *testing.T) {
 	}
 
 	// Again (an activity retry): same key, same URL, same bytes.
-	url2, err := store.Put(ctx(t), Key("acme", "conversation/acme/ep-email/k/r", png, "image/png"), "image/png", png)
+	url2, err := store.Put(ctx(t), imagestore.Key("acme", "conversation/acme/ep-email/k/r", png, "image/png"), "image/png", png)
 	if err != nil || url2 != url {
 		t.Fatalf("second put = %q, %v", url2, err)
 	}
@@ -137,13 +140,13 @@ func TestPutServesImage(t *testing.T) {
 
 func TestPublicAccessIsReadOnly(t *testing.T) {
 	fake, store := startStore(t)
-	key := Key("acme", "c", png, "image/png")
+	key := imagestore.Key("acme", "c", png, "image/png")
 	if _, err := store.Put(ctx(t), key, "image/png", png); err != nil {
 		t.Fatal(err)
 	}
 	// Found: any Authorization header opened everything. Unsigned, with a
 	// made-up header, or signed with other credentials: all refused.
-	otherCreds := aws.Credentials{AccessKeyID: FakeAccessKey, SecretAccessKey: "guessed"}
+	otherCreds := aws.Credentials{AccessKeyID: imagestore.DevAccessKey, SecretAccessKey: "guessed"}
 	for _, auth := range []string{"", "AWS4-HMAC-SHA256 Credential=x", "Bearer anything", "signed with other credentials"} {
 		for _, tc := range []struct{ method, path string }{
 			{http.MethodGet, "/images"},           // listing
@@ -158,7 +161,7 @@ func TestPublicAccessIsReadOnly(t *testing.T) {
 			case "signed with other credentials":
 				const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 				req.Header.Set("X-Amz-Content-Sha256", emptyHash)
-				if err := v4.NewSigner().SignHTTP(ctx(t), otherCreds, req, emptyHash, "s3", FakeRegion, time.Now()); err != nil {
+				if err := v4.NewSigner().SignHTTP(ctx(t), otherCreds, req, emptyHash, "s3", imagestore.DevRegion, time.Now()); err != nil {
 					t.Fatal(err)
 				}
 			case "":
@@ -208,18 +211,18 @@ func TestEnsureLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := store.EnsureLifecycle(c, Prefix("acme"), RetentionDays); err != nil {
+		if err := store.EnsureLifecycle(c, imagestore.Prefix("acme"), imagestore.RetentionDays); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := store.EnsureLifecycle(c, Prefix("globex"), RetentionDays); err != nil {
+	if err := store.EnsureLifecycle(c, imagestore.Prefix("globex"), imagestore.RetentionDays); err != nil {
 		t.Fatal(err)
 	}
 	// A changed retention replaces the rule, not adds one.
-	if err := store.EnsureLifecycle(c, Prefix("globex"), 30); err != nil {
+	if err := store.EnsureLifecycle(c, imagestore.Prefix("globex"), 30); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.EnsureLifecycle(c, Prefix("globex"), RetentionDays); err != nil {
+	if err := store.EnsureLifecycle(c, imagestore.Prefix("globex"), imagestore.RetentionDays); err != nil {
 		t.Fatal(err)
 	}
 	out, err := store.Client.GetBucketLifecycleConfiguration(c, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("images")})
@@ -234,9 +237,9 @@ func TestEnsureLifecycle(t *testing.T) {
 		got[aws.ToString(r.ID)] = fmt.Sprintf("%s %s %d", aws.ToString(r.Filter.Prefix), r.Status, aws.ToInt32(r.Expiration.Days))
 	}
 	want := map[string]string{
-		"other":                    "tmp/ Enabled 1",
-		LifecycleRuleID("acme/"):   "acme/ Enabled 183",
-		LifecycleRuleID("globex/"): "globex/ Enabled 183",
+		"other":                               "tmp/ Enabled 1",
+		imagestore.LifecycleRuleID("acme/"):   "acme/ Enabled 183",
+		imagestore.LifecycleRuleID("globex/"): "globex/ Enabled 183",
 	}
 	if len(got) != len(want) || len(out.Rules) != len(want) {
 		t.Fatalf("rules = %v, want %v", got, want)
@@ -251,11 +254,11 @@ func TestEnsureLifecycle(t *testing.T) {
 func TestEnsureLifecycleMissingBucket(t *testing.T) {
 	fake, _ := startStore(t)
 	cfg := fake.Config("nope")
-	store, err := New(context.Background(), cfg)
+	store, err := imagestore.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.EnsureLifecycle(ctx(t), "acme/", RetentionDays); err == nil {
+	if err := store.EnsureLifecycle(ctx(t), "acme/", imagestore.RetentionDays); err == nil {
 		t.Fatal("lifecycle on a missing bucket succeeded")
 	}
 }
@@ -263,7 +266,9 @@ func TestEnsureLifecycleMissingBucket(t *testing.T) {
 func TestLifecycleOptional(t *testing.T) {
 	// A server without lifecycle support answers 501 NotImplemented.
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented", "images")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusNotImplemented)
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code></Error>`)
 	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -271,20 +276,20 @@ func TestLifecycleOptional(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	cfg := Config{Endpoint: "http://" + ln.Addr().String(), Bucket: "images", AccessKey: "a", SecretKey: "b", PathStyle: true}
-	strict, err := New(context.Background(), cfg)
+	cfg := imagestore.Config{Endpoint: "http://" + ln.Addr().String(), Bucket: "images", AccessKey: "a", SecretKey: "b", PathStyle: true}
+	strict, err := imagestore.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := strict.EnsureLifecycle(ctx(t), "acme/", RetentionDays); err == nil {
+	if err := strict.EnsureLifecycle(ctx(t), "acme/", imagestore.RetentionDays); err == nil {
 		t.Fatal("NotImplemented accepted without LifecycleOptional")
 	}
 	cfg.LifecycleOptional = true
-	lenient, err := New(context.Background(), cfg)
+	lenient, err := imagestore.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lenient.EnsureLifecycle(ctx(t), "acme/", RetentionDays); err != nil {
+	if err := lenient.EnsureLifecycle(ctx(t), "acme/", imagestore.RetentionDays); err != nil {
 		t.Fatalf("LifecycleOptional: %v", err)
 	}
 }
@@ -292,20 +297,20 @@ func TestLifecycleOptional(t *testing.T) {
 func TestNewConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  imagestore.Config
 		base string
 		bad  bool
 	}{
-		{"path style", Config{Endpoint: "http://127.0.0.1:9000/", Bucket: "b", AccessKey: "a", SecretKey: "s", PathStyle: true}, "http://127.0.0.1:9000/b", false},
-		{"virtual host", Config{Endpoint: "https://s3.example", Bucket: "b", AccessKey: "a", SecretKey: "s"}, "https://b.s3.example", false},
-		{"aws", Config{Bucket: "b", Region: "eu-west-1", AccessKey: "a", SecretKey: "s"}, "https://b.s3.eu-west-1.amazonaws.com", false},
-		{"public base", Config{Bucket: "b", AccessKey: "a", SecretKey: "s", PublicBaseURL: "https://img.acme.example/"}, "https://img.acme.example", false},
-		{"no bucket", Config{AccessKey: "a", SecretKey: "s"}, "", true},
-		{"half credentials", Config{Bucket: "b", AccessKey: "a"}, "", true},
-		{"bad endpoint", Config{Bucket: "b", Endpoint: "127.0.0.1:9000", AccessKey: "a", SecretKey: "s"}, "", true},
+		{"path style", imagestore.Config{Endpoint: "http://127.0.0.1:9000/", Bucket: "b", AccessKey: "a", SecretKey: "s", PathStyle: true}, "http://127.0.0.1:9000/b", false},
+		{"virtual host", imagestore.Config{Endpoint: "https://s3.example", Bucket: "b", AccessKey: "a", SecretKey: "s"}, "https://b.s3.example", false},
+		{"aws", imagestore.Config{Bucket: "b", Region: "eu-west-1", AccessKey: "a", SecretKey: "s"}, "https://b.s3.eu-west-1.amazonaws.com", false},
+		{"public base", imagestore.Config{Bucket: "b", AccessKey: "a", SecretKey: "s", PublicBaseURL: "https://img.acme.example/"}, "https://img.acme.example", false},
+		{"no bucket", imagestore.Config{AccessKey: "a", SecretKey: "s"}, "", true},
+		{"half credentials", imagestore.Config{Bucket: "b", AccessKey: "a"}, "", true},
+		{"bad endpoint", imagestore.Config{Bucket: "b", Endpoint: "127.0.0.1:9000", AccessKey: "a", SecretKey: "s"}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := New(context.Background(), tc.cfg)
+			s, err := imagestore.New(context.Background(), tc.cfg)
 			if tc.bad {
 				if err == nil {
 					t.Fatal("accepted")
@@ -322,12 +327,5 @@ func TestNewConfig(t *testing.T) {
 				t.Fatalf("URL = %q", u)
 			}
 		})
-	}
-}
-
-func TestStartFakeLoopbackOnly(t *testing.T) {
-	if f, err := StartFake(t.TempDir(), "0.0.0.0:0"); err == nil {
-		f.Close()
-		t.Fatal("listening on all interfaces")
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/api"
-	"outbound/internal/devserver"
+	"outbound/internal/dev/temporalserver"
 	"outbound/internal/directory"
 )
 
@@ -31,7 +31,7 @@ func tenantOf(name string, n, size int) directory.Directory {
 // whole: the load-time bounds (directory.MaxTotalPublishedBytes) are what
 // the server takes. (Issue 12, finding 5: 3.9 MB failed at publish.)
 func TestLargestDirectoriesPublish(t *testing.T) {
-	srv, err := devserver.Start(context.Background(), devserver.Options{UIPort: devserver.NoUI, Logger: zap.NewNop()})
+	srv, err := temporalserver.Start(context.Background(), temporalserver.Options{UIPort: temporalserver.NoUI, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}

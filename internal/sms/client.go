@@ -1,5 +1,5 @@
 // Package sms sends text messages through a Twilio-compatible Messages API
-// (Twilio itself, or devsink.SMSSink in development).
+// (Twilio itself, or sinks.SMSSink in development).
 package sms
 
 import (

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"outbound/internal/delivery"
-	"outbound/internal/devsink"
+	"outbound/internal/dev/sinks"
 	"outbound/internal/sms"
 )
 
@@ -27,10 +27,10 @@ const (
 	to      = "+905321234567"
 )
 
-func startSink(t *testing.T) (*devsink.SMSSink, string) {
+func startSink(t *testing.T) (*sinks.SMSSink, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sink, err := devsink.StartSMS("127.0.0.1:0", dir, zaptest.NewLogger(t))
+	sink, err := sinks.StartSMS("127.0.0.1:0", dir, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,397 @@
+// Package testenv runs the whole service in-process for integration tests and
+// benchmarks: a real Temporal server (in-memory SQLite), real SMTP and SMS API
+// sinks on loopback, and the worker, serving fresh tenants cloned from
+// examples/acme.yaml so tests do not share agents.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"outbound/activities"
+	"outbound/internal/address"
+	"outbound/internal/api"
+	"outbound/internal/archive"
+	"outbound/internal/codec"
+	"outbound/internal/conversations"
+	"outbound/internal/dev/fakes3"
+	"outbound/internal/dev/sinks"
+	"outbound/internal/dev/temporalserver"
+	"outbound/internal/directory"
+	"outbound/internal/email"
+	"outbound/internal/gateway"
+	"outbound/internal/imagestore"
+	"outbound/internal/logging"
+	"outbound/internal/mailin"
+	"outbound/internal/metrics"
+	"outbound/internal/service"
+	"outbound/internal/sms"
+)
+
+// Options shapes the tenants of an environment.
+type Options struct {
+	Tenants              int                    // how many fresh tenants (default 16)
+	PeopleTenants        int                    // how many fresh tenants with timeouts a person can meet (PeopleTimeouts)
+	Senders              bool                   // also the SendersTenant
+	Routing              bool                   // also the RoutingTenant
+	LiveAgents           int                    // also the LiveTenant, with this many agents
+	IdleAgents           int                    // also the IdleTenant, with this many agents
+	TransferOfferTimeout time.Duration          // default 2s
+	WrapUpTimeout        time.Duration          // default 2s
+	SlotCheckInterval    time.Duration          // default 2s
+	SMS                  activities.SMSSender   // default: the SMS sink
+	Email                activities.EmailSender // default: the SMTP sink
+}
+
+// Env is a running service.
+type Env struct {
+	Temporal client.Client
+	Outbox   string
+	Key      []byte
+	Server   *temporalserver.Server
+	SMSURL   string
+	SMTPAddr string
+	// GatewayURL serves the webhooks (signed with SMSAuthToken); MailinAddr
+	// takes customer emails over SMTP.
+	GatewayURL string
+	MailinAddr string
+	S3         *fakes3.Server // hosts inline images and the transcript archive
+	// Archive holds the transcript pages long conversations move out of
+	// their state; the worker writes them and every client here reads them.
+	Archive *archive.Store
+	// Codec holds the payload keys every client here uses (the dev keys
+	// unless OUTBOUND_CODEC_KEYS or _FILE is set); CodecURL serves the codec
+	// endpoint as worker --dev does for the Web UI (POST /encode, /decode).
+	Codec         *codec.Keys
+	CodecURL      string
+	mu            sync.Mutex
+	tenants       []string
+	peopleTenants []string
+	dirs          map[string]*directory.Directory
+	yamls         map[string][]byte
+	Metrics       http.Handler  // the worker's /metrics page
+	Worker        worker.Worker // the in-process worker (the benchmark stops it to measure another)
+}
+
+// Start runs the service until the test ends.
+func Start(tb TB, opts Options) *Env {
+	tb.Helper()
+	opts = defaults(opts)
+	log := quietLogger()
+	srv, err := temporalserver.Start(context.Background(), temporalserver.Options{
+		UIPort: temporalserver.NoUI, SearchAttributes: api.SearchAttributes(), Logger: log,
+	})
+	if err != nil {
+		tb.Fatalf("start Temporal: %v", err)
+	}
+	tb.Cleanup(func() { _ = srv.Stop() })
+
+	env := &Env{
+		Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey),
+		dirs: map[string]*directory.Directory{}, yamls: map[string][]byte{},
+	}
+	env.startSinks(tb, &opts, log)
+	for i := 1; i <= opts.Tenants; i++ {
+		d := env.addTenant(tb, fmt.Sprintf("t%02d", i), i, opts)
+		env.tenants = append(env.tenants, d.Tenant)
+	}
+	people := opts
+	people.TransferOfferTimeout, people.WrapUpTimeout = PeopleTimeouts()
+	for i := 1; i <= opts.PeopleTenants; i++ {
+		d := env.addTenant(tb, fmt.Sprintf("p%02d", i), 100+i, people)
+		env.peopleTenants = append(env.peopleTenants, d.Tenant)
+	}
+	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
+	if opts.Senders {
+		env.addTenant(tb, SendersTenant, 98, opts, "\nqueues:", sendersEntryPoints+"\nqueues:")
+	}
+	if opts.Routing {
+		env.addTenant(tb, RoutingTenant, 97, opts, routingEdits...)
+	}
+	if opts.LiveAgents > 0 {
+		live := opts
+		live.SlotCheckInterval = time.Minute // production's default: what the desktop sees
+		env.addTenant(tb, LiveTenant, 96, live, agentEdits("l", "Live", opts.LiveAgents)...)
+	}
+	if opts.IdleAgents > 0 {
+		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents)...)
+	}
+	env.startCodec(tb)
+	metricsHandler, metricsPage, err := metrics.New()
+	if err != nil {
+		tb.Fatalf("metrics: %v", err)
+	}
+	env.Metrics = metricsPage
+	clientOpts := client.Options{
+		HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log),
+		MetricsHandler: metricsHandler,
+	}
+	codec.Configure(&clientOpts, env.Codec)
+	c, err := client.Dial(clientOpts)
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	env.Temporal = c
+
+	gatewayListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("gateway: %v", err)
+	}
+	env.GatewayURL = "http://" + gatewayListener.Addr().String()
+	images := env.startS3(tb)
+	acts := &activities.Activities{
+		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
+		Images: images, Archive: env.Archive, Inbound: &conversations.Client{Temporal: c, IDKey: env.Key, Archive: env.Archive},
+	}
+	w := service.NewWorker(c, acts)
+	if err := w.Start(); err != nil {
+		tb.Fatalf("worker: %v", err)
+	}
+	env.Worker = w
+	tb.Cleanup(w.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := service.Publish(ctx, c, env.dirs); err != nil {
+		tb.Fatalf("publish: %v", err)
+	}
+	env.startInbound(tb, gatewayListener, log)
+	return env
+}
+
+// startInbound runs the HTTP gateway and the inbound SMTP receiver.
+func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
+	convs := e.ClientFor("")
+	convs.DirectoryCache = conversations.NewDirectoryCache() // as the gateway binary
+	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
+	go func() { _ = gw.Serve(l) }()
+	tb.Cleanup(func() { _ = gw.Close() })
+	in, err := mailin.Start("127.0.0.1:0", convs, mailin.AcceptUnauthenticated{}, log)
+	if err != nil {
+		tb.Fatalf("inbound SMTP: %v", err)
+	}
+	tb.Cleanup(func() { _ = in.Close() })
+	e.MailinAddr = in.Addr()
+}
+
+// startCodec loads the payload keys and serves the codec endpoint.
+func (e *Env) startCodec(tb TB) {
+	keys, err := codec.FromEnv()
+	if err != nil {
+		tb.Fatalf("codec keys: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("codec endpoint: %v", err)
+	}
+	srv := codec.NewServer(keys, codec.Open)
+	go func() { _ = srv.Serve(l) }()
+	tb.Cleanup(func() { _ = srv.Close() })
+	e.Codec, e.CodecURL = keys, "http://"+l.Addr().String()
+}
+
+// startS3 runs a file-backed S3-compatible server, the image store on it and
+// the transcript archive in the same bucket (after startCodec: its keys).
+func (e *Env) startS3(tb TB) *imagestore.Store {
+	fake, err := fakes3.Start(tb.TempDir(), "")
+	if err != nil {
+		tb.Fatalf("S3: %v", err)
+	}
+	tb.Cleanup(func() { _ = fake.Close() })
+	e.S3 = fake
+	store, err := imagestore.New(context.Background(), fake.Config("outbound-images"))
+	if err != nil {
+		tb.Fatalf("image store: %v", err)
+	}
+	if err := store.EnsureBucket(context.Background()); err != nil {
+		tb.Fatalf("image bucket: %v", err)
+	}
+	if e.Archive, err = archive.New(store, e.Codec); err != nil {
+		tb.Fatalf("transcript archive: %v", err)
+	}
+	return store
+}
+
+// ClientFor returns a client bound to a named tenant (e.g. PCITenant; "":
+// the one tenant the worker serves) that reads archived transcripts.
+func (e *Env) ClientFor(tenant string) *conversations.Client {
+	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: tenant, Archive: e.Archive}
+}
+
+// SMSAuthToken signs the SMS provider's webhooks in tests.
+const SMSAuthToken = "test-token"
+
+// Tenant hands out an unused tenant and a client bound to it.
+func (e *Env) Tenant(tb TB) *conversations.Client {
+	tb.Helper()
+	return e.take(tb, &e.tenants, "Tenants")
+}
+
+// PeopleTenant hands out a fresh tenant whose offer and wrap-up timeouts
+// leave a person (or a browser test acting like one) time to answer.
+func (e *Env) PeopleTenant(tb TB) *conversations.Client {
+	tb.Helper()
+	return e.take(tb, &e.peopleTenants, "PeopleTenants")
+}
+
+// PeopleTimeouts are the transfer offer and wrap-up timeouts of a PeopleTenant.
+func PeopleTimeouts() (offer, wrapUp time.Duration) { return 8 * time.Second, 60 * time.Second }
+
+func (e *Env) take(tb TB, pool *[]string, option string) *conversations.Client {
+	tb.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(*pool) == 0 {
+		tb.Fatalf("testenv: out of tenants; raise Options.%s", option)
+	}
+	name := (*pool)[0]
+	*pool = (*pool)[1:]
+	return e.ClientFor(name)
+}
+
+// Directory returns a tenant's directory.
+func (e *Env) Directory(tenant string) *directory.Directory { return e.dirs[tenant] }
+
+func (e *Env) startSinks(tb TB, opts *Options, log *zap.Logger) {
+	smtpSink, err := sinks.StartSMTP("127.0.0.1:0", e.Outbox, log)
+	if err != nil {
+		tb.Fatalf("SMTP sink: %v", err)
+	}
+	tb.Cleanup(func() { _ = smtpSink.Close() })
+	smsSink, err := sinks.StartSMS("127.0.0.1:0", e.Outbox, log)
+	if err != nil {
+		tb.Fatalf("SMS sink: %v", err)
+	}
+	tb.Cleanup(func() { _ = smsSink.Close() })
+	e.SMSURL, e.SMTPAddr = smsSink.URL(), smtpSink.Addr()
+	if opts.SMS == nil {
+		opts.SMS = &sms.Client{BaseURL: smsSink.URL(), AccountSID: "ACtest", AuthToken: SMSAuthToken}
+	}
+	if opts.Email == nil {
+		host, port := splitAddr(tb, smtpSink.Addr())
+		opts.Email = &email.Sender{Host: host, Port: port}
+	}
+}
+
+func defaults(o Options) Options {
+	if o.Tenants == 0 {
+		o.Tenants = 16
+	}
+	if o.TransferOfferTimeout == 0 {
+		o.TransferOfferTimeout = 2 * time.Second
+	}
+	if o.WrapUpTimeout == 0 {
+		o.WrapUpTimeout = 2 * time.Second
+	}
+	if o.SlotCheckInterval == 0 {
+		o.SlotCheckInterval = 2 * time.Second
+	}
+	return o
+}
+
+// PCITenant is a tenant on the PCI-restricted email provider (no inline images).
+const PCITenant = "pci"
+
+// SendersTenant has an SMS entry point of every kind of sender besides the
+// example's mobile number (SPEC §3).
+const SendersTenant = "senders"
+
+const sendersEntryPoints = `
+  - {id: ep-toll-free, channel: sms, address: "+1 800 234 5678", queue: support}
+  - {id: ep-landline, channel: sms, address: "+44 20 7183 8750", queue: support}
+  - {id: ep-short-code, channel: sms, address: "12345", country: US, queue: support}
+  - {id: ep-named, channel: sms, address: "AcmeCo", queue: support}`
+
+// RoutingTenant's entry points queue customers in support, whose six agents
+// take one conversation each: what the bench's routing phase measures.
+const RoutingTenant = "routing"
+
+var routingEdits = []string{
+	"agents: [alice, bob]}", "agents: [r1, r2, r3, r4, r5, r6]}",
+	"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
+	"\nagents:\n", "\nagents:\n" + routingAgents(6),
+}
+
+// LiveTenant's agents l1… (three conversations each, all in the support
+// queue) are who the bench's desktop phase signs in.
+const LiveTenant = "live"
+
+// IdleTenant's agents i1… hold the bench's open idle conversations (phase c).
+const IdleTenant = "idle"
+
+// agentEdits gives a tenant n premium agents prefix1… (named name 1…), all
+// in the support queue.
+func agentEdits(prefix, name string, n int) []string {
+	ids := make([]string, n)
+	var agents strings.Builder
+	for i := range n {
+		ids[i] = fmt.Sprintf("%s%d", prefix, i+1)
+		fmt.Fprintf(&agents, "  - {id: %s, name: %s %d, license: premium, profile: blended}\n", ids[i], name, i+1)
+	}
+	return []string{
+		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
+		"\nagents:\n", "\nagents:\n" + agents.String(),
+	}
+}
+
+func routingAgents(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {id: r%d, name: Router %d, license: premium, profile: single}\n", i, i)
+	}
+	return b.String()
+}
+
+// DirectoryYAML is every tenant's directory as the worker's --directory
+// files hold it, by tenant.
+func (e *Env) DirectoryYAML() map[string][]byte { return e.yamls }
+
+// addTenant clones the example directory under a new name, timeouts and entry
+// point addresses (inbound messages find their tenant by address).
+func (e *Env) addTenant(tb TB, name string, i int, o Options, edits ...string) *directory.Directory {
+	yaml := strings.NewReplacer(append([]string{
+		"tenant: acme", "tenant: " + name,
+		`"+14155550100"`, fmt.Sprintf(`"+1415555%04d"`, 200+i),
+		"support@acme.example", "support@" + name + ".example",
+		"@acme.example, license", "@" + name + ".example, license", // logins are unique across tenants
+		"transferOfferTimeout: 30s", "transferOfferTimeout: " + o.TransferOfferTimeout.String(),
+		"wrapUpTimeout: 60s", "wrapUpTimeout: " + o.WrapUpTimeout.String(),
+		"\ndefaultWrapUpReason:", "\nslotCheckInterval: " + o.SlotCheckInterval.String() + "\ndefaultWrapUpReason:",
+	}, edits...)...).Replace(string(ExampleDirectory(tb)))
+	d, err := directory.Parse(name+".yaml", []byte(yaml))
+	if err != nil {
+		tb.Fatalf("tenant %s: %v", name, err)
+	}
+	e.dirs[name], e.yamls[name] = d, []byte(yaml)
+	return d
+}
+
+// ExampleDirectory reads examples/acme.yaml from the repository.
+func ExampleDirectory(tb TB) []byte {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "..", "examples", "acme.yaml"))
+	if err != nil {
+		tb.Fatalf("example directory: %v", err)
+	}
+	return data
+}
+
+// quietLogger keeps test output readable: warnings and errors only, on stderr
+// (server goroutines may log after a test ended, where t.Log would panic).
+func quietLogger() *zap.Logger {
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.ErrorLevel))
+}

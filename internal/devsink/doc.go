@@ -1,5 +1,0 @@
-// Package devsink runs local, real-protocol stand-ins for the email and SMS
-// providers, so `worker --dev` delivers over actual SMTP and HTTP on loopback
-// and every delivered message lands as a file in an outbox directory that
-// tests and developers can inspect.
-package devsink
