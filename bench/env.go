@@ -94,7 +94,7 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 }
 
 // dial connects to --address the way the starter does (SDK environment
-// configuration) with the payload codec worker --dev uses.
+// configuration) with the payload codec the dev stack uses.
 func (w *world) dial(ctx context.Context) error {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
@@ -126,7 +126,7 @@ func (w *world) dial(ctx context.Context) error {
 }
 
 // dialArchive reads archived transcripts from the S3_* bucket, or from
-// worker --dev's S3 fake without them.
+// the dev stack's S3 fake without them.
 func (w *world) dialArchive(ctx context.Context, keys *codec.Keys) error {
 	cfg, ok := imagestore.ConfigFromEnv()
 	if !ok {

@@ -10,7 +10,7 @@
 // the desktop, at what cost to Temporal.
 //
 //	go run ./bench                       # in-process server, in-memory SQLite
-//	go run ./bench --address 127.0.0.1:7233   # against a running `worker --dev`
+//	go run ./bench --address 127.0.0.1:7233   # against a running `go run ./dev`
 //
 // See bench/RESULTS.md for the figures and what they show.
 package main
@@ -33,7 +33,7 @@ type Config struct {
 	ReplyEvery    int           // a customer reply after every k-th agent message (0: none)
 	Channel       string        // sms, email or mixed (alternating by conversation)
 
-	Address   string // "" = in-process server; else a frontend with `worker --dev` serving
+	Address   string // "" = in-process server; else a frontend with `go run ./dev` serving
 	Namespace string
 
 	HistoryMessages  int // (a) messages in the per-channel history check (0: skip)
@@ -83,7 +83,7 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", cfg.Duration, "cap per load: no conversation starts after it (the long and idle checks get half)")
 	flag.IntVar(&cfg.ReplyEvery, "reply-every", cfg.ReplyEvery, "product: a customer reply after every k-th agent message (0: none)")
 	flag.StringVar(&cfg.Channel, "channel", cfg.Channel, "product channel: sms, email or mixed")
-	flag.StringVar(&cfg.Address, "address", cfg.Address, "Temporal frontend of a running `worker --dev` (default: start one in-process)")
+	flag.StringVar(&cfg.Address, "address", cfg.Address, "Temporal frontend of a running `go run ./dev` (default: start one in-process)")
 	flag.StringVar(&cfg.Namespace, "namespace", cfg.Namespace, "namespace with --address")
 	flag.IntVar(&cfg.HistoryMessages, "history-messages", cfg.HistoryMessages, "(a) agent messages per channel in the history-cost check (0: skip)")
 	flag.IntVar(&cfg.Long, "long", cfg.Long, "(b) agent messages in the long conversation (0: skip; 20000 for the target)")

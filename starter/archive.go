@@ -12,12 +12,12 @@ import (
 	"outbound/internal/imagestore"
 )
 
-// devTemporalPort is worker --dev's default frontend port (--dev-port).
+// devTemporalPort is the dev stack's default frontend port (--temporal-port).
 const devTemporalPort = "7233"
 
 // archiveReader reads a long conversation's archived transcript pages, from
 // the bucket the S3_* variables name (the worker's settings). With no S3_*
-// variable set and the dev server's default address, it reads worker --dev's
+// variable set and the dev server's default address, it reads the dev stack's
 // S3 fake on its default port, so the walk-through needs no settings. nil:
 // no archive (show then says what to set when a transcript is archived).
 func archiveReader(ctx context.Context, hostPort string, keys *codec.Keys) (conversations.Archive, error) {

@@ -89,7 +89,7 @@ func (a *app) execute(args []string) int {
 	return report(a.stderr, err)
 }
 
-// report prints a command's failure and returns the exit status: a SPEC §5
+// report prints a command's failure and returns the exit status: a docs/rules.md §5
 // refusal is "error: CODE: message" (1), malformed input "error: BAD_REQUEST:
 // message" (2), anything else (e.g. the server is unreachable) "error: message" (1).
 func report(w io.Writer, err error) int {

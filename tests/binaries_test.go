@@ -1,7 +1,7 @@
 package tests
 
 // End to end with the real binaries, as a user runs them: `go build` the
-// worker and the starter, run `worker --dev` (embedded Temporal server on a
+// dev stack (./dev: the worker with an embedded Temporal server on a
 // SQLite file, SMS sink writing the outbox), drive a conversation with the
 // starter CLI, SIGKILL the worker while a transfer offer is pending, restart
 // it on the same data dir and check that nothing was lost or sent twice.
@@ -276,7 +276,7 @@ func newBinaryHarness(t *testing.T) *binaryHarness {
 	h := &binaryHarness{
 		t:          t,
 		root:       root,
-		workerBin:  filepath.Join(bin, "worker"),
+		workerBin:  filepath.Join(bin, "dev"),
 		starterBin: filepath.Join(bin, "starter"),
 		directory:  filepath.Join(root, "tests", "testdata", "fast.yaml"),
 		dataDir:    filepath.Join(t.TempDir(), "data"),
@@ -306,7 +306,7 @@ func (h *binaryHarness) build() {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), binBuildLimit)
 	defer cancel()
-	targets := map[string]string{"./worker": h.workerBin, "./starter": h.starterBin}
+	targets := map[string]string{"./dev": h.workerBin, "./starter": h.starterBin}
 	errs := make(chan error, len(targets))
 	for pkg, out := range targets {
 		go func() {
@@ -326,7 +326,7 @@ func (h *binaryHarness) build() {
 	}
 }
 
-// startWorker runs `worker --dev` on the harness's data dir and ports and
+// startWorker runs the built ./dev on the harness's data dir and ports and
 // waits until `starter agents` succeeds against it.
 func (h *binaryHarness) startWorker() {
 	h.t.Helper()
@@ -339,8 +339,8 @@ func (h *binaryHarness) startWorker() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cmd := exec.Command(h.workerBin, "--dev", "--data-dir", h.dataDir,
-		"--dev-port", strconv.Itoa(h.devPort), "--ui-port", strconv.Itoa(h.uiPort),
+	cmd := exec.Command(h.workerBin, "--data-dir", h.dataDir,
+		"--temporal-port", strconv.Itoa(h.devPort), "--ui-port", strconv.Itoa(h.uiPort),
 		"--http-port", strconv.Itoa(h.httpPort), "--smtp-in-port", strconv.Itoa(h.smtpInPort),
 		"--metrics-addr", "127.0.0.1:0", "--codec-port", "0", "--s3-port", "0", "--desktop-port", "0",
 		"--directory", h.directory)
@@ -371,7 +371,7 @@ func (h *binaryHarness) startWorker() {
 		_, stderr, code := h.runStarterWithin(10*time.Second, "agents")
 		// After a restart the server answers with what the last run
 		// published before this run's gateway listens: wait for its word.
-		if log, _ := os.ReadFile(logPath); code == 0 && strings.Contains(string(log), "dev worker ready") {
+		if log, _ := os.ReadFile(logPath); code == 0 && strings.Contains(string(log), "dev stack ready") {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -3,18 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"strconv"
 
 	"go.temporal.io/sdk/client"
-	"go.uber.org/zap"
 
 	"outbound/activities"
 	"outbound/internal/address"
 	"outbound/internal/archive"
 	"outbound/internal/codec"
-	"outbound/internal/directory"
 	"outbound/internal/email"
 	"outbound/internal/imagestore"
 	"outbound/internal/sms"
@@ -24,27 +21,18 @@ import (
 // and the key for customer pseudonyms.
 type env struct {
 	clientOptions client.Options
+	codecKeys     []string // the payload keys' ids (never the keys)
 	email         activities.EmailSender
 	sms           activities.SMSSender
 	idKey         []byte
-	publicURL     string                      // where the SMS provider posts status callbacks
-	images        *imagestore.Store           // hosts inline images (nil: none configured)
-	archive       *archive.Store              // older transcript pages, in the image bucket (nil: none)
-	connected     func(c client.Client) error // starts what needs the client (dev: gateway, inbound SMTP)
-	announce      func(log *zap.Logger, dirs map[string]*directory.Directory)
-	close         func()
-}
-
-func environment(ctx context.Context, cfg config, log *zap.Logger) (*env, error) {
-	if cfg.dev {
-		return devEnvironment(ctx, cfg, log)
-	}
-	return productionEnvironment()
+	publicURL     string            // where the SMS provider posts status callbacks
+	images        *imagestore.Store // hosts inline images (nil: none configured)
+	archive       *archive.Store    // older transcript pages, in the image bucket (nil: none)
 }
 
 // productionEnvironment reads every setting from the environment; secrets are
 // never logged.
-func productionEnvironment() (*env, error) {
+func productionEnvironment(ctx context.Context) (*env, error) {
 	opts, err := defaultClientOptions()
 	if err != nil {
 		return nil, err
@@ -65,7 +53,7 @@ func productionEnvironment() (*env, error) {
 	if err != nil {
 		return nil, errors.New("SMTP_PORT must be a number")
 	}
-	store, err := imageStore(context.Background())
+	store, err := imageStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +78,7 @@ func productionEnvironment() (*env, error) {
 		},
 		idKey:     []byte(key),
 		publicURL: os.Getenv("PUBLIC_URL"),
-		connected: func(client.Client) error { return nil },
-		announce: func(log *zap.Logger, dirs map[string]*directory.Directory) {
-			log.Info("worker running", zap.String("temporal", opts.HostPort), zap.Int("tenants", len(dirs)),
-				zap.Strings("codecKeys", keys.IDs()))
-		},
-		close: func() {},
+		codecKeys: keys.IDs(),
 	}, nil
 }
 
@@ -114,13 +97,4 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
-}
-
-func splitHostPort(addr string) (string, int, error) {
-	host, portText, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", 0, err
-	}
-	port, err := strconv.Atoi(portText)
-	return host, port, err
 }

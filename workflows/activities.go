@@ -72,7 +72,7 @@ func deliveryOptions(ctx workflow.Context, summary string) workflow.Context {
 
 // routeOptions retries routing a customer's message until it lands: it is
 // never dropped for a server or worker that is down for a while. Only a
-// refusal (a SPEC §5 code) ends it. An attempt whose worker died is tried
+// refusal (a docs/rules.md §5 code) ends it. An attempt whose worker died is tried
 // again only after StartToClose, so it is short: with a minute, replies
 // under repeated worker kills reached their conversation minutes late.
 // Retrying is safe: routing is idempotent per message.

@@ -13,7 +13,7 @@ import (
 )
 
 // Every operation is validated before it is accepted: a refused update is
-// rejected with its SPEC code and leaves the conversation exactly as it was.
+// rejected with its §5 code and leaves the conversation exactly as it was.
 func TestRefusedUpdatesLeaveStateUnchanged(t *testing.T) {
 	cases := []struct {
 		name string

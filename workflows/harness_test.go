@@ -435,7 +435,7 @@ func continuedState(t *testing.T, err error) api.ConversationInput {
 	return in
 }
 
-// requireCode fails unless err carries the SPEC code.
+// requireCode fails unless err carries the §5 code.
 func requireCode(t *testing.T, err error, code codes.Code) {
 	t.Helper()
 	got, msg, ok := codes.Of(err)

@@ -9,7 +9,7 @@ import (
 	"outbound/internal/model"
 )
 
-// Queue is one queue's line and its routing (SPEC §3: queues push work).
+// Queue is one queue's line and its routing (docs/rules.md §3: queues push work).
 // Whenever a conversation waits and an agent of the queue can take one, the
 // longest-waiting conversation is offered to the longest-available agent
 // that may have it. The queue reserves the agent's slot (the agent's workflow

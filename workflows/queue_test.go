@@ -45,7 +45,7 @@ func (h *harness) offers(conversation string) []string {
 	return agents
 }
 
-// Rule 17 and SPEC §3: the longest-waiting conversation goes to the
+// Rule 17 and docs/rules.md §3: the longest-waiting conversation goes to the
 // longest-available agent that may have it, each agent gets one offer per
 // round, and an agent whose slot cannot be reserved is passed over.
 func TestQueueOffersLongestWaitingToLongestAvailable(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 	"outbound/internal/logging"
 )
 
-// defaultPorts match `worker --dev` and the compose stack, so the README's
+// defaultPorts match `go run ./dev` and the compose stack, so the README's
 // addresses hold; the internal ones are picked free at the first start.
 var defaultPorts = cluster.Ports{
 	Postgres: 5433, Frontend: 7233, UI: 8233, Gateway: 8080, SMTPIn: 2525, Codec: 8081, Desktop: 8088, S3: 8234,

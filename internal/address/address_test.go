@@ -79,7 +79,7 @@ func TestKey(t *testing.T) {
 	}
 }
 
-// SPEC §3: an entry point sends from any valid number, a short code of a
+// docs/rules.md §3: an entry point sends from any valid number, a short code of a
 // country, or an alphanumeric sender ID.
 func TestNormalizeSender(t *testing.T) {
 	tests := []struct {

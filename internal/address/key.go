@@ -25,6 +25,6 @@ func Key(secret []byte, normalized string) string {
 // worker and every client of a deployment must share it.
 const KeyEnv = "OUTBOUND_ID_KEY"
 
-// DevKey is the secret worker --dev and the starter use when KeyEnv is unset.
+// DevKey is the secret the dev stack and the starter use when KeyEnv is unset.
 // It protects nothing: production requires KeyEnv.
 const DevKey = "dev-only-customer-id-key"

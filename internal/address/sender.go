@@ -8,7 +8,7 @@ import (
 	"outbound/internal/codes"
 )
 
-// SenderKind is what an SMS entry point sends from (SPEC §3).
+// SenderKind is what an SMS entry point sends from (docs/rules.md §3).
 type SenderKind string
 
 const (

@@ -104,7 +104,7 @@ type CustomerState struct {
 type HeldMessage struct {
 	EntryPoint   string    `json:"entryPoint"`
 	Conversation string    `json:"conversation,omitempty"` // the open conversation it did not join
-	Refused      string    `json:"refused,omitempty"`      // the SPEC §5 code that refused it
+	Refused      string    `json:"refused,omitempty"`      // the docs/rules.md §5 code that refused it
 	At           time.Time `json:"at"`
 	model.CustomerMessage
 }
@@ -130,7 +130,7 @@ type Received struct {
 	At           time.Time `json:"at"`
 	Conversation string    `json:"conversation,omitempty"`
 	Held         bool      `json:"held,omitempty"`    // kept in the record (HeldMessage)
-	Refused      string    `json:"refused,omitempty"` // the SPEC §5 code that refused it
+	Refused      string    `json:"refused,omitempty"` // the docs/rules.md §5 code that refused it
 }
 
 // InboundRequest is a customer message for their record to route (rule 10):

@@ -14,7 +14,7 @@ import (
 
 // QueueWorkflow is one queue of a tenant: the conversations waiting in it, in
 // order of arrival, and the routing that offers the longest-waiting one to the
-// longest-available agent of the queue who can take it (SPEC §3, rules 17–19).
+// longest-available agent of the queue who can take it (docs/rules.md §3, rules 17–19).
 // A queue per queue, not a router per tenant: queues route independently, and
 // an agent in two queues is kept from taking too much by its own workflow,
 // which grants each offer its slot.

@@ -15,7 +15,7 @@ type Authorizer func(r *http.Request) error
 
 var errNoCredentials = errors.New("the codec endpoint needs Authorization: Bearer <token>")
 
-// Open lets in whoever reaches the endpoint: for `worker --dev` on loopback.
+// Open lets in whoever reaches the endpoint: for `go run ./dev` on loopback.
 func Open(*http.Request) error { return nil }
 
 // BearerToken lets in a request whose Authorization header carries token:

@@ -1,4 +1,4 @@
-// Package codes holds the stable error codes of SPEC §5. A refusal travels as a
+// Package codes holds the stable error codes of docs/rules.md §5. A refusal travels as a
 // Temporal ApplicationError whose Type is the code, so it crosses activities,
 // workflows, updates and the client unchanged, and the starter prints it as
 // "error: CODE: message".
@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Code is one of the stable SPEC §5 error codes.
+// Code is one of the stable docs/rules.md §5 error codes.
 type Code string
 
 const (
@@ -92,5 +92,5 @@ func init() {
 	}
 }
 
-// Known reports whether c is one of the SPEC §5 codes.
+// Known reports whether c is one of the docs/rules.md §5 codes.
 func Known(c Code) bool { return all[c] }

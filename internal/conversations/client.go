@@ -1,7 +1,7 @@
 // Package conversations is the client side of the service: the one path the
 // starter CLI, the gateway, the tests and the benchmark use to start and drive
 // conversations, through the entity contracts of internal/api. Refusals come
-// back as SPEC §5 codes (internal/codes).
+// back as docs/rules.md §5 codes (internal/codes).
 package conversations
 
 import (
@@ -114,7 +114,7 @@ func (c *Client) tenant(ctx context.Context) (string, error) {
 	return d.Tenant, err
 }
 
-// translate turns server answers into SPEC codes: an existing workflow ID is
+// translate turns server answers into §5 codes: an existing workflow ID is
 // an active conversation (rule 6), a finished one is a closed conversation.
 func translate(err error) error {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

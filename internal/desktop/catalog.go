@@ -14,7 +14,7 @@ var catalogs = map[string]map[string]string{
 	"en": {
 		"title":                  "Agent Desktop",
 		"signin.heading":         "Sign in",
-		"signin.dev":             "Dev sign-in: pick an agent, no password. It exists only in worker --dev.",
+		"signin.dev":             "Dev sign-in: pick an agent, no password. It exists only in the dev stack (go run ./dev).",
 		"signin.agent":           "Agent",
 		"signin.submit":          "Sign in",
 		"signout":                "Sign out",
@@ -97,7 +97,7 @@ var catalogs = map[string]map[string]string{
 	"tr": {
 		"title":                  "Agent Desktop",
 		"signin.heading":         "Oturum aç",
-		"signin.dev":             "Geliştirici oturumu: bir temsilci seçin, parola yok. Yalnızca worker --dev içinde vardır.",
+		"signin.dev":             "Geliştirici oturumu: bir temsilci seçin, parola yok. Yalnızca geliştirme ortamında (go run ./dev) vardır.",
 		"signin.agent":           "Temsilci",
 		"signin.submit":          "Oturum aç",
 		"signout":                "Oturumu kapat",

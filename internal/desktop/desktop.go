@@ -34,7 +34,7 @@ var staticFiles embed.FS
 type Server struct {
 	Client *conversations.Client // Temporal, IDKey, Archive; the tenant is the signed-in agent's
 	Key    []byte                // signs session cookies: the same in every desktop process
-	Dev    bool                  // offer the dev sign-in page (worker --dev only)
+	Dev    bool                  // offer the dev sign-in page (the dev stack only)
 	OIDC   *OIDC                 // the production sign-in (when not Dev)
 	Log    *zap.Logger
 
@@ -51,7 +51,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, errors.New("desktop: the session key must be at least 32 bytes")
 	}
 	if s.Dev == (s.OIDC != nil) {
-		return nil, errors.New("desktop: sign-in is either the dev page (worker --dev) or OpenID Connect, one of the two")
+		return nil, errors.New("desktop: sign-in is either the dev page (the dev stack) or OpenID Connect, one of the two")
 	}
 	pages, err := template.New("").Funcs(template.FuncMap{"t": text, "clock": clock, "group": group, "pair": pair, "act": act, "rfc3339": rfc3339, "request": uuid.NewString}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
@@ -157,7 +157,7 @@ func (s *Server) render(w http.ResponseWriter, name string, data any) {
 	}
 }
 
-// fail answers an error: a refusal with its SPEC §5 code, anything else as
+// fail answers an error: a refusal with its docs/rules.md §5 code, anything else as
 // unavailable (logged, not shown: it may name internals).
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	if code, msg, ok := codes.Of(err); ok {

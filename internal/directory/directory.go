@@ -1,4 +1,4 @@
-// Package directory is the tenant directory of SPEC §4: the admin configuration
+// Package directory is the tenant directory of docs/rules.md §4: the admin configuration
 // (agents, profiles, queues, entry points, templates, flows, timers) read from
 // one YAML file per tenant, validated as a whole, and consulted for the
 // eligibility rules of an outbound start. The structs also carry JSON tags
@@ -21,7 +21,7 @@ const (
 	Manual Assignment = "manual"
 )
 
-// Directory is one tenant's configuration. Field names are the SPEC §4 contract.
+// Directory is one tenant's configuration. Field names are the docs/rules.md §4 contract.
 type Directory struct {
 	Tenant               string        `yaml:"tenant" json:"tenant"`
 	DigitalChannels      bool          `yaml:"digitalChannels" json:"digitalChannels"`

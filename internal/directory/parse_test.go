@@ -150,7 +150,7 @@ func assertEveryLineNamesFile(t *testing.T, err error) {
 	}
 }
 
-// SPEC §3: an SMS entry point may send from any valid number (a toll-free or
+// docs/rules.md §3: an SMS entry point may send from any valid number (a toll-free or
 // fixed-line business number too), a short code of a country, or an
 // alphanumeric sender ID; replies reach the numbers and the short code only.
 func TestParseSMSSenders(t *testing.T) {

@@ -209,7 +209,7 @@ func (d *Directory) validateEntryPoints(p *problems) {
 }
 
 // entryAddress normalizes an entry point's address: an SMS entry point may
-// send from any kind of sender (SPEC §3), an email one from an address.
+// send from any kind of sender (docs/rules.md §3), an email one from an address.
 func entryAddress(ep EntryPoint) (string, error) {
 	if ep.Channel == model.SMS {
 		addr, _, err := address.NormalizeSender(ep.Address, ep.Country)

@@ -319,7 +319,7 @@ func (h *handler) base(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// fail answers a service error: a refusal (SPEC §5 code) is 422 with the
+// fail answers a service error: a refusal (docs/rules.md §5 code) is 422 with the
 // code, a malformed request the service caught is 400, anything else 503 so
 // that the provider retries.
 func (h *handler) fail(w http.ResponseWriter, log *zap.Logger, what string, err error) {

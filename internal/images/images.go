@@ -1,4 +1,4 @@
-// Package images holds the inline-image rules of SPEC rules 12 and 13 as pure
+// Package images holds the inline-image rules of docs/rules.md rules 12 and 13 as pure
 // functions: the per-image checks (size, type sniffed from the bytes, name),
 // the tenant check (PCI provider, exception list), the Content-ID refusal, and
 // the composition of the HTML body that references hosted images by URL.

@@ -1,11 +1,11 @@
-// Package imagestore hosts inline email images on S3 (SPEC rule 12): each
+// Package imagestore hosts inline email images on S3 (docs/rules.md rule 12): each
 // image is stored once under a content-addressed key
 // (tenant/conversation/sha256.ext) with its Content-Type, and referenced from
 // the HTML body by its public URL; a bucket lifecycle rule expires a tenant's
 // images after RetentionDays (6 months).
 //
 // fake.go runs an in-process S3-compatible server (gofakes3, file backend)
-// that worker --dev and the tests use.
+// that the dev stack and the tests use.
 package imagestore
 
 import (

@@ -106,7 +106,7 @@ func (t TrustRelay) Authenticate(_ context.Context, _ []byte, header mail.Header
 	return false, "no Authentication-Results from " + t.AuthservID
 }
 
-// AcceptUnauthenticated takes every From as its sender's: for `worker --dev`
+// AcceptUnauthenticated takes every From as its sender's: for `go run ./dev`
 // only, where mail comes from the developer's own tools.
 type AcceptUnauthenticated struct{}
 

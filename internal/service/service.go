@@ -1,5 +1,5 @@
 // Package service wires the workflows and activities into a Temporal worker
-// and publishes the tenant directories; worker --dev, the production worker
+// and publishes the tenant directories; the dev stack, the production worker
 // and the integration tests all run it the same way.
 package service
 

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// The carriers' opt-out and opt-in keywords (SPEC §3): the whole message.
+// The carriers' opt-out and opt-in keywords (docs/rules.md §3): the whole message.
 var (
 	stopKeywords  = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 	startKeywords = []string{"START", "UNSTOP"}

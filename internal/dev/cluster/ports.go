@@ -85,7 +85,7 @@ func freePort() (int, error) {
 func hostPort(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 
 // checkFree fails with the port's name when something else listens there
-// (often a `worker --dev` on the same default ports).
+// (often a `go run ./dev` on the same default ports).
 func (p Ports) checkFree() error {
 	v := reflect.ValueOf(p)
 	for i := range v.NumField() {

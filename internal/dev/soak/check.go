@@ -31,7 +31,7 @@ type Report struct {
 	// Stuck: conversations not closed, messages not delivered, agents still
 	// holding a slot when the deadline passed.
 	Stuck   int
-	Refused int // SPEC §5 refusals of operations that should have passed
+	Refused int // docs/rules.md §5 refusals of operations that should have passed
 	// NotCreated: starts answered TASK_CREATION_FAILED, as rule 8 wants of a
 	// start that cannot be done within seconds (a fault was on): an answer,
 	// not a failure. The refused start left nothing behind (no slot, nothing

@@ -39,7 +39,7 @@ type Load struct {
 	reissued atomic.Int64
 	mu       sync.Mutex
 	convs    []*conversation
-	// refused are operations answered with a SPEC §5 refusal: none is expected.
+	// refused are operations answered with a docs/rules.md §5 refusal: none is expected.
 	refused    []string
 	notCreated int // starts answered TASK_CREATION_FAILED (see Report)
 	// inFlight is each unacknowledged operation's last attempt.
@@ -202,7 +202,7 @@ func (l *Load) record(f func()) {
 const reissueAfter = 5
 
 // do runs op with requestID until it is acknowledged. An error that is not
-// a SPEC §5 refusal (the frontend unreachable, OUTCOME_UNKNOWN, a webhook
+// a docs/rules.md §5 refusal (the frontend unreachable, OUTCOME_UNKNOWN, a webhook
 // answered 5xx, a transfer out of time) is retried, as a new request after
 // reissueAfter failures; a refusal is recorded and ends the script.
 func (l *Load) do(ctx context.Context, requestID string, op func(context.Context) error) bool {

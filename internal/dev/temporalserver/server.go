@@ -1,6 +1,6 @@
 // Package temporalserver runs a complete Temporal server (SQLite persistence,
 // SQL visibility) and optionally the Temporal Web UI inside the current
-// process, for `worker --dev` and integration tests.
+// process, for `go run ./dev` and integration tests.
 package temporalserver
 
 import (

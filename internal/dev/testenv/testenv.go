@@ -1,13 +1,11 @@
-// Package testenv runs the whole service in-process for integration tests and
-// benchmarks: a real Temporal server (in-memory SQLite), real SMTP and SMS API
-// sinks on loopback, and the worker, serving fresh tenants cloned from
-// examples/acme.yaml so tests do not share agents.
+// Package testenv runs the dev stack (internal/dev/stack) in-process for
+// integration tests and benchmarks, its Temporal server in memory, serving
+// fresh tenants cloned from examples/acme.yaml so tests do not share agents.
 package testenv
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,29 +14,16 @@ import (
 	"sync"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"outbound/activities"
 	"outbound/internal/address"
-	"outbound/internal/api"
-	"outbound/internal/archive"
-	"outbound/internal/codec"
 	"outbound/internal/conversations"
-	"outbound/internal/dev/fakes3"
-	"outbound/internal/dev/sinks"
+	"outbound/internal/dev/stack"
 	"outbound/internal/dev/temporalserver"
 	"outbound/internal/directory"
-	"outbound/internal/email"
-	"outbound/internal/gateway"
-	"outbound/internal/imagestore"
-	"outbound/internal/logging"
-	"outbound/internal/mailin"
 	"outbound/internal/metrics"
-	"outbound/internal/service"
-	"outbound/internal/sms"
 )
 
 // Options shapes the tenants of an environment.
@@ -58,52 +43,20 @@ type Options struct {
 
 // Env is a running service.
 type Env struct {
-	Temporal client.Client
-	Outbox   string
-	Key      []byte
-	Server   *temporalserver.Server
-	SMSURL   string
-	SMTPAddr string
-	// GatewayURL serves the webhooks (signed with SMSAuthToken); MailinAddr
-	// takes customer emails over SMTP.
-	GatewayURL string
-	MailinAddr string
-	S3         *fakes3.Server // hosts inline images and the transcript archive
-	// Archive holds the transcript pages long conversations move out of
-	// their state; the worker writes them and every client here reads them.
-	Archive *archive.Store
-	// Codec holds the payload keys every client here uses (the dev keys
-	// unless OUTBOUND_CODEC_KEYS or _FILE is set); CodecURL serves the codec
-	// endpoint as worker --dev does for the Web UI (POST /encode, /decode).
-	Codec         *codec.Keys
-	CodecURL      string
+	*stack.Stack
 	mu            sync.Mutex
 	tenants       []string
 	peopleTenants []string
 	dirs          map[string]*directory.Directory
 	yamls         map[string][]byte
-	Metrics       http.Handler  // the worker's /metrics page
-	Worker        worker.Worker // the in-process worker (the benchmark stops it to measure another)
+	Metrics       http.Handler // the worker's /metrics page
 }
 
 // Start runs the service until the test ends.
 func Start(tb TB, opts Options) *Env {
 	tb.Helper()
 	opts = defaults(opts)
-	log := quietLogger()
-	srv, err := temporalserver.Start(context.Background(), temporalserver.Options{
-		UIPort: temporalserver.NoUI, SearchAttributes: api.SearchAttributes(), Logger: log,
-	})
-	if err != nil {
-		tb.Fatalf("start Temporal: %v", err)
-	}
-	tb.Cleanup(func() { _ = srv.Stop() })
-
-	env := &Env{
-		Server: srv, Outbox: filepath.Join(tb.TempDir(), "outbox"), Key: []byte(address.DevKey),
-		dirs: map[string]*directory.Directory{}, yamls: map[string][]byte{},
-	}
-	env.startSinks(tb, &opts, log)
+	env := &Env{dirs: map[string]*directory.Directory{}, yamls: map[string][]byte{}}
 	for i := 1; i <= opts.Tenants; i++ {
 		d := env.addTenant(tb, fmt.Sprintf("t%02d", i), i, opts)
 		env.tenants = append(env.tenants, d.Tenant)
@@ -129,107 +82,28 @@ func Start(tb TB, opts Options) *Env {
 	if opts.IdleAgents > 0 {
 		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents)...)
 	}
-	env.startCodec(tb)
 	metricsHandler, metricsPage, err := metrics.New()
 	if err != nil {
 		tb.Fatalf("metrics: %v", err)
 	}
 	env.Metrics = metricsPage
-	clientOpts := client.Options{
-		HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), Logger: logging.NewSDK(log),
-		MetricsHandler: metricsHandler,
-	}
-	codec.Configure(&clientOpts, env.Codec)
-	c, err := client.Dial(clientOpts)
-	if err != nil {
-		tb.Fatalf("dial: %v", err)
-	}
-	tb.Cleanup(c.Close)
-	env.Temporal = c
-
-	gatewayListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("gateway: %v", err)
-	}
-	env.GatewayURL = "http://" + gatewayListener.Addr().String()
-	images := env.startS3(tb)
-	acts := &activities.Activities{
-		Directories: env.dirs, Temporal: c, Email: opts.Email, SMS: opts.SMS, IDKey: env.Key, PublicURL: env.GatewayURL,
-		Images: images, Archive: env.Archive, Inbound: &conversations.Client{Temporal: c, IDKey: env.Key, Archive: env.Archive},
-	}
-	w := service.NewWorker(c, acts)
-	if err := w.Start(); err != nil {
-		tb.Fatalf("worker: %v", err)
-	}
-	env.Worker = w
-	tb.Cleanup(w.Stop)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := service.Publish(ctx, c, env.dirs); err != nil {
-		tb.Fatalf("publish: %v", err)
+	env.Stack, err = stack.Start(ctx, stack.Options{
+		DataDir: tb.TempDir(), Directories: env.dirs, Ports: stack.Ports{UI: temporalserver.NoUI},
+		Log: quietLogger(), IDKey: []byte(address.DevKey), SMSToken: SMSAuthToken,
+		SMS: opts.SMS, Email: opts.Email, Metrics: metricsHandler,
+	})
+	if err != nil {
+		tb.Fatalf("start the service: %v", err)
 	}
-	env.startInbound(tb, gatewayListener, log)
+	tb.Cleanup(env.Close)
 	return env
-}
-
-// startInbound runs the HTTP gateway and the inbound SMTP receiver.
-func (e *Env) startInbound(tb TB, l net.Listener, log *zap.Logger) {
-	convs := e.ClientFor("")
-	convs.DirectoryCache = conversations.NewDirectoryCache() // as the gateway binary
-	gw := gateway.NewServer(l.Addr().String(), gateway.New(gateway.Config{PublicURL: e.GatewayURL, SMSAuthToken: SMSAuthToken}, convs, log), log)
-	go func() { _ = gw.Serve(l) }()
-	tb.Cleanup(func() { _ = gw.Close() })
-	in, err := mailin.Start("127.0.0.1:0", convs, mailin.AcceptUnauthenticated{}, log)
-	if err != nil {
-		tb.Fatalf("inbound SMTP: %v", err)
-	}
-	tb.Cleanup(func() { _ = in.Close() })
-	e.MailinAddr = in.Addr()
-}
-
-// startCodec loads the payload keys and serves the codec endpoint.
-func (e *Env) startCodec(tb TB) {
-	keys, err := codec.FromEnv()
-	if err != nil {
-		tb.Fatalf("codec keys: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("codec endpoint: %v", err)
-	}
-	srv := codec.NewServer(keys, codec.Open)
-	go func() { _ = srv.Serve(l) }()
-	tb.Cleanup(func() { _ = srv.Close() })
-	e.Codec, e.CodecURL = keys, "http://"+l.Addr().String()
-}
-
-// startS3 runs a file-backed S3-compatible server, the image store on it and
-// the transcript archive in the same bucket (after startCodec: its keys).
-func (e *Env) startS3(tb TB) *imagestore.Store {
-	fake, err := fakes3.Start(tb.TempDir(), "")
-	if err != nil {
-		tb.Fatalf("S3: %v", err)
-	}
-	tb.Cleanup(func() { _ = fake.Close() })
-	e.S3 = fake
-	store, err := imagestore.New(context.Background(), fake.Config("outbound-images"))
-	if err != nil {
-		tb.Fatalf("image store: %v", err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		tb.Fatalf("image bucket: %v", err)
-	}
-	if e.Archive, err = archive.New(store, e.Codec); err != nil {
-		tb.Fatalf("transcript archive: %v", err)
-	}
-	return store
 }
 
 // ClientFor returns a client bound to a named tenant (e.g. PCITenant; "":
 // the one tenant the worker serves) that reads archived transcripts.
-func (e *Env) ClientFor(tenant string) *conversations.Client {
-	return &conversations.Client{Temporal: e.Temporal, IDKey: e.Key, Tenant: tenant, Archive: e.Archive}
-}
+func (e *Env) ClientFor(tenant string) *conversations.Client { return e.Conversations(tenant) }
 
 // SMSAuthToken signs the SMS provider's webhooks in tests.
 const SMSAuthToken = "test-token"
@@ -265,27 +139,6 @@ func (e *Env) take(tb TB, pool *[]string, option string) *conversations.Client {
 // Directory returns a tenant's directory.
 func (e *Env) Directory(tenant string) *directory.Directory { return e.dirs[tenant] }
 
-func (e *Env) startSinks(tb TB, opts *Options, log *zap.Logger) {
-	smtpSink, err := sinks.StartSMTP("127.0.0.1:0", e.Outbox, log)
-	if err != nil {
-		tb.Fatalf("SMTP sink: %v", err)
-	}
-	tb.Cleanup(func() { _ = smtpSink.Close() })
-	smsSink, err := sinks.StartSMS("127.0.0.1:0", e.Outbox, log)
-	if err != nil {
-		tb.Fatalf("SMS sink: %v", err)
-	}
-	tb.Cleanup(func() { _ = smsSink.Close() })
-	e.SMSURL, e.SMTPAddr = smsSink.URL(), smtpSink.Addr()
-	if opts.SMS == nil {
-		opts.SMS = &sms.Client{BaseURL: smsSink.URL(), AccountSID: "ACtest", AuthToken: SMSAuthToken}
-	}
-	if opts.Email == nil {
-		host, port := splitAddr(tb, smtpSink.Addr())
-		opts.Email = &email.Sender{Host: host, Port: port}
-	}
-}
-
 func defaults(o Options) Options {
 	if o.Tenants == 0 {
 		o.Tenants = 16
@@ -306,7 +159,7 @@ func defaults(o Options) Options {
 const PCITenant = "pci"
 
 // SendersTenant has an SMS entry point of every kind of sender besides the
-// example's mobile number (SPEC §3).
+// example's mobile number (docs/rules.md §3).
 const SendersTenant = "senders"
 
 const sendersEntryPoints = `
