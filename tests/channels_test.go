@@ -127,7 +127,7 @@ func TestInboundMMSAndHiddenStop(t *testing.T) {
 	wantCode(t, err, codes.OptedOut)
 }
 
-// SPEC §3: an entry point sends from a toll-free number, a fixed line, a
+// docs/rules.md §3: an entry point sends from a toll-free number, a fixed line, a
 // short code or an alphanumeric sender ID; customers' replies to the numbers
 // and the short code open conversations there, while nothing routes to the
 // sender ID, which cannot receive.

@@ -53,7 +53,7 @@ func show(t *testing.T, c *conversations.Client, id string) api.ConversationStat
 	return st
 }
 
-// wantCode fails unless err carries the SPEC code.
+// wantCode fails unless err carries the §5 code.
 func wantCode(t *testing.T, err error, code codes.Code) {
 	t.Helper()
 	got, msg, ok := codes.Of(err)

@@ -1,5 +1,5 @@
 // Package tests runs the service end to end on a real, in-process Temporal
-// server with real SMTP and SMS API sinks: the rules of SPEC §2 through the
+// server with real SMTP and SMS API sinks: the rules of docs/rules.md §2 through the
 // same client the starter uses, with real concurrent clients for rules 6–7.
 package tests
 

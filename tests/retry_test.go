@@ -11,7 +11,7 @@ import (
 	"outbound/internal/model"
 )
 
-// SPEC §3 (every request is retry-safe): the same send request id five times
+// docs/rules.md §3 (every request is retry-safe): the same send request id five times
 // at once is one message in the transcript and one SMS at the provider, and
 // every caller gets the first answer.
 func TestSendWithOneRequestIDConcurrentlyActsOnce(t *testing.T) {

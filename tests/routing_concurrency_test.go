@@ -13,7 +13,7 @@ import (
 	"outbound/internal/conversations"
 )
 
-// Queue routing under concurrency (SPEC §3, rules 7 and 17): twelve
+// Queue routing under concurrency (docs/rules.md §3, rules 7 and 17): twelve
 // conversations wait in two queues that share bob; alice, bob and carol
 // become available at the same moment, from three clients, and each works as
 // a desktop would: accept every offer, then (second phase) close and wrap up

@@ -13,7 +13,7 @@ import (
 // offered the one waiting (the "within 2 s").
 const offerWithin = 2 * time.Second
 
-// SPEC §3, rules 17 and 19: a queue whose agents are all Idle keeps a
+// docs/rules.md §3, rules 17 and 19: a queue whose agents are all Idle keeps a
 // transferred conversation queued; the moment one agent becomes Available the
 // queue offers it to them, with no accept or pickup; the offer then times
 // out as any offer does and the queue offers it to the next agent.
