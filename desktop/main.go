@@ -44,6 +44,7 @@ import (
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/service"
+	"outbound/internal/version"
 )
 
 type config struct {
@@ -61,6 +62,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.certFile, "tls-cert", os.Getenv("DESKTOP_TLS_CERT_FILE"), "serve HTTPS with this certificate (env DESKTOP_TLS_CERT_FILE)")
 	flag.StringVar(&cfg.keyFile, "tls-key", os.Getenv("DESKTOP_TLS_KEY_FILE"), "and this key (env DESKTOP_TLS_KEY_FILE)")
 	flag.BoolVar(&cfg.devLog, "dev-log", false, "human-readable logs instead of JSON")
+	version.Flag("desktop")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())

@@ -23,6 +23,7 @@ import (
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/metrics"
+	"outbound/internal/version"
 )
 
 type config struct {
@@ -52,6 +53,7 @@ func parseFlags() config {
 		cfg.directories = append(cfg.directories, s)
 		return nil
 	})
+	version.Flag("dev")
 	flag.Parse()
 	if len(cfg.directories) == 0 {
 		cfg.directories = []string{"examples/acme.yaml"}

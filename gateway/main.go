@@ -52,6 +52,7 @@ import (
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
 	"outbound/internal/service"
+	"outbound/internal/version"
 )
 
 type config struct {
@@ -80,6 +81,7 @@ func parseFlags() (config, error) {
 		"address to receive customer email on over SMTP, e.g. :25 (env SMTP_LISTEN; default: no SMTP)")
 	flag.StringVar(&cfg.codecOrigin, "codec-origin", os.Getenv("CODEC_ORIGIN"),
 		"Web UI origins allowed to call the codec endpoint, comma-separated, e.g. http://localhost:8080 (env CODEC_ORIGIN)")
+	version.Flag("gateway")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", flag.Args())

@@ -23,6 +23,7 @@ import (
 	"outbound/internal/codec"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
+	"outbound/internal/version"
 )
 
 // Exit statuses.
@@ -113,6 +114,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "starter COMMAND",
 		Short:         "Start and drive outbound conversations (SMS, email)",
+		Version:       version.String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {

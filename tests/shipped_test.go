@@ -2,6 +2,8 @@ package tests
 
 import (
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -20,6 +22,24 @@ func TestShippedBinariesLinkNoDevParts(t *testing.T) {
 			if strings.HasPrefix(pkg, dev) || strings.Contains(pkg, "/"+dev) {
 				t.Errorf("a shipped binary links %s", pkg)
 			}
+		}
+	}
+}
+
+// Every binary says which build it is: module, commit and Go version.
+func TestEveryBinaryNamesItsVersion(t *testing.T) {
+	bin := t.TempDir()
+	for _, name := range []string{"worker", "gateway", "desktop", "starter", "dev"} {
+		exe := filepath.Join(bin, name)
+		if out, err := exec.Command("go", "build", "-o", exe, "../"+name).CombinedOutput(); err != nil {
+			t.Fatalf("go build ./%s: %v\n%s", name, err, out)
+		}
+		out, err := exec.Command(exe, "--version").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s --version: %v\n%s", name, err, out)
+		}
+		if got := string(out); !strings.HasPrefix(got, name+" ") || !strings.Contains(got, "outbound ") || !strings.Contains(got, runtime.Version()) {
+			t.Errorf("%s --version = %q, want its name, the module and %s", name, got, runtime.Version())
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"outbound/internal/logging"
 	"outbound/internal/metrics"
 	"outbound/internal/service"
+	"outbound/internal/version"
 )
 
 type config struct {
@@ -39,6 +40,7 @@ func parseFlags() config {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: worker --directory FILE... (the dev stack, with its own server: go run ./dev)\n")
 		flag.PrintDefaults()
 	}
+	version.Flag("worker")
 	flag.Parse()
 	return cfg
 }
