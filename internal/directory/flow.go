@@ -3,7 +3,7 @@ package directory
 import (
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"outbound/internal/codes"
 )

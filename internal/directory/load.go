@@ -8,7 +8,7 @@ import (
 	"os"
 	"syscall"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Load reads and validates the tenant directory at path: a regular file of

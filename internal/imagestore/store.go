@@ -345,6 +345,7 @@ func (s *Store) EnsureLifecycle(ctx context.Context, prefix string, days int) er
 
 // sameRule reports whether an existing rule already does what want does.
 func sameRule(r, want types.LifecycleRule) bool {
+	//lint:ignore SA1019 a rule with the deprecated top-level Prefix is not ours and must not count as ours
 	return r.Status == want.Status && r.Prefix == nil &&
 		r.Filter != nil && r.Filter.And == nil && r.Filter.Tag == nil &&
 		r.Filter.ObjectSizeGreaterThan == nil && r.Filter.ObjectSizeLessThan == nil &&

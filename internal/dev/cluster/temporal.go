@@ -86,7 +86,7 @@ func (c *Cluster) migrateSchema(ctx context.Context) error {
 	defer f.Close()
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("Temporal schema (%s): %w", log, err)
+		return fmt.Errorf("create the Temporal schema (%s): %w", log, err)
 	}
 	return nil
 }
