@@ -292,7 +292,7 @@ func TestTwoQueuesNeverOverfillTheirSharedAgent(t *testing.T) {
 			t.Fatal(err)
 		}
 		var offered string
-		eventually(t, offerWithin, "an offer to bob", func() bool {
+		eventually(t, offerPatience, "an offer to bob", func() bool {
 			st, err := api.GetAgent(ctx, env.Temporal, cfg)
 			if err != nil {
 				t.Fatal(err)
