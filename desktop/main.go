@@ -41,6 +41,7 @@ import (
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
+	"outbound/internal/health"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/service"
@@ -147,12 +148,15 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
+	mux := http.NewServeMux()
+	health.Handle(mux, health.Temporal(tc))
+	mux.Handle("/", h)
 	// Requests live in streams' context: cancelled at shutdown, it ends the
 	// live-update streams, which would otherwise hold Shutdown to its timeout
 	// (browsers reconnect to another process and resync).
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	srv := &http.Server{Addr: cfg.listen, Handler: h, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Addr: cfg.listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return streams }}
 	served := make(chan error, 1)
 	go func() {

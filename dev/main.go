@@ -20,6 +20,7 @@ import (
 	"outbound/internal/address"
 	"outbound/internal/dev/stack"
 	"outbound/internal/directory"
+	"outbound/internal/health"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/metrics"
@@ -82,7 +83,8 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page)
+	var ready health.Later // once the worker polls
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page, ready.Check)
 	if err != nil {
 		return err
 	}
@@ -97,6 +99,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return err
 	}
 	defer s.Close()
+	ready.Set(health.Temporal(s.Temporal))
 	log.Info("dev stack ready",
 		zap.String("temporal", s.Server.FrontendAddress()),
 		zap.String("webUI", s.Server.UIAddress()),

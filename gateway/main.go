@@ -48,6 +48,7 @@ import (
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/gateway"
+	"outbound/internal/health"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
@@ -154,8 +155,10 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		}
 		defer in.Close()
 	}
-	h := gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log)
-	srv := gateway.NewServer(cfg.listen, h, log)
+	mux := http.NewServeMux()
+	health.Handle(mux, health.Temporal(tc))
+	mux.Handle("/", gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log))
+	srv := gateway.NewServer(cfg.listen, mux, log)
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"outbound/activities"
 	"outbound/internal/conversations"
 	"outbound/internal/directory"
+	"outbound/internal/health"
 	"outbound/internal/logging"
 	"outbound/internal/metrics"
 	"outbound/internal/service"
@@ -70,7 +71,8 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page)
+	var ready health.Later // once the worker polls
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page, ready.Check)
 	if err != nil {
 		return err
 	}
@@ -98,6 +100,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return err
 	}
 	defer w.Stop()
+	ready.Set(health.Temporal(c))
 	log.Info("worker running", zap.String("temporal", env.clientOptions.HostPort), zap.Int("tenants", len(dirs)),
 		zap.Strings("codecKeys", env.codecKeys), zap.String("metrics", metricsURL))
 	<-ctx.Done()

@@ -5,13 +5,16 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"outbound/internal/health"
 )
 
-// Serve exposes page as /metrics on addr for Prometheus until stop is
-// called; url is where it listens.
-func Serve(addr string, page http.Handler) (url string, stop func(), err error) {
+// Serve exposes page as /metrics on addr for Prometheus, with the health
+// probes (ready: /readyz), until stop is called; url is where it listens.
+func Serve(addr string, page http.Handler, ready health.Check) (url string, stop func(), err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", page)
+	health.Handle(mux, ready)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
