@@ -37,6 +37,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +69,7 @@ type config struct {
 	codecAuth   codecAuth
 	smtpListen  string
 	authservID  string
+	rate        float64
 }
 
 func parseFlags() (config, error) {
@@ -82,6 +84,12 @@ func parseFlags() (config, error) {
 		"address to receive customer email on over SMTP, e.g. :25 (env SMTP_LISTEN; default: no SMTP)")
 	flag.StringVar(&cfg.codecOrigin, "codec-origin", os.Getenv("CODEC_ORIGIN"),
 		"Web UI origins allowed to call the codec endpoint, comma-separated, e.g. http://localhost:8080 (env CODEC_ORIGIN)")
+	rate, err := envRate()
+	if err != nil {
+		return cfg, err
+	}
+	flag.Float64Var(&cfg.rate, "rate-per-address", rate,
+		"webhooks per second one client address may send, in bursts of ten times that; 20 failed signatures refuse the address for a while (env GATEWAY_RATE_PER_ADDRESS)")
 	version.Flag("gateway")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -89,6 +97,9 @@ func parseFlags() (config, error) {
 	}
 	if cfg.publicURL == "" {
 		cfg.publicURL = gateway.DefaultPublicURL(cfg.listen)
+	}
+	if cfg.rate <= 0 {
+		return cfg, fmt.Errorf("--rate-per-address must be positive, not %v", cfg.rate)
 	}
 	cfg.authservID = os.Getenv("MAIL_AUTHSERV_ID")
 	cfg.smsToken = os.Getenv("SMS_AUTH_TOKEN")
@@ -157,7 +168,8 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	mux := http.NewServeMux()
 	health.Handle(mux, health.Temporal(tc))
-	mux.Handle("/", gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log))
+	webhooks := gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log)
+	mux.Handle("/", gateway.Limit(webhooks, gateway.NewLimits(cfg.rate)))
 	srv := gateway.NewServer(cfg.listen, mux, log)
 
 	ln, err := net.Listen("tcp", cfg.listen)
@@ -212,4 +224,17 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// envRate is GATEWAY_RATE_PER_ADDRESS, or 100 when it is not set.
+func envRate() (float64, error) {
+	v := os.Getenv("GATEWAY_RATE_PER_ADDRESS")
+	if v == "" {
+		return 100, nil
+	}
+	rate, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("GATEWAY_RATE_PER_ADDRESS %q is not a number", v)
+	}
+	return rate, nil
 }

@@ -253,3 +253,19 @@ func TestDesktopOIDCSignIn(t *testing.T) {
 		t.Errorf("the dev sign-in answered %d outside --dev", status)
 	}
 }
+
+// One address may start 20 sign-ins at once, then one every 3 s: 429
+// beyond that, so nobody can hammer the provider through us.
+func TestDesktopLimitsSignInsPerAddress(t *testing.T) {
+	d := startOIDCDesk(t, startOIDCProvider(t))
+	began := time.Now()
+	answered := map[int]int{}
+	for range 30 {
+		status, _, _, _ := d.redirect("/signin", "")
+		answered[status]++
+	}
+	most := 20 + int(time.Since(began)/(3*time.Second)) + 1
+	if n := answered[http.StatusFound]; n < 20 || n > most || answered[http.StatusTooManyRequests] != 30-n {
+		t.Fatalf("answers %v, want 20 to %d redirects to the provider and the rest 429", answered, most)
+	}
+}

@@ -17,11 +17,13 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"outbound/internal/api"
 	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/model"
+	"outbound/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -63,12 +65,15 @@ func (s *Server) Handler() (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Signing in is bounded per client address: 20 at once, then one every
+	// 3 s (the dev page has no secret to guess).
+	signins := &ratelimit.PerAddress{Rate: rate.Every(signinEvery), Burst: 20}
 	if s.Dev {
 		mux.HandleFunc("GET /signin", s.signinPage)
 		mux.HandleFunc("POST /signin", s.signin)
 	} else {
-		mux.HandleFunc("GET /signin", s.oidcSignin)
-		mux.HandleFunc("GET /signin/callback", s.oidcCallback)
+		mux.HandleFunc("GET /signin", limited(signins, s.oidcSignin))
+		mux.HandleFunc("GET /signin/callback", limited(signins, s.oidcCallback))
 	}
 	mux.HandleFunc("POST /signout", s.signout)
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
@@ -209,4 +214,18 @@ type actionView struct {
 
 func act(lang, id, request, path, label string) actionView {
 	return actionView{lang, id, request, path, label}
+}
+
+// signinEvery is how often one client address may sign in after a burst.
+const signinEvery = 3 * time.Second
+
+// limited refuses a client address past its bucket with 429.
+func limited(l *ratelimit.PerAddress, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !l.Allow(ratelimit.ClientAddress(r)) {
+			ratelimit.TooMany(w, signinEvery)
+			return
+		}
+		h(w, r)
+	}
 }
