@@ -44,11 +44,13 @@ import (
 	"outbound/internal/health"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
+	"outbound/internal/metrics"
 	"outbound/internal/service"
 	"outbound/internal/version"
 )
 
 type config struct {
+	metricsAddr               string
 	listen, certFile, keyFile string
 	devLog                    bool
 	publicURL                 string
@@ -63,6 +65,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&cfg.certFile, "tls-cert", os.Getenv("DESKTOP_TLS_CERT_FILE"), "serve HTTPS with this certificate (env DESKTOP_TLS_CERT_FILE)")
 	flag.StringVar(&cfg.keyFile, "tls-key", os.Getenv("DESKTOP_TLS_KEY_FILE"), "and this key (env DESKTOP_TLS_KEY_FILE)")
 	flag.BoolVar(&cfg.devLog, "dev-log", false, "human-readable logs instead of JSON")
+	flag.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("METRICS_ADDR", ":9090"), "where Prometheus scrapes /metrics, beside /healthz and /readyz (env METRICS_ADDR)")
 	version.Flag("desktop")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -133,11 +136,21 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *zap.Logger) error {
-	tc, err := service.Dial(ctx, cfg.keys, log)
+	reg, err := metrics.New()
+	if err != nil {
+		return err
+	}
+	tc, err := service.Dial(ctx, cfg.keys, log, reg.SDK)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, reg.Page, health.Temporal(tc))
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	log.Info("metrics", zap.String("url", metricsURL))
 	convs := &conversations.Client{Temporal: tc, IDKey: cfg.idKey, DirectoryCache: conversations.NewDirectoryCache()}
 	if s3, ok := imagestore.ConfigFromEnv(); ok {
 		if convs.Archive, err = archive.Open(ctx, s3, cfg.keys); err != nil {
@@ -150,7 +163,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	mux := http.NewServeMux()
 	health.Handle(mux, health.Temporal(tc))
-	mux.Handle("/", h)
+	mux.Handle("/", reg.Instrument(h))
 	// Requests live in streams' context: cancelled at shutdown, it ends the
 	// live-update streams, which would otherwise hold Shutdown to its timeout
 	// (browsers reconnect to another process and resync).

@@ -79,12 +79,12 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler, page, err := metrics.New()
+	reg, err := metrics.New()
 	if err != nil {
 		return err
 	}
 	var ready health.Later // once the worker polls
-	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page, ready.Check)
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, reg.Page, ready.Check)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		DataDir: cfg.dataDir, Persist: true, Directories: dirs, Ports: cfg.ports, Log: log,
 		IDKey:    []byte(envOr(address.KeyEnv, address.DevKey)),
 		SMSToken: envOr("SMS_AUTH_TOKEN", "dev-sms-token"), PublicURL: cfg.publicURL,
-		Metrics: handler, Desktop: true,
+		Metrics: reg.SDK, Desktop: true,
 	})
 	if err != nil {
 		return err

@@ -53,11 +53,13 @@ import (
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/mailin"
+	"outbound/internal/metrics"
 	"outbound/internal/service"
 	"outbound/internal/version"
 )
 
 type config struct {
+	metricsAddr string
 	listen      string
 	publicURL   string
 	devLog      bool
@@ -90,6 +92,7 @@ func parseFlags() (config, error) {
 	}
 	flag.Float64Var(&cfg.rate, "rate-per-address", rate,
 		"webhooks per second one client address may send, in bursts of ten times that; 20 failed signatures refuse the address for a while (env GATEWAY_RATE_PER_ADDRESS)")
+	flag.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("METRICS_ADDR", ":9090"), "where Prometheus scrapes /metrics, beside /healthz and /readyz (env METRICS_ADDR)")
 	version.Flag("gateway")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -142,11 +145,21 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *zap.Logger) error {
-	tc, err := service.Dial(ctx, cfg.keys, log)
+	reg, err := metrics.New()
+	if err != nil {
+		return err
+	}
+	tc, err := service.Dial(ctx, cfg.keys, log, reg.SDK)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, reg.Page, health.Temporal(tc))
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	log.Info("metrics", zap.String("url", metricsURL))
 
 	// No tenant: inbound routing finds the tenant from the entry point.
 	convs := &conversations.Client{Temporal: tc, IDKey: []byte(cfg.idKey), DirectoryCache: conversations.NewDirectoryCache()}
@@ -169,7 +182,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	mux := http.NewServeMux()
 	health.Handle(mux, health.Temporal(tc))
 	webhooks := gateway.New(gateway.Config{PublicURL: cfg.publicURL, SMSAuthToken: cfg.smsToken}, convs, log)
-	mux.Handle("/", gateway.Limit(webhooks, gateway.NewLimits(cfg.rate)))
+	mux.Handle("/", reg.Instrument(gateway.Limit(webhooks, gateway.NewLimits(cfg.rate))))
 	srv := gateway.NewServer(cfg.listen, mux, log)
 
 	ln, err := net.Listen("tcp", cfg.listen)

@@ -67,17 +67,17 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler, page, err := metrics.New()
+	reg, err := metrics.New()
 	if err != nil {
 		return err
 	}
 	var ready health.Later // once the worker polls
-	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, page, ready.Check)
+	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, reg.Page, ready.Check)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	env.clientOptions.Logger, env.clientOptions.MetricsHandler = logging.NewSDK(log), handler
+	env.clientOptions.Logger, env.clientOptions.MetricsHandler = logging.NewSDK(log), reg.SDK
 	c, err := client.DialContext(ctx, env.clientOptions)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", env.clientOptions.HostPort, err)

@@ -15,13 +15,13 @@ import (
 
 // Dial connects a production process (the gateway, the desktop) to the
 // Temporal frontend its TEMPORAL_* variables or the SDK's config file name,
-// with the payload codec and the process's logger.
-func Dial(ctx context.Context, keys *codec.Keys, log *zap.Logger) (client.Client, error) {
+// with the payload codec, the process's logger and its metrics.
+func Dial(ctx context.Context, keys *codec.Keys, log *zap.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("load the Temporal client configuration: %w", err)
 	}
-	opts.Logger = logging.NewSDK(log)
+	opts.Logger, opts.MetricsHandler = logging.NewSDK(log), metrics
 	codec.Configure(&opts, keys)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -82,17 +82,17 @@ func Start(tb TB, opts Options) *Env {
 	if opts.IdleAgents > 0 {
 		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents)...)
 	}
-	metricsHandler, metricsPage, err := metrics.New()
+	reg, err := metrics.New()
 	if err != nil {
 		tb.Fatalf("metrics: %v", err)
 	}
-	env.Metrics = metricsPage
+	env.Metrics = reg.Page
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	env.Stack, err = stack.Start(ctx, stack.Options{
 		DataDir: tb.TempDir(), Directories: env.dirs, Ports: stack.Ports{UI: temporalserver.NoUI},
 		Log: quietLogger(), IDKey: []byte(address.DevKey), SMSToken: SMSAuthToken,
-		SMS: opts.SMS, Email: opts.Email, Metrics: metricsHandler,
+		SMS: opts.SMS, Email: opts.Email, Metrics: reg.SDK,
 	})
 	if err != nil {
 		tb.Fatalf("start the service: %v", err)
