@@ -50,11 +50,12 @@ const (
 	svcMailpit    = "mailpit"
 	svcWorker     = "worker"
 	svcGateway    = "gateway"
+	svcDesktop    = "desktop" // profile desktop: needs an OpenID Connect provider
 )
 
 var allServices = []string{
 	svcPostgres, svcSchema, svcTemporal, svcSetup, svcUI,
-	svcMinIO, svcMinIOSetup, svcMailpit, svcWorker, svcGateway,
+	svcMinIO, svcMinIOSetup, svcMailpit, svcWorker, svcGateway, svcDesktop,
 }
 
 // oneShot services run to completion; whoever needs them waits for
@@ -125,6 +126,7 @@ func loadProjectWith(t *testing.T, vars types.Mapping) *types.Project {
 	}
 	p, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
 		o.SetProjectName("outbound", true)
+		o.Profiles = []string{"*"} // the desktop's profile too
 	})
 	if err != nil {
 		t.Fatalf("load %s: %v", composeFile, err)
@@ -198,7 +200,7 @@ func TestEveryServiceHasAPinnedImageOrABuild(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{svcWorker, svcGateway} {
+	for _, name := range []string{svcWorker, svcGateway, svcDesktop} {
 		if s := service(t, p, name); s.Build == nil {
 			t.Errorf("service %s must be built from the repository's Dockerfile", name)
 		}
@@ -727,20 +729,20 @@ func TestVariablesHaveDefaults(t *testing.T) {
 	}
 }
 
-// TestDockerfileBuildsEveryBinary: the image the worker and the gateway run
-// holds both binaries and the starter.
+// TestDockerfileBuildsEveryBinary: the image the worker, the gateway and the
+// desktop run holds the three binaries, the starter and the probe.
 func TestDockerfileBuildsEveryBinary(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"./worker", "./gateway", "./starter"} {
+	for _, pkg := range []string{"./worker", "./gateway", "./desktop", "./starter", "./probe"} {
 		if !regexp.MustCompile(`go build[^\n]*` + regexp.QuoteMeta(pkg) + `\b`).Match(raw) {
 			t.Errorf("the Dockerfile does not build %s", pkg)
 		}
 	}
 	p := loadProject(t)
-	for _, name := range []string{svcWorker, svcGateway} {
+	for _, name := range []string{svcWorker, svcGateway, svcDesktop} {
 		s := service(t, p, name)
 		cmd := append(slices.Clone([]string(s.Entrypoint)), s.Command...)
 		if len(cmd) == 0 || path.Base(cmd[0]) != name {
@@ -883,4 +885,30 @@ func TestFrontendSpeaksMTLS(t *testing.T) {
 	if err != nil {
 		t.Errorf("%s is not git-ignored: its keys must never be committed (%v %s)", certDir, err, out)
 	}
+}
+
+// Our services are healthy when their /readyz answers (Temporal reachable,
+// the worker polling), probed by the image's own probe binary: distroless
+// has no shell, curl or wget.
+func TestOurServicesProbeReadiness(t *testing.T) {
+	p := loadProject(t)
+	for _, name := range []string{svcWorker, svcGateway, svcDesktop} {
+		s := service(t, p, name)
+		hc := s.HealthCheck
+		if hc == nil || len(hc.Test) != 3 || hc.Test[0] != "CMD" || hc.Test[1] != "/usr/local/bin/probe" {
+			t.Errorf("%s: healthcheck %+v, want [CMD /usr/local/bin/probe URL]", name, hc)
+			continue
+		}
+		u := mustParseURL(t, hc.Test[2])
+		if u.Path != "/readyz" || u.Port() != strconv.Itoa(int(listenPort(t, s, "METRICS_ADDR"))) {
+			t.Errorf("%s probes %s, want /readyz on its METRICS_ADDR", name, hc.Test[2])
+		}
+	}
+}
+
+// The desktop's settings are the ones it reads.
+func TestDesktopEnvironment(t *testing.T) {
+	s := service(t, loadProject(t), svcDesktop)
+	scanned := envReadIn(t, "desktop/main.go", "internal/imagestore/store.go")
+	checkEnv(t, s, scanned, []string{"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "DESKTOP_TLS_CERT_FILE", "DESKTOP_TLS_KEY_FILE"})
 }

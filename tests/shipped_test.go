@@ -13,7 +13,7 @@ import (
 // production worker linked the whole server (178 MB) for --dev, and every
 // binary linked the fake S3.
 func TestShippedBinariesLinkNoDevParts(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "../worker", "../gateway", "../desktop", "../starter").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "../worker", "../gateway", "../desktop", "../starter", "../probe").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
@@ -29,7 +29,7 @@ func TestShippedBinariesLinkNoDevParts(t *testing.T) {
 // Every binary says which build it is: module, commit and Go version.
 func TestEveryBinaryNamesItsVersion(t *testing.T) {
 	bin := t.TempDir()
-	for _, name := range []string{"worker", "gateway", "desktop", "starter", "dev"} {
+	for _, name := range []string{"worker", "gateway", "desktop", "starter", "probe", "dev"} {
 		exe := filepath.Join(bin, name)
 		if out, err := exec.Command("go", "build", "-o", exe, "../"+name).CombinedOutput(); err != nil {
 			t.Fatalf("go build ./%s: %v\n%s", name, err, out)
