@@ -912,3 +912,31 @@ func TestDesktopEnvironment(t *testing.T) {
 	scanned := envReadIn(t, "desktop/main.go", "internal/imagestore/store.go")
 	checkEnv(t, s, scanned, []string{"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "DESKTOP_TLS_CERT_FILE", "DESKTOP_TLS_KEY_FILE"})
 }
+
+// The stack runs the Temporal versions the code is built and tested with:
+// the server, its admin tools and the Web UI at go.mod's versions.
+func TestImagesMatchGoMod(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func(module string) string {
+		m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(module) + ` v(\S+)`).FindSubmatch(mod)
+		if m == nil {
+			t.Fatalf("go.mod requires no %s", module)
+		}
+		return string(m[1])
+	}
+	server, ui := version("go.temporal.io/server"), version("github.com/temporalio/ui-server/v2")
+	p := loadProject(t)
+	for name, want := range map[string]string{
+		svcTemporal: "temporalio/server:" + server,
+		svcSchema:   "temporalio/admin-tools:" + server,
+		svcSetup:    "temporalio/admin-tools:" + server,
+		svcUI:       "temporalio/ui:" + ui,
+	} {
+		if got := service(t, p, name).Image; got != want {
+			t.Errorf("%s runs %s, want %s (go.mod)", name, got, want)
+		}
+	}
+}
