@@ -7,7 +7,6 @@
 //	POST /webhooks/sms         inbound SMS (From, To, Body, MessageSid)
 //	POST /webhooks/sms/status  status callback (MessageSid, MessageStatus, ErrorCode;
 //	                           ?conversation=&message= as set by sms.StatusCallbackURL)
-//	GET  /healthz              liveness
 //
 // Bad input gets a 4xx with a JSON error and changes nothing; a failure of
 // the service behind (Temporal unreachable, a timeout) gets 503 so the
@@ -101,9 +100,6 @@ func New(cfg Config, convs Conversations, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+InboundSMSPath, h.inboundSMS)
 	mux.HandleFunc("POST "+sms.StatusCallbackPath, h.smsStatus)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
 	return mux
 }
 

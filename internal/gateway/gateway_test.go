@@ -507,17 +507,9 @@ func TestStatusCallbackErrors(t *testing.T) {
 	}
 }
 
-func TestHealthz(t *testing.T) {
+func TestWebhookIsPostOnly(t *testing.T) {
 	base, _ := startGateway(t, &fakeConvs{})
-	resp, err := http.Get(base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("healthz %d", resp.StatusCode)
-	}
-	resp, err = http.Get(base + "/webhooks/sms")
+	resp, err := http.Get(base + "/webhooks/sms")
 	if err != nil {
 		t.Fatal(err)
 	}
