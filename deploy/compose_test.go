@@ -940,3 +940,14 @@ func TestImagesMatchGoMod(t *testing.T) {
 		}
 	}
 }
+
+// The build context leaves out the keys (deploy/tls) and the local cluster's
+// data (.cluster): nothing secret can end up in an image layer.
+func TestDockerIgnoreKeepsSecretsOut(t *testing.T) {
+	lines := strings.Fields(read(t, filepath.Join(repoRoot(t), ".dockerignore")))
+	for _, want := range []string{".git", ".data", ".cluster", "deploy/tls"} {
+		if !slices.Contains(lines, want) {
+			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
+}
