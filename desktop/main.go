@@ -44,7 +44,6 @@ import (
 	"outbound/internal/health"
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
-	"outbound/internal/metrics"
 	"outbound/internal/service"
 	"outbound/internal/version"
 )
@@ -136,21 +135,12 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *zap.Logger) error {
-	reg, err := metrics.New()
+	front, err := service.Connect(ctx, cfg.keys, log, cfg.metricsAddr)
 	if err != nil {
 		return err
 	}
-	tc, err := service.Dial(ctx, cfg.keys, log, reg.SDK)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	metricsURL, stopMetrics, err := metrics.Serve(cfg.metricsAddr, reg.Page, health.Temporal(tc))
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
-	log.Info("metrics", zap.String("url", metricsURL))
+	defer front.Close()
+	tc, reg := front.Temporal, front.Metrics
 	convs := &conversations.Client{Temporal: tc, IDKey: cfg.idKey, DirectoryCache: conversations.NewDirectoryCache()}
 	if s3, ok := imagestore.ConfigFromEnv(); ok {
 		if convs.Archive, err = archive.Open(ctx, s3, cfg.keys); err != nil {

@@ -10,7 +10,9 @@ import (
 	"go.uber.org/zap"
 
 	"outbound/internal/codec"
+	"outbound/internal/health"
 	"outbound/internal/logging"
+	"outbound/internal/metrics"
 )
 
 // Dial connects a production process (the gateway, the desktop) to the
@@ -30,4 +32,38 @@ func Dial(ctx context.Context, keys *codec.Keys, log *zap.Logger, metrics client
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
 	}
 	return c, nil
+}
+
+// Front is what the gateway and the desktop run on: a Temporal client that
+// records into their metrics, which are served with the probes.
+type Front struct {
+	Temporal client.Client
+	Metrics  *metrics.Registry
+	stop     func()
+}
+
+// Connect dials Temporal and serves the process's /metrics, /healthz and
+// /readyz (ready: Temporal answers) on metricsAddr.
+func Connect(ctx context.Context, keys *codec.Keys, log *zap.Logger, metricsAddr string) (*Front, error) {
+	reg, err := metrics.New()
+	if err != nil {
+		return nil, err
+	}
+	tc, err := Dial(ctx, keys, log, reg.SDK)
+	if err != nil {
+		return nil, err
+	}
+	url, stop, err := metrics.Serve(metricsAddr, reg.Page, health.Temporal(tc))
+	if err != nil {
+		tc.Close()
+		return nil, err
+	}
+	log.Info("metrics", zap.String("url", url))
+	return &Front{Temporal: tc, Metrics: reg, stop: stop}, nil
+}
+
+// Close stops serving the metrics and closes the client.
+func (f *Front) Close() {
+	f.stop()
+	f.Temporal.Close()
 }
