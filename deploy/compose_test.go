@@ -28,7 +28,6 @@ import (
 	"testing"
 
 	"outbound/internal/api"
-	"outbound/internal/dev/cluster"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -54,13 +53,13 @@ const (
 )
 
 var allServices = []string{
-	svcPostgres, svcSchema, svcTemporal, svcSetup, svcUI,
+	svcTLSSetup, svcPostgres, svcSchema, svcTemporal, svcSetup, svcUI,
 	svcMinIO, svcMinIOSetup, svcMailpit, svcWorker, svcGateway, svcDesktop,
 }
 
 // oneShot services run to completion; whoever needs them waits for
 // service_completed_successfully.
-var oneShot = []string{svcSchema, svcSetup, svcMinIOSetup}
+var oneShot = []string{svcTLSSetup, svcSchema, svcSetup, svcMinIOSetup}
 
 // healthGated services must be healthy before what needs them starts.
 var healthGated = []string{svcPostgres, svcTemporal, svcMinIO}
@@ -840,24 +839,22 @@ func TestOnlyPublicPortsFaceTheNetwork(t *testing.T) {
 const certDir = "deploy/tls"
 
 // TestFrontendSpeaksMTLS: the server requires client certificates, and every
-// client of the frontend (worker, gateway, setup job, Web UI) presents one
-// from deploy/tls, with files the certificate writer creates.
+// client of the frontend (worker, gateway, desktop, setup job, Web UI)
+// presents one, from the files tls-setup installs out of what the
+// certificate writer creates.
 func TestFrontendSpeaksMTLS(t *testing.T) {
 	p := loadProject(t)
-	written := t.TempDir()
-	if err := cluster.WriteCerts(written); err != nil {
-		t.Fatal(err)
-	}
+	certs := installCerts(t, p)
 	certFile := func(s types.ServiceConfig, name string) {
 		t.Helper()
 		inContainer := mustEnv(t, s, name)
-		host := hostPath(s, inContainer)
-		if filepath.Dir(host) != filepath.Join(repoRoot(t), certDir) {
-			t.Errorf("%s %s=%s is not mounted from %s", s.Name, name, inContainer, certDir)
+		volume := certs.certVolume(s, path.Dir(inContainer))
+		if volume == "" {
+			t.Errorf("%s %s=%s is not in a certificate volume", s.Name, name, inContainer)
 			return
 		}
-		if _, err := os.Stat(filepath.Join(written, filepath.Base(host))); err != nil {
-			t.Errorf("%s %s: --write-certs does not create %s", s.Name, name, filepath.Base(host))
+		if _, err := os.Stat(filepath.Join(certs.dirs[volume], path.Base(inContainer))); err != nil {
+			t.Errorf("%s %s: tls-setup does not install %s", s.Name, name, path.Base(inContainer))
 		}
 	}
 	server := service(t, p, svcTemporal)
@@ -868,7 +865,7 @@ func TestFrontendSpeaksMTLS(t *testing.T) {
 		"TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_SERVER_CA_CERT"} {
 		certFile(server, name)
 	}
-	for _, name := range []string{svcWorker, svcGateway, svcSetup} {
+	for _, name := range []string{svcWorker, svcGateway, svcDesktop, svcSetup} {
 		s := service(t, p, name)
 		if mustEnv(t, s, "TEMPORAL_TLS") != "true" {
 			t.Errorf("%s does not use TLS", name)
