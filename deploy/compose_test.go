@@ -39,30 +39,30 @@ const composeFile = "docker-compose.yml"
 
 // The services of the stack.
 const (
-	svcPostgres   = "postgres"
-	svcSchema     = "temporal-schema" // one-shot: databases and schemas
-	svcTemporal   = "temporal"
-	svcSetup      = "temporal-setup" // one-shot: namespace and search attributes
-	svcUI         = "temporal-ui"
-	svcMinIO      = "minio"
-	svcMinIOSetup = "minio-setup" // one-shot: bucket and the worker's user
-	svcMailpit    = "mailpit"
-	svcWorker     = "worker"
-	svcGateway    = "gateway"
-	svcDesktop    = "desktop" // profile desktop: needs an OpenID Connect provider
+	svcPostgres = "postgres"
+	svcSchema   = "temporal-schema" // one-shot: databases and schemas
+	svcTemporal = "temporal"
+	svcSetup    = "temporal-setup" // one-shot: namespace and search attributes
+	svcUI       = "temporal-ui"
+	svcS3       = "s3"       // SeaweedFS
+	svcS3Setup  = "s3-setup" // one-shot: bucket, its policy and the worker's identity
+	svcMailpit  = "mailpit"
+	svcWorker   = "worker"
+	svcGateway  = "gateway"
+	svcDesktop  = "desktop" // profile desktop: needs an OpenID Connect provider
 )
 
 var allServices = []string{
 	svcTLSSetup, svcPostgres, svcSchema, svcTemporal, svcSetup, svcUI,
-	svcMinIO, svcMinIOSetup, svcMailpit, svcWorker, svcGateway, svcDesktop,
+	svcS3, svcS3Setup, svcMailpit, svcWorker, svcGateway, svcDesktop,
 }
 
 // oneShot services run to completion; whoever needs them waits for
 // service_completed_successfully.
-var oneShot = []string{svcTLSSetup, svcSchema, svcSetup, svcMinIOSetup}
+var oneShot = []string{svcTLSSetup, svcSchema, svcSetup, svcS3Setup}
 
 // healthGated services must be healthy before what needs them starts.
-var healthGated = []string{svcPostgres, svcTemporal, svcMinIO}
+var healthGated = []string{svcPostgres, svcTemporal, svcS3}
 
 // workerEnv is what the worker reads outside --dev (worker/environment.go,
 // the SDK's envconfig for TEMPORAL_*, internal/codec for the payload keys,
@@ -217,7 +217,7 @@ func TestPublishedPorts(t *testing.T) {
 		{svcTemporal, "7233", 7233, "Temporal gRPC frontend"},
 		{svcUI, "8233", 8080, "Temporal Web UI"},
 		{svcMailpit, "8025", 8025, "Mailpit web view"},
-		{svcMinIO, "9000", 9000, "S3 API and image URLs"},
+		{svcS3, "9000", 8333, "S3 API and image URLs"},
 		{svcGateway, "8080", 8080, "webhooks"},
 		{svcGateway, "8081", 8081, "codec endpoint"},
 		{svcWorker, "9090", 9090, "worker metrics"},
@@ -242,7 +242,7 @@ func TestPublishedPorts(t *testing.T) {
 
 // TestDependsOnUsesHealthConditions checks the start order: every dependency
 // names its condition explicitly, setup jobs are awaited to completion,
-// PostgreSQL, Temporal and MinIO to health, and each of those defines a
+// PostgreSQL, Temporal and the S3 server to health, and each of those defines a
 // healthcheck; the edges that make the stack start in order are all there.
 func TestDependsOnUsesHealthConditions(t *testing.T) {
 	// compose-go fills in service_started for a bare dependency, so read the
@@ -314,10 +314,10 @@ func TestDependsOnUsesHealthConditions(t *testing.T) {
 		{svcTemporal, svcSchema, types.ServiceConditionCompletedSuccessfully},
 		{svcSetup, svcTemporal, types.ServiceConditionHealthy},
 		{svcUI, svcTemporal, types.ServiceConditionHealthy},
-		{svcMinIOSetup, svcMinIO, types.ServiceConditionHealthy},
+		{svcS3Setup, svcS3, types.ServiceConditionHealthy},
 		{svcWorker, svcTemporal, types.ServiceConditionHealthy},
 		{svcWorker, svcSetup, types.ServiceConditionCompletedSuccessfully},
-		{svcWorker, svcMinIOSetup, types.ServiceConditionCompletedSuccessfully},
+		{svcWorker, svcS3Setup, types.ServiceConditionCompletedSuccessfully},
 		{svcWorker, svcMailpit, ""}, // started or healthy
 		{svcGateway, svcTemporal, types.ServiceConditionHealthy},
 		{svcGateway, svcSetup, types.ServiceConditionCompletedSuccessfully},
@@ -647,8 +647,8 @@ func TestUIDecryptsThroughTheGateway(t *testing.T) {
 	}
 }
 
-// TestImageStore: the worker writes to the bucket minio-setup creates, with
-// the user it creates, and image URLs point at MinIO as the host sees it,
+// TestImageStore: the worker writes to the bucket s3-setup creates, with the
+// identity it creates, and image URLs point at the S3 API as the host sees it,
 // also when the bucket is renamed.
 func TestImageStore(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) { checkImageStore(t, loadProject(t)) })
@@ -663,33 +663,34 @@ func TestImageStore(t *testing.T) {
 
 func checkImageStore(t *testing.T, p *types.Project) {
 	t.Helper()
-	worker, setup, minio := service(t, p, svcWorker), service(t, p, svcMinIOSetup), service(t, p, svcMinIO)
+	worker, setup, server := service(t, p, svcWorker), service(t, p, svcS3Setup), service(t, p, svcS3)
 	bucket := mustEnv(t, worker, "S3_BUCKET")
 	for _, name := range []string{"S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY"} {
 		if mustEnv(t, worker, name) != mustEnv(t, setup, name) {
-			t.Errorf("%s differs between the worker and minio-setup", name)
+			t.Errorf("%s differs between the worker and s3-setup", name)
 		}
 	}
-	for _, name := range []string{"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"} {
-		if mustEnv(t, minio, name) != mustEnv(t, setup, name) {
-			t.Errorf("%s differs between minio and minio-setup", name)
+	// SeaweedFS's admin identity comes from AWS_*; s3-setup signs with it.
+	for serverVar, setupVar := range map[string]string{"AWS_ACCESS_KEY_ID": "S3_ROOT_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY": "S3_ROOT_SECRET_KEY"} {
+		if mustEnv(t, server, serverVar) != mustEnv(t, setup, setupVar) {
+			t.Errorf("s3 %s differs from s3-setup %s", serverVar, setupVar)
 		}
 	}
 	if got := mustEnv(t, worker, "S3_PATH_STYLE"); got != "true" {
-		t.Errorf("S3_PATH_STYLE = %q, want true (MinIO)", got)
+		t.Errorf("S3_PATH_STYLE = %q, want true (one host for every bucket)", got)
 	}
 	endpoint := mustParseURL(t, mustEnv(t, worker, "S3_ENDPOINT"))
-	if endpoint.Hostname() != svcMinIO || endpoint.Port() != "9000" {
-		t.Errorf("S3_ENDPOINT %s, want http://%s:9000", endpoint, svcMinIO)
+	if endpoint.Hostname() != svcS3 || endpoint.Port() != "8333" {
+		t.Errorf("S3_ENDPOINT %s, want http://%s:8333", endpoint, svcS3)
 	}
-	hostPort, _ := published(minio, 9000)
+	hostPort, _ := published(server, 8333)
 	if got, want := mustEnv(t, worker, "S3_PUBLIC_URL"), "http://localhost:"+hostPort+"/"+bucket; got != want {
 		t.Errorf("S3_PUBLIC_URL = %q, want %q", got, want)
 	}
 	script := mountedScript(t, setup)
-	for _, s := range []string{"mc mb", "mc anonymous", "s3:GetObject", "S3_ACCESS_KEY"} {
+	for _, s := range []string{"?policy", "s3.configure", "s3:GetObject", "S3_ACCESS_KEY"} {
 		if !strings.Contains(script, s) {
-			t.Errorf("the minio-setup script does not contain %q", s)
+			t.Errorf("the s3-setup script does not contain %q", s)
 		}
 	}
 }
@@ -817,10 +818,10 @@ func TestCodecEndpointWantsCredentials(t *testing.T) {
 
 // TestOnlyPublicPortsFaceTheNetwork: what customers and providers reach
 // (webhooks, inbound mail, image URLs) is published on every interface;
-// everything else (the frontend, the Web UI, the codec endpoint, the MinIO
-// console, metrics, Mailpit) on 127.0.0.1 only.
+// everything else (the frontend, the Web UI, the codec endpoint, metrics,
+// Mailpit) on 127.0.0.1 only.
 func TestOnlyPublicPortsFaceTheNetwork(t *testing.T) {
-	public := map[string][]uint32{svcGateway: {8080, 2525}, "minio": {9000}}
+	public := map[string][]uint32{svcGateway: {8080, 2525}, svcS3: {8333}}
 	p := loadProject(t)
 	for _, s := range p.Services {
 		for _, port := range s.Ports {

@@ -36,7 +36,7 @@ func TestArchiveReader(t *testing.T) {
 	}
 
 	// Some S3_* setting but no bucket: no dev default, no reader.
-	t.Setenv("S3_ENDPOINT", "http://minio:9000")
+	t.Setenv("S3_ENDPOINT", "http://s3:8333")
 	if r, err := archiveReader(ctx, defaultAddress, codec.DevKeys()); r != nil || err != nil {
 		t.Errorf("S3_ENDPOINT only: reader %v, %v; want none", r, err)
 	}
@@ -48,7 +48,7 @@ func TestArchiveReader(t *testing.T) {
 		t.Errorf("S3_BUCKET set: reader %v, %v; want one", r, err)
 	}
 	// A broken setting fails the command instead of showing less.
-	t.Setenv("S3_ENDPOINT", "minio:9000")
+	t.Setenv("S3_ENDPOINT", "s3:8333")
 	if _, err := archiveReader(ctx, defaultAddress, codec.DevKeys()); err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
 		t.Errorf("bad S3_ENDPOINT: err = %v", err)
 	}

@@ -74,10 +74,10 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatal("a configuration without S3_BUCKET")
 	}
 	t.Setenv("S3_BUCKET", "b")
-	t.Setenv("S3_ENDPOINT", "http://minio:9000")
+	t.Setenv("S3_ENDPOINT", "http://s3:8333")
 	t.Setenv("S3_PATH_STYLE", "true")
 	c, ok := imagestore.ConfigFromEnv()
-	if !ok || c.Bucket != "b" || c.Endpoint != "http://minio:9000" || !c.PathStyle {
+	if !ok || c.Bucket != "b" || c.Endpoint != "http://s3:8333" || !c.PathStyle {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, ok)
 	}
 }

@@ -40,7 +40,7 @@ const CacheControl = "public, max-age=15811200, immutable"
 // Config says where images go.
 type Config struct {
 	// Endpoint is the S3 API base URL of an S3-compatible server (the dev fake,
-	// MinIO); empty for AWS S3.
+	// SeaweedFS); empty for AWS S3.
 	Endpoint string
 	// Region defaults to us-east-1.
 	Region string
@@ -210,8 +210,8 @@ func (s *Store) put(ctx context.Context, key, contentType, cacheControl string, 
 
 // PrivatePrefix holds the objects that must never be served publicly (the
 // encrypted transcript archive, internal/archive): the dev fake refuses
-// anonymous reads under it, and the MinIO setup (deploy/minio) lets anonymous
-// clients read image files only.
+// anonymous reads under it, and the compose stack's bucket policy
+// (deploy/s3/setup-bucket.sh) lets anonymous clients read image files only.
 const PrivatePrefix = "transcripts/"
 
 // maxObjectBytes bounds what Get reads into memory.

@@ -11,15 +11,15 @@ import (
 	"outbound/internal/imagestore"
 )
 
-// TestAnonymousReadIsImagesOnly: the bucket policy minio-setup installs lets
+// TestAnonymousReadIsImagesOnly: the bucket policy s3-setup installs lets
 // anonymous clients read every image the worker hosts and no archived
 // transcript page (encrypted, but not for customers either).
 func TestAnonymousReadIsImagesOnly(t *testing.T) {
-	script := mountedScript(t, service(t, loadProject(t), svcMinIOSetup))
+	script := mountedScript(t, service(t, loadProject(t), svcS3Setup))
 	_, doc, ok := strings.Cut(script, "cat >/tmp/anonymous.json <<JSON\n")
 	doc, _, ok2 := strings.Cut(doc, "\nJSON\n")
 	if !ok || !ok2 {
-		t.Fatal("the minio-setup script writes no /tmp/anonymous.json here-document")
+		t.Fatal("the s3-setup script writes no /tmp/anonymous.json here-document")
 	}
 	var policy struct {
 		Statement []struct {
@@ -37,7 +37,7 @@ func TestAnonymousReadIsImagesOnly(t *testing.T) {
 			continue
 		}
 		for _, r := range st.Resource {
-			// MinIO's (and S3's) wildcard: '*' matches any run of characters, '/' included.
+			// S3's wildcard (and SeaweedFS's): '*' matches any run of characters, '/' included.
 			allowed = append(allowed, regexp.MustCompile("^"+strings.ReplaceAll(regexp.QuoteMeta(r), `\*`, ".*")+"$"))
 		}
 	}
