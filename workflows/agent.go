@@ -18,7 +18,7 @@ const recentWrapUps = 50
 // A handler decides and takes a slot without yielding, so a reservation is
 // atomic under concurrent starts.
 func Agent(ctx workflow.Context, in api.AgentInput) (api.AgentState, error) {
-	ag := &agent{}
+	ag := &agent{reports: workflow.GetVersion(ctx, availabilityView, workflow.DefaultVersion, 1) == 1}
 	if in.State != nil {
 		ag.state = *in.State
 	} else {
@@ -32,6 +32,7 @@ type agent struct {
 	state         api.AgentState
 	inbox         inbox
 	wrapUpChanged bool
+	reports       bool // tells its queues its readiness (availability view); else wakes hungry ones
 }
 
 // Every agent update changes or reads slots that signals change too, so the
@@ -57,18 +58,19 @@ func (ag *agent) setup(ctx workflow.Context) {
 
 // run applies the default reason to every wrap-up whose timer ran out.
 func (ag *agent) run(ctx workflow.Context) (api.AgentState, error) {
-	var timer wrapUpTimer
+	timer := deadlineTimer{summary: "wrap-up timeout"}
 	for {
 		due, pending := ag.nextWrapUp()
 		timer.aim(ctx, due, pending)
 		wake := func() bool {
-			return ag.wrapUpChanged || timer.rang() || (ag.inbox.idle(ctx) && shouldContinueAsNew(ctx))
+			return ag.wrapUpChanged || timer.rang() || ag.reportDue() || (ag.inbox.idle(ctx) && shouldContinueAsNew(ctx))
 		}
 		if err := workflow.Await(ctx, wake); err != nil {
 			return ag.state, err
 		}
 		ag.wrapUpChanged = false
 		ag.expireWrapUps(ctx)
+		ag.report(ctx)
 		if shouldContinueAsNew(ctx) {
 			if err := ag.inbox.settle(ctx); err != nil {
 				return ag.state, err
@@ -77,34 +79,6 @@ func (ag *agent) run(ctx workflow.Context) (api.AgentState, error) {
 		}
 	}
 }
-
-// wrapUpTimer rings at the earliest wrap-up deadline. It is kept while that
-// deadline stands and cancelled when it moves or no wrap-up is left, so a
-// wrap-up the agent ended leaves no timer to wake the workflow later.
-type wrapUpTimer struct {
-	due    time.Time
-	ring   workflow.Future
-	cancel workflow.CancelFunc
-}
-
-func (t *wrapUpTimer) aim(ctx workflow.Context, due time.Time, pending bool) {
-	if t.ring != nil && !t.ring.IsReady() && pending && due.Equal(t.due) {
-		return
-	}
-	if t.cancel != nil {
-		t.cancel()
-		t.ring, t.cancel = nil, nil
-	}
-	if !pending {
-		return
-	}
-	timerCtx, cancel := workflow.WithCancel(ctx)
-	t.due, t.cancel = due, cancel
-	t.ring = workflow.NewTimerWithOptions(timerCtx, max(due.Sub(workflow.Now(ctx)), time.Millisecond),
-		workflow.TimerOptions{Summary: "wrap-up timeout"})
-}
-
-func (t *wrapUpTimer) rang() bool { return t.ring != nil && t.ring.IsReady() }
 
 func validateReserve(req api.ReserveRequest) error {
 	switch {
@@ -305,13 +279,22 @@ func (ag *agent) setState(ctx workflow.Context, req api.SetStateRequest) (int, e
 func (ag *agent) configure(ctx workflow.Context, cfg api.AgentConfig) {
 	more := cfg.MaxOutbound > ag.state.Config.MaxOutbound
 	ag.state.Config = cfg
-	if more {
+	if ag.reports {
+		ag.state.AskedBy = slices.Clone(cfg.Queues) // its queues may have changed: each hears from it
+	} else if more {
 		ag.wakeQueues(ctx)
 	}
 }
 
-// queueWaiting keeps which of the agent's queues wait for an agent.
+// queueWaiting keeps which of the agent's queues wait for an agent; with the
+// availability view, it is a queue asking for the agent's readiness.
 func (ag *agent) queueWaiting(ctx workflow.Context, req api.QueueWaitingRequest) {
+	if ag.reports {
+		if req.Waiting && !slices.Contains(ag.state.AskedBy, req.Queue) {
+			ag.state.AskedBy = append(ag.state.AskedBy, req.Queue)
+		}
+		return
+	}
 	i := slices.Index(ag.state.WaitingQueues, req.Queue)
 	switch {
 	case req.Waiting && i < 0:
@@ -326,7 +309,7 @@ func (ag *agent) queueWaiting(ctx workflow.Context, req api.QueueWaitingRequest)
 // conversation now, if it can: available, with a free slot.
 func (ag *agent) wakeQueues(ctx workflow.Context) {
 	s := ag.state
-	if s.State != api.AgentAvailable || len(s.Slots) >= s.Config.MaxOutbound || len(s.WaitingQueues) == 0 {
+	if ag.reports || s.State != api.AgentAvailable || len(s.Slots) >= s.Config.MaxOutbound || len(s.WaitingQueues) == 0 {
 		return
 	}
 	wake := api.QueueWaking{Agent: s.Config.ID}

@@ -441,3 +441,45 @@ func TestAgentSlotCheckRunsOutsideTheWorkflowTask(t *testing.T) {
 	require.Zero(t, inTask, "checks inside the workflow task")
 	require.Positive(t, asActivity, "checks as an activity")
 }
+
+// reportsTo lists what the agent told a queue of its readiness, in order.
+func (h *harness) reportsTo(queue string) []api.QueueWaking {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var words []api.QueueWaking
+	for _, s := range h.signals {
+		if w, ok := s.Arg.(api.QueueWaking); ok && s.WorkflowID == api.QueueWorkflowID(tenant, queue) {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// The availability view (docs/architecture.md, "Routing"): an agent tells
+// each of its queues whether it can take a conversation and since when, at
+// start and whenever that changes (a slot taken or freed, a state change),
+// numbering its reports; nothing else makes it report, except a queue that
+// asks, which alone hears the answer.
+func TestAgentReportsItsReadinessToItsQueues(t *testing.T) {
+	h := newHarness(t)
+	cfg := agentConfig(1)
+	cfg.Queues = []string{"sales", "billing"}
+	agentOp(h, time.Minute, api.AgentReserve, api.ReserveRequest{Conversation: "c1", Kind: api.ReserveStart, Config: cfg})
+	agentOp(h, 2*time.Minute, api.AgentWrapUp, api.WrapUpRequest{Conversation: "c1", Reason: "done"}) // not in wrap-up: no change
+	signal(h, 3*time.Minute, api.AgentRelease, func(string) any { return api.SlotRequest{Conversation: "c1"} })
+	agentOp(h, 4*time.Minute, api.AgentSetState, api.SetStateRequest{State: api.AgentIdle, Config: cfg})
+	signal(h, 5*time.Minute, api.AgentQueueWaiting, func(string) any { return api.QueueWaitingRequest{Queue: "billing", Waiting: true} })
+	h.endAt(time.Hour)
+	h.env.ExecuteWorkflow(Agent, api.AgentInput{Config: cfg})
+
+	free := t0.Add(3 * time.Minute)
+	want := []api.QueueWaking{
+		{Agent: "alice", Report: true, Ready: true, Since: t0, Seq: 1}, // started
+		{Agent: "alice", Report: true, Ready: false, Seq: 2},           // its one slot taken
+		{Agent: "alice", Report: true, Ready: true, Since: free, Seq: 3},
+		{Agent: "alice", Report: true, Ready: false, Seq: 4}, // idle
+	}
+	require.Equal(t, want, h.reportsTo("sales"))
+	require.Equal(t, append(want, api.QueueWaking{Agent: "alice", Report: true, Ready: false, Seq: 5}), h.reportsTo("billing"),
+		"only the queue that asked hears the answer")
+}

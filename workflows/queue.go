@@ -17,14 +17,21 @@ import (
 // offer to the conversation, which runs its timer as for any offer. One
 // routing runs at a time, and a conversation has one offer out at a time.
 func Queue(ctx workflow.Context, in api.QueueState) (api.QueueState, error) {
-	q := &queue{state: in, dirty: true}
+	q := &queue{state: in, dirty: true, routesOnView: workflow.GetVersion(ctx, availabilityView, workflow.DefaultVersion, 1) == 1}
+	if q.routesOnView {
+		q.ready = readyFrom(in.Config.Members, in.Reports)
+	}
 	api.QueueQuery.Handle(ctx, func() api.QueueState { return q.state })
 	onSignal(ctx, &q.inbox, api.QueueEnqueue, q.enqueue)
 	onSignal(ctx, &q.inbox, api.QueueOfferEnded, q.offerEnded)
 	onSignal(ctx, &q.inbox, api.QueueLeave, q.leave)
-	onSignal(ctx, &q.inbox, api.QueueWake, func(workflow.Context, api.QueueWaking) { q.dirty = true })
+	onSignal(ctx, &q.inbox, api.QueueWake, q.wake)
 	onSignal(ctx, &q.inbox, api.QueueConfigure, q.configure)
 	q.inbox.listen(ctx)
+	if q.routesOnView && !q.state.Asked {
+		q.state.Asked = true
+		q.ask(ctx, q.state.Config.Members...)
+	}
 	return q.run(ctx)
 }
 
@@ -33,17 +40,32 @@ type queue struct {
 	inbox    inbox
 	dirty    bool // something changed that may allow an offer
 	announce bool // tell every member again that the queue waits (its members changed)
+	// routesOnView: ranks on what members report (view.go); runs from
+	// before rank with a query to every member.
+	routesOnView bool
+	ready        readyLine
 }
 
 func (q *queue) run(ctx workflow.Context) (api.QueueState, error) {
+	expiry := deadlineTimer{summary: "exclusions expire"}
 	for {
-		err := workflow.Await(ctx, func() bool { return q.dirty || (q.inbox.idle(ctx) && shouldContinueAsNew(ctx)) })
+		due, pending := q.nextExpiry(ctx)
+		expiry.aim(ctx, due, pending)
+		err := workflow.Await(ctx, func() bool {
+			return q.dirty || expiry.rang() || (q.inbox.idle(ctx) && shouldContinueAsNew(ctx))
+		})
 		if err != nil {
 			return q.state, err
 		}
+		q.dirty = q.dirty || expiry.rang()
 		if q.dirty {
 			q.dirty = false
 			q.inbox.do(func() {
+				if q.routesOnView {
+					for q.offerFromView(ctx) {
+					}
+					return
+				}
 				for q.offerRound(ctx) {
 				}
 				q.tellMembers(ctx)
@@ -59,10 +81,13 @@ func (q *queue) run(ctx workflow.Context) (api.QueueState, error) {
 
 func (q *queue) enqueue(ctx workflow.Context, w api.Waiting) {
 	if i := q.find(w.Conversation); i >= 0 {
-		q.exclude(i, w.Exclude...)
+		q.exclude(ctx, i, w.Exclude...)
 		return
 	}
 	w.OfferedTo = ""
+	if len(w.Exclude) > 0 {
+		w.ExcludedAt = workflow.Now(ctx)
+	}
 	q.state.Waiting = append(q.state.Waiting, w)
 	q.dirty = true
 }
@@ -72,7 +97,7 @@ func (q *queue) enqueue(ctx workflow.Context, w api.Waiting) {
 func (q *queue) offerEnded(ctx workflow.Context, e api.OfferEnded) {
 	if i := q.find(e.Conversation); i >= 0 && q.state.Waiting[i].OfferedTo == e.Agent {
 		q.state.Waiting[i].OfferedTo = ""
-		q.exclude(i, e.Agent)
+		q.exclude(ctx, i, e.Agent)
 		q.dirty = true
 	}
 }
@@ -85,8 +110,12 @@ func (q *queue) leave(ctx workflow.Context, l api.QueueLeaving) {
 }
 
 func (q *queue) configure(ctx workflow.Context, cfg api.QueueConfig) {
+	before := q.state.Config.Members
 	q.state.Config = cfg
 	q.dirty, q.announce = true, true
+	if q.routesOnView {
+		q.membersChanged(ctx, before)
+	}
 }
 
 // offerRound offers each waiting conversation, longest-waiting first, to the
@@ -133,6 +162,9 @@ func (q *queue) offer(ctx workflow.Context, conversation, agent string) bool {
 	slot := api.SlotRequest{Conversation: conversation}
 	if err := workflow.ExecuteLocalActivity(inTask(ctx), a.Reserve, req).Get(ctx, nil); err != nil {
 		tellAgent(ctx, tenant, agent, api.AgentRelease, slot) // the update may have landed before the activity failed
+		if q.routesOnView {
+			q.notReady(ctx, agent)
+		}
 		return false
 	}
 	i := q.find(conversation)
@@ -186,10 +218,11 @@ func (q *queue) find(conversation string) int {
 	return slices.IndexFunc(q.state.Waiting, func(w api.Waiting) bool { return w.Conversation == conversation })
 }
 
-func (q *queue) exclude(i int, agents ...string) {
+func (q *queue) exclude(ctx workflow.Context, i int, agents ...string) {
 	for _, agent := range agents {
 		if !slices.Contains(q.state.Waiting[i].Exclude, agent) {
 			q.state.Waiting[i].Exclude = append(q.state.Waiting[i].Exclude, agent)
+			q.state.Waiting[i].ExcludedAt = workflow.Now(ctx)
 		}
 	}
 }

@@ -158,7 +158,13 @@ type AgentState struct {
 	Transferring  string         `json:"transferring,omitempty"` // rule 18
 	Recent        []WrapUpRecord `json:"recentWrapUps,omitempty"`
 	Answered      []Answered     `json:"answered,omitempty"`      // requests a retry must not repeat
-	WaitingQueues []string       `json:"waitingQueues,omitempty"` // its queues that wait for an agent
+	WaitingQueues []string       `json:"waitingQueues,omitempty"` // its queues that wait for an agent (before the availability view)
+	// Reported is the readiness the agent last reported to its queues,
+	// ReportSeq the number of that report, AskedBy the queues that asked for
+	// one since (the availability view, docs/architecture.md "Routing").
+	Reported  *AgentReport `json:"reported,omitempty"`
+	ReportSeq int64        `json:"reportSeq,omitempty"`
+	AskedBy   []string     `json:"askedBy,omitempty"`
 }
 
 // Slot is one unit of the agent's outbound capacity (rule 7).

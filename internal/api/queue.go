@@ -43,7 +43,7 @@ func QueueConfigFrom(dir *directory.Directory, queue string) (QueueConfig, error
 	if !ok {
 		return QueueConfig{}, codes.New(codes.UnknownQueue, "no queue %q in tenant %s", queue, dir.Tenant)
 	}
-	return QueueConfig{Tenant: dir.Tenant, ID: q.ID, Members: q.Agents}, nil
+	return QueueConfig{Tenant: dir.Tenant, ID: q.ID, Members: q.Agents, ReofferAfter: dir.ReofferAfter}, nil
 }
 
 func queueStart(cfg QueueConfig) Start {
@@ -74,6 +74,8 @@ type QueueConfig struct {
 	Tenant  string   `json:"tenant"`
 	ID      string   `json:"id"`
 	Members []string `json:"members"`
+	// ReofferAfter: see directory.Directory (0: the default).
+	ReofferAfter time.Duration `json:"reofferAfter,omitempty"`
 }
 
 // QueueState is the queue's state, query answer and continue-as-new carry.
@@ -81,8 +83,13 @@ type QueueState struct {
 	Config  QueueConfig `json:"config"`
 	Waiting []Waiting   `json:"waiting,omitempty"` // in order of arrival
 	// Hungry is whether the queue told its members it waits for them: an
-	// agent of the queue then wakes it whenever it can take a conversation.
+	// agent of the queue then wakes it whenever it can take a conversation
+	// (runs from before the availability view).
 	Hungry bool `json:"hungry,omitempty"`
+	// Reports is the availability view: each member's last readiness report.
+	// Asked is set once every member was asked for one.
+	Reports map[string]AgentReport `json:"reports,omitempty"`
+	Asked   bool                   `json:"asked,omitempty"`
 }
 
 // Waiting is a conversation in a queue's line.
@@ -91,6 +98,7 @@ type Waiting struct {
 	Since        time.Time     `json:"since"`        // its place in the line
 	Channel      model.Channel `json:"channel"`
 	Exclude      []string      `json:"exclude,omitempty"`   // agents it is not offered to (who transferred it away, declined or let it drop)
+	ExcludedAt   time.Time     `json:"excludedAt,omitzero"` // when the last was excluded (the exclusions expire from then)
 	OfferedTo    string        `json:"offeredTo,omitempty"` // while an offer is out
 }
 
@@ -105,7 +113,22 @@ type QueueLeaving struct {
 	Conversation string `json:"conversation"`
 }
 
-// QueueWaking is an agent of the queue that can take a conversation now.
+// QueueWaking is an agent's word to its queue. With Report set it is a
+// readiness report (the queue's availability view, docs/architecture.md
+// "Routing"): whether the agent can take a conversation, since when, and
+// the report's number, which orders them. Without it, the wake of an agent
+// run from before the view: it can take a conversation now.
 type QueueWaking struct {
-	Agent string `json:"agent"`
+	Agent  string    `json:"agent"`
+	Report bool      `json:"report,omitempty"`
+	Ready  bool      `json:"ready,omitempty"`
+	Since  time.Time `json:"since,omitzero"`
+	Seq    int64     `json:"seq,omitempty"`
+}
+
+// AgentReport is a member's last readiness report, as the queue keeps it.
+type AgentReport struct {
+	Ready bool      `json:"ready,omitempty"`
+	Since time.Time `json:"since,omitzero"`
+	Seq   int64     `json:"seq,omitempty"`
 }

@@ -34,7 +34,11 @@ type Directory struct {
 	SlotCheckInterval time.Duration `yaml:"slotCheckInterval,omitempty" json:"slotCheckInterval,omitempty"`
 	// DeliveryCheckAfter is how long a sent SMS waits for its provider's
 	// final status before the provider is asked (0: ten minutes).
-	DeliveryCheckAfter  time.Duration `yaml:"deliveryCheckAfter,omitempty" json:"deliveryCheckAfter,omitempty"`
+	DeliveryCheckAfter time.Duration `yaml:"deliveryCheckAfter,omitempty" json:"deliveryCheckAfter,omitempty"`
+	// ReofferAfter is how long a queued conversation that every available
+	// member has had (transferred away, declined, let drop) waits before it
+	// is offered to them again (0: one minute).
+	ReofferAfter        time.Duration `yaml:"reofferAfter,omitempty" json:"reofferAfter,omitempty"`
 	DefaultWrapUpReason string        `yaml:"defaultWrapUpReason" json:"defaultWrapUpReason"`
 	WrapUpReasons       []string      `yaml:"wrapUpReasons" json:"wrapUpReasons"`
 	EntryPoints         []EntryPoint  `yaml:"entryPoints" json:"entryPoints"`
@@ -48,6 +52,11 @@ type Directory struct {
 // DefaultDeliveryCheckAfter is DeliveryCheckAfter when left out: Twilio
 // reports most final statuses within minutes.
 const DefaultDeliveryCheckAfter = 10 * time.Minute
+
+// DefaultReofferAfter is ReofferAfter when left out: time for the agent who
+// passed a conversation on to be gone from the head of the line, and never
+// long for the customer.
+const DefaultReofferAfter = time.Minute
 
 // EntryPoint is a tenant address conversations are sent from (the "From"), and
 // the queue that receives its conversations when no agent takes them.

@@ -51,6 +51,8 @@ func TestParseBroken(t *testing.T) {
 		{"zero duration", "wrapUpTimeout: 60s", "wrapUpTimeout: 0s", "wrapUpTimeout: must be a duration from 1s to 24h0m0s such as 30s, got 0s"},
 		{"missing duration", "wrapUpTimeout: 60s\n", "", "wrapUpTimeout: must be a duration from 1s to 24h0m0s"},
 		{"wrap-up for a century", "wrapUpTimeout: 60s", "wrapUpTimeout: 876000h", "wrapUpTimeout: must be a duration from 1s to 24h0m0s such as 30s, got 876000h0m0s"},
+		{"re-offer in a nanosecond", "wrapUpTimeout: 60s", "wrapUpTimeout: 60s\nreofferAfter: 1ns", "reofferAfter: must be a duration from 1s to 1h such as 1m"},
+		{"re-offer after a day", "wrapUpTimeout: 60s", "wrapUpTimeout: 60s\nreofferAfter: 24h", "reofferAfter: must be a duration from 1s to 1h such as 1m"},
 		{"offer in a nanosecond", "transferOfferTimeout: 30s", "transferOfferTimeout: 1ns", "transferOfferTimeout: must be a duration from 1s to 10m0s such as 30s, got 1ns"},
 		{"empty tenant", "tenant: t1", `tenant: ""`, "tenant: required"},
 		{"unsafe tenant", "tenant: t1", "tenant: Acme Corp", `tenant: "Acme Corp" is not a safe id`},

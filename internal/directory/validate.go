@@ -97,6 +97,9 @@ func (d *Directory) validateTimers(p *problems) {
 	if d.DeliveryCheckAfter < 0 || (d.DeliveryCheckAfter > 0 && d.DeliveryCheckAfter < time.Second) {
 		p.add("deliveryCheckAfter", "must be a duration of at least 1s such as 10m, or left out for ten minutes")
 	}
+	if d.ReofferAfter < 0 || (d.ReofferAfter > 0 && d.ReofferAfter < time.Second) || d.ReofferAfter > time.Hour {
+		p.add("reofferAfter", "must be a duration from 1s to 1h such as 1m, or left out for one minute")
+	}
 }
 
 func (d *Directory) validateWrapUpReasons(p *problems) {
