@@ -129,6 +129,16 @@ func TestReplayHistories(t *testing.T) {
 	histories["conversation-queue-offer-timeout-accept"] = workflowID(routed)
 	histories["queue-billing"] = api.QueueWorkflowID(c.Tenant, "billing")
 	histories["agent-bob-queues"] = api.AgentWorkflowID(c.Tenant, "bob")
+	// The same, since the availability view: bob reports his readiness and
+	// billing routes on the reports.
+	histories["queue-billing-availability-view"] = api.QueueWorkflowID(c.Tenant, "billing")
+	histories["agent-bob-readiness-reports"] = api.AgentWorkflowID(c.Tenant, "bob")
+
+	// A conversation every member of support had is re-offered after
+	// reofferAfter (the queue's timer), and accepted.
+	re := env.ReofferTenant(t)
+	histories["conversation-reoffered"] = workflowID(parkedThenReoffered(t, re))
+	histories["queue-support-reoffer"] = api.QueueWorkflowID(re.Tenant, "support")
 
 	// An operator terminates dave's conversation: his slot check gives the
 	// slot back.

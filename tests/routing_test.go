@@ -197,3 +197,48 @@ func waitOffered(t *testing.T, c *conversations.Client, id, agent string) time.D
 	})
 	return time.Since(began)
 }
+
+// docs/rules.md §3, rule 19: a queued conversation every available member
+// has had is not parked while one could take it. Before the availability
+// view it waited forever.
+func TestQueueNeverParksAConversationEveryMemberHad(t *testing.T) {
+	parkedThenReoffered(t, env.ReofferTenant(t))
+}
+
+// parkedThenReoffered: alice transfers a conversation to support; of bob and
+// carol, one declines the offer and the other lets it drop (RONA). Bob and
+// alice are still available: after the tenant's reofferAfter (3 s) one of
+// them gets the offer, which it accepts.
+func parkedThenReoffered(t *testing.T, c *conversations.Client) string {
+	t.Helper()
+	ctx := testContext(t)
+	id := startSMS(t, c, "alice", newPhone())
+	mustDo(t, func() error { _, err := c.Transfer(ctx, id, "alice", "", "support"); return err })
+	for range 2 {
+		var to string
+		eventually(t, offerPatience, "an offer to bob or carol", func() bool {
+			p := show(t, c, id).PendingTransfer
+			if p != nil && (p.OfferedTo == "bob" || p.OfferedTo == "carol") {
+				to = p.OfferedTo
+			}
+			return to != ""
+		})
+		if to == "bob" {
+			mustDo(t, func() error { _, err := c.Decline(ctx, id, "bob"); return err })
+		}
+		eventually(t, offerPatience, to+"'s offer to end", func() bool {
+			p := show(t, c, id).PendingTransfer
+			return p == nil || p.OfferedTo != to
+		})
+	}
+	eventually(t, offerPatience, "carol RONA", func() bool { state, _ := agentInUse(t, c, "carol"); return state == api.AgentRONA })
+	var to string
+	eventually(t, offerPatience, "an offer to alice or bob, available members who had it", func() bool {
+		if p := show(t, c, id).PendingTransfer; p != nil && (p.OfferedTo == "alice" || p.OfferedTo == "bob") {
+			to = p.OfferedTo
+		}
+		return to != ""
+	})
+	mustDo(t, func() error { _, err := c.Accept(ctx, id, to); return err })
+	return id
+}

@@ -24,6 +24,7 @@ import (
 	"outbound/internal/dev/temporalserver"
 	"outbound/internal/directory"
 	"outbound/internal/metrics"
+	"outbound/internal/service"
 )
 
 // Options shapes the tenants of an environment.
@@ -47,9 +48,12 @@ type Env struct {
 	mu            sync.Mutex
 	tenants       []string
 	peopleTenants []string
-	dirs          map[string]*directory.Directory
-	yamls         map[string][]byte
-	Metrics       http.Handler // the worker's /metrics page
+	// reofferTenants' support queue has three members (alice, bob, carol)
+	// and re-offers a conversation all of them have had after 3 s.
+	reofferTenants []string
+	dirs           map[string]*directory.Directory
+	yamls          map[string][]byte
+	Metrics        http.Handler // the worker's /metrics page
 }
 
 // Start runs the service until the test ends.
@@ -68,6 +72,10 @@ func Start(tb TB, opts Options) *Env {
 		env.peopleTenants = append(env.peopleTenants, d.Tenant)
 	}
 	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
+	for i := 1; i <= 2; i++ {
+		d := env.addTenant(tb, fmt.Sprintf("reoffer%d", i), 90+i, people, reofferEdits...)
+		env.reofferTenants = append(env.reofferTenants, d.Tenant)
+	}
 	if opts.Senders {
 		env.addTenant(tb, SendersTenant, 98, opts, "\nqueues:", sendersEntryPoints+"\nqueues:")
 	}
@@ -98,6 +106,7 @@ func Start(tb TB, opts Options) *Env {
 		tb.Fatalf("start the service: %v", err)
 	}
 	tb.Cleanup(env.Close)
+	reg.QueueWaits(service.QueueWaits(env.Stack.Temporal, env.dirs))
 	return env
 }
 
@@ -119,6 +128,14 @@ func (e *Env) Tenant(tb TB) *conversations.Client {
 func (e *Env) PeopleTenant(tb TB) *conversations.Client {
 	tb.Helper()
 	return e.take(tb, &e.peopleTenants, "PeopleTenants")
+}
+
+// ReofferTenant hands out a fresh PeopleTenant whose support queue has
+// three members (alice, bob, carol) and re-offers a conversation every
+// available member has had after 3 s (docs/rules.md §3, reofferAfter).
+func (e *Env) ReofferTenant(tb TB) *conversations.Client {
+	tb.Helper()
+	return e.take(tb, &e.reofferTenants, "reoffer tenants (two)")
 }
 
 // PeopleTimeouts are the transfer offer and wrap-up timeouts of a PeopleTenant.
@@ -157,6 +174,11 @@ func defaults(o Options) Options {
 
 // PCITenant is a tenant on the PCI-restricted email provider (no inline images).
 const PCITenant = "pci"
+
+var reofferEdits = []string{
+	"agents: [alice, bob]}", "agents: [alice, bob, carol]}",
+	"\nwrapUpReasons:", "\nreofferAfter: 3s\nwrapUpReasons:",
+}
 
 // SendersTenant has an SMS entry point of every kind of sender besides the
 // example's mobile number (docs/rules.md §3).
