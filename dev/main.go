@@ -24,6 +24,7 @@ import (
 	"outbound/internal/imagestore"
 	"outbound/internal/logging"
 	"outbound/internal/metrics"
+	"outbound/internal/service"
 	"outbound/internal/version"
 )
 
@@ -100,6 +101,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	defer s.Close()
 	ready.Set(health.Temporal(s.Temporal))
+	reg.QueueWaits(service.QueueWaits(s.Temporal, dirs))
 	log.Info("dev stack ready",
 		zap.String("temporal", s.Server.FrontendAddress()),
 		zap.String("webUI", s.Server.UIAddress()),

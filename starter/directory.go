@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,9 +68,10 @@ func (a *app) queuesCmd() *cobra.Command {
 					return writeJSON(a.json, queues)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tWAITING\tAVAILABLE\tAGENTS")
+				fmt.Fprintln(tw, "ID\tNAME\tWAITING\tLONGEST WAIT\tAVAILABLE\tAGENTS")
 				for _, q := range queues {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%s\n", q.ID, q.Name, len(q.Waiting), q.Available, len(q.Agents), orDash(agentStates(q.Agents)))
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d/%d\t%s\n", q.ID, q.Name, len(q.Waiting), longestWait(q.Waiting),
+						q.Available, len(q.Agents), orDash(agentStates(q.Agents)))
 				}
 				return tw.Flush()
 			})
@@ -102,6 +104,15 @@ func (a *app) agentStateCmd() *cobra.Command {
 	cmd.Flags().StringVar(&state, "state", "", "available, idle or rona")
 	required(cmd, "agent", "state")
 	return cmd
+}
+
+// longestWait is how long the first in the line has waited, to the second
+// ("-": none waits).
+func longestWait(line []conversations.WaitingInfo) string {
+	if len(line) == 0 {
+		return "-"
+	}
+	return time.Since(line[0].Since).Round(time.Second).String()
 }
 
 // agentStates is "alice:available,bob:idle".

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -219,6 +220,9 @@ func TestBinariesDirectoryChangeAddsAnAgentToAQueue(t *testing.T) {
 	}
 	if len(billing.Agents) != 1 || billing.Agents[0].ID != "bob" || billing.Agents[0].State != api.AgentIdle || billing.Available != 0 {
 		t.Fatalf("queues --json: want billing's agents [bob idle], got %+v", billing.Agents)
+	}
+	if out := h.mustStarter("queues"); !regexp.MustCompile(`(?m)^billing +Billing +1 +\d+s +0/1 `).MatchString(out) {
+		t.Fatalf("queues: want billing with one waiting, its longest wait and 0/1 available, got\n%s", out)
 	}
 
 	h.killWorker()

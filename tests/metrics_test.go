@@ -70,3 +70,22 @@ func TestProductMetrics(t *testing.T) {
 		t.Fatalf("want 2 SMS sent for this tenant, the metric says %v", got)
 	}
 }
+
+// docs/rules.md §3: each queue's longest wait is visible. A conversation
+// waiting in billing (its agents idle) shows in outbound_queue_waiting and in
+// a longest wait that grows while it waits.
+func TestQueueLongestWaitMetric(t *testing.T) {
+	c := env.PeopleTenant(t)
+	labels := []string{`queue="billing"`, `tenant="` + c.Tenant + `"`}
+	if got := metricValue(t, "outbound_queue_waiting", labels...); got != 0 {
+		t.Fatalf("waiting before any transfer = %v", got)
+	}
+	waitingInIdleBilling(t, c)
+	if got := metricValue(t, "outbound_queue_waiting", labels...); got != 1 {
+		t.Fatalf("outbound_queue_waiting = %v, want 1", got)
+	}
+	first := metricValue(t, "outbound_queue_longest_wait_seconds", labels...)
+	eventually(t, 10*time.Second, "the longest wait to grow", func() bool {
+		return metricValue(t, "outbound_queue_longest_wait_seconds", labels...) >= first+1
+	})
+}

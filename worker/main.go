@@ -101,6 +101,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	}
 	defer w.Stop()
 	ready.Set(health.Temporal(c))
+	reg.QueueWaits(service.QueueWaits(c, dirs))
 	log.Info("worker running", zap.String("temporal", env.clientOptions.HostPort), zap.Int("tenants", len(dirs)),
 		zap.Strings("codecKeys", env.codecKeys), zap.String("metrics", metricsURL))
 	<-ctx.Done()
