@@ -18,7 +18,7 @@ func TestBenchTiny(t *testing.T) {
 	cfg.Conversations, cfg.Messages, cfg.Concurrency = 2, 2, 2
 	cfg.Duration = 30 * time.Second
 	cfg.HistoryMessages, cfg.Long, cfg.LongCANAfter, cfg.Idle = 2, 12, 40, 4
-	cfg.Routing, cfg.RoutingRounds = 8, 1
+	cfg.Routing, cfg.RoutingAgents = 8, 12
 	cfg.LiveAgents, cfg.LiveEvents = 3, 6
 	cfg.InboundCustomers, cfg.InboundMessages = 2, 3
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -61,8 +61,8 @@ func TestBenchTiny(t *testing.T) {
 	if m := res.Idle; m == nil || m.Conversations != 4 {
 		t.Errorf("idle memory: %+v", m)
 	}
-	if r := res.Routing; r == nil || len(r.Latency.d) < 8 || r.Latency.percentile(50) <= 0 {
-		t.Errorf("routing: %+v (want an offer per waiting conversation, each timed)", r)
+	if r := res.Routing; len(r) != 2 || r[1].Agents != 12 || len(r[1].Steady.d) != 8 || r[1].Steady.percentile(50) <= 0 || r[1].Burst <= 0 || r[1].CPUPerCycle <= 0 {
+		t.Errorf("routing: %+v (want both queues, every cycle timed, the burst and the CPU)", r)
 	}
 	if l := res.Live; l == nil || len(l.Latency.d) != 6 || l.Missed.Load() != 0 || l.IdleRPS <= 0 {
 		t.Errorf("desktop live: %+v (want every reply on its agent's page, each timed, and the idle cost)", l)

@@ -79,7 +79,7 @@ func startWorld(ctx context.Context, cfg Config, out io.Writer) (*world, error) 
 		start := time.Now()
 		// Production's slot check (every minute): the tests' 2-second check
 		// would add an agent's check every 2 seconds to the product's cost.
-		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, Routing: cfg.Routing > 0, LiveAgents: cfg.LiveAgents,
+		w.env = testenv.Start(tb, testenv.Options{Tenants: tenants, RoutingAgents: routingAgents(cfg), LiveAgents: cfg.LiveAgents,
 			IdleAgents: idleAgents(cfg.Idle), SlotCheckInterval: time.Minute})
 		w.temporal, w.key, w.inProcess, w.cleanup = w.env.Temporal, w.env.Key, true, tb.Close
 		w.dc, w.archive = codec.DataConverter(w.env.Codec), w.env.Archive
@@ -167,7 +167,7 @@ func (w *world) loadSlots(ctx context.Context) error {
 	sort.Strings(names)
 	var perAgent [][]agentSlot
 	for _, n := range names {
-		if n == testenv.RoutingTenant || n == testenv.LiveTenant || n == testenv.IdleTenant {
+		if n == testenv.RoutingTenant || n == testenv.RoutingScaleTenant || n == testenv.LiveTenant || n == testenv.IdleTenant {
 			continue // phases (c), (d) and (e) only
 		}
 		d := dirs[n]
@@ -247,4 +247,13 @@ func (w *world) newCustomer(channel string) string {
 // each holding as many as a directory allows.
 func idleAgents(k int) int {
 	return (k + directory.MaxOutboundLimit - 1) / directory.MaxOutboundLimit
+}
+
+// routingAgents is the testenv option phase (d) needs: the 6-agent queue,
+// and the large one when asked.
+func routingAgents(cfg Config) int {
+	if cfg.Routing == 0 {
+		return 0
+	}
+	return max(cfg.RoutingAgents, 6)
 }

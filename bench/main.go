@@ -40,8 +40,8 @@ type Config struct {
 	Long             int // (b) agent messages in the long conversation (0: skip)
 	LongCANAfter     int // (b) ContinueAsNewAfter of the long conversation (0: server's suggestion)
 	Idle             int // (c) open idle conversations for the memory figure (0: skip)
-	Routing          int // (d) conversations waiting in each routing round (0: skip)
-	RoutingRounds    int // (d)
+	Routing          int // (d) steady cycles per queue (0: skip)
+	RoutingAgents    int // (d) agents of the large queue (6: the reference queue only)
 	LiveAgents       int // (e) agents signed in to the desktop (0: skip)
 	LiveEvents       int // (e) customer replies while they are
 	InboundCustomers int // (f) customers sending at once (0: skip)
@@ -67,7 +67,7 @@ func DefaultConfig() Config {
 		LongCANAfter:     600,
 		Idle:             60,
 		Routing:          20,
-		RoutingRounds:    3,
+		RoutingAgents:    6,
 		LiveAgents:       50,
 		LiveEvents:       100,
 		InboundCustomers: 10,
@@ -89,8 +89,8 @@ func main() {
 	flag.IntVar(&cfg.Long, "long", cfg.Long, "(b) agent messages in the long conversation (0: skip; 20000 for the target)")
 	flag.IntVar(&cfg.LongCANAfter, "long-can-after", cfg.LongCANAfter, "(b) continue as new past this many events (0: when the server suggests it)")
 	flag.IntVar(&cfg.Idle, "idle", cfg.Idle, "(c) open idle conversations for the memory figure (0: skip; 10000 for the target; with --address needs --worker-pid)")
-	flag.IntVar(&cfg.Routing, "routing", cfg.Routing, "(d) conversations waiting in a queue of 6 agents per routing round (0: skip; in-process only)")
-	flag.IntVar(&cfg.RoutingRounds, "routing-rounds", cfg.RoutingRounds, "(d) routing rounds")
+	flag.IntVar(&cfg.Routing, "routing", cfg.Routing, "(d) steady routing cycles per queue (0: skip; in-process only)")
+	flag.IntVar(&cfg.RoutingAgents, "routing-agents", cfg.RoutingAgents, "(d) agents of the large queue, measured beside the 6-agent one (1000 for the target)")
 	flag.IntVar(&cfg.LiveAgents, "live-agents", cfg.LiveAgents, "(e) agents signed in to the desktop with a page open (0: skip; in-process only)")
 	flag.IntVar(&cfg.LiveEvents, "live-events", cfg.LiveEvents, "(e) customer replies timed to the agents' pages")
 	flag.IntVar(&cfg.InboundCustomers, "inbound-customers", cfg.InboundCustomers, "(f) customers writing in at once, straight and through the webhook (0: skip; in-process only)")
@@ -119,7 +119,7 @@ func (c Config) check() error {
 		return fmt.Errorf("--channel is sms, email or mixed, not %q", c.Channel)
 	case c.Duration <= 0:
 		return fmt.Errorf("--duration must be positive")
-	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingRounds < 0 || c.LiveAgents < 0 || c.LiveEvents < 0 || c.InboundCustomers < 0 || c.InboundMessages < 0:
+	case c.ReplyEvery < 0 || c.HistoryMessages < 0 || c.Long < 0 || c.LongCANAfter < 0 || c.Idle < 0 || c.Routing < 0 || c.RoutingAgents < 0 || c.LiveAgents < 0 || c.LiveEvents < 0 || c.InboundCustomers < 0 || c.InboundMessages < 0:
 		return fmt.Errorf("counts cannot be negative")
 	}
 	return nil

@@ -2,236 +2,215 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"outbound/internal/api"
-	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
 )
 
-// Phase (d) of issue 10.
+// Phase (d) of issues 10 and 26: what an offer costs as the queue grows.
 const (
-	targetRoutingP99 = time.Second
-	routingSpread    = time.Second           // each agent frees up at a random moment within it
-	routingPoll      = 10 * time.Millisecond // how often the queue's line is read
-	routingPatience  = time.Minute           // a round that takes longer has lost an offer
+	targetSteadyP99     = 500 * time.Millisecond
+	targetOfferCPURatio = 1.5 // CPU per offer of the large queue ÷ the 6-agent queue's
+	targetBurst         = time.Minute
+	routingPoll         = 5 * time.Millisecond   // how often the freed agent's state is read
+	routingBurstPoll    = 100 * time.Millisecond // how often the queue's line is read during the burst
+	routingPatience     = 5 * time.Minute        // a step that takes longer has lost an offer
+	routingWriters      = 16                     // customers writing in at once
+	referenceQueueSize  = 6
 )
 
-// routingResult is phase (d): how soon, after an agent becomes able to take a
-// conversation, the queue's offer of the longest-waiting one reaches it.
+// routingResult is phase (d) for one queue: a burst of as many customers as
+// the queue has agents, then steady cycles in which one agent at a time
+// accepts its offer, closes and wraps up, and the queue offers it the next
+// waiting conversation.
 type routingResult struct {
-	Rounds, Waiting, Agents int
-	Latency                 *latencies   // agent able → the conversation shows the offer to it
-	Missed                  atomic.Int64 // offers that ended before the agent took them (it was too slow: RONA)
+	Agents, Cycles int
+	Burst          time.Duration // first customer writes → every agent holds an offer
+	Steady         *latencies    // wrap-up answered → the next offer shows on its conversation
+	CPUPerCycle    time.Duration // process CPU per steady cycle (accept, close, wrap-up, offer)
 }
 
-// routing runs rounds in the RoutingTenant: its agents go idle, waiting
-// customers write in (rule 16) and wait in the entry point's queue, then each
-// agent becomes available at a random moment, accepts what it is offered,
-// keeps it a random while, closes and wraps it up (freeing its only slot),
-// and so on until every conversation was taken.
-func (w *world) routing(ctx context.Context, waiting, rounds int) (*routingResult, error) {
-	d, ok := w.dirs[testenv.RoutingTenant]
-	if !ok {
-		return nil, fmt.Errorf("tenant %s is not served", testenv.RoutingTenant)
-	}
-	epID, _ := entryPoint(&d, model.SMS)
-	ep, _ := d.EntryPoint(epID)
-	q, _ := d.Queue(ep.Queue)
-	res := &routingResult{Rounds: rounds, Waiting: waiting, Agents: len(q.Agents), Latency: &latencies{}}
-	r := &routingRound{w: w, c: w.client(d.Tenant), entry: ep.Address, queue: api.QueueWorkflowID(d.Tenant, q.ID),
-		agents: q.Agents, offerTimeout: d.TransferOfferTimeout, res: res}
-	for range rounds {
-		if err := r.run(ctx, waiting); err != nil {
-			return res, err
+// routing runs phase (d) on the queue of the 6-agent tenant and, when the
+// bench serves one, of the large one.
+func (w *world) routing(ctx context.Context, cycles int) ([]*routingResult, error) {
+	var out []*routingResult
+	for _, tenant := range []string{testenv.RoutingTenant, testenv.RoutingScaleTenant} {
+		if _, ok := w.dirs[tenant]; !ok {
+			continue
 		}
+		r, err := w.routeQueue(ctx, tenant, cycles)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", tenant, err)
+		}
+		out = append(out, r)
 	}
-	return res, nil
+	return out, nil
 }
 
-type routingRound struct {
+type routingRun struct {
 	w      *world
 	c      *conversations.Client
+	tenant string
 	entry  string // the entry point's address customers write to
 	queue  string // its queue's workflow ID
 	agents []string
-
-	offerTimeout time.Duration
-	res          *routingResult
+	reason string
 }
 
-func (r *routingRound) run(ctx context.Context, waiting int) error {
+func (w *world) routeQueue(ctx context.Context, tenant string, cycles int) (*routingResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, routingPatience)
 	defer cancel()
-	for _, agent := range r.agents {
-		if err := r.c.SetAgentState(ctx, agent, api.AgentIdle); err != nil {
+	d := w.dirs[tenant]
+	epID, _ := entryPoint(&d, model.SMS)
+	ep, _ := d.EntryPoint(epID)
+	q, _ := d.Queue(ep.Queue)
+	r := &routingRun{w: w, c: w.client(tenant), tenant: tenant, entry: ep.Address, queue: api.QueueWorkflowID(tenant, q.ID),
+		agents: q.Agents, reason: w.wrapUpReason(tenant)}
+	res := &routingResult{Agents: len(q.Agents), Cycles: cycles, Steady: &latencies{}}
+
+	began := time.Now()
+	if err := r.customersWrite(ctx, len(r.agents)); err != nil {
+		return nil, err
+	}
+	offered, err := r.awaitOffers(ctx, len(r.agents))
+	if err != nil {
+		return nil, err
+	}
+	res.Burst = time.Since(began)
+	if err := r.customersWrite(ctx, cycles); err != nil {
+		return nil, err
+	}
+	if err := r.awaitLine(ctx, len(r.agents)+cycles); err != nil {
+		return nil, err
+	}
+
+	cpu := processCPU()
+	for i := range cycles {
+		agent := r.agents[i%len(r.agents)]
+		next, took, err := r.cycle(ctx, agent, offered[agent])
+		if err != nil {
+			return nil, fmt.Errorf("cycle %d (%s): %w", i+1, agent, err)
+		}
+		offered[agent] = next
+		res.Steady.add(took)
+	}
+	res.CPUPerCycle = (processCPU() - cpu) / time.Duration(max(cycles, 1))
+	return res, nil
+}
+
+// cycle: the agent accepts the conversation offered to it, closes it and
+// wraps up; it returns the next conversation the queue offers it and how
+// long after the wrap-up that offer showed on the conversation.
+func (r *routingRun) cycle(ctx context.Context, agent, id string) (string, time.Duration, error) {
+	if _, err := r.c.Accept(ctx, id, agent); err != nil {
+		return "", 0, fmt.Errorf("accept: %w", err)
+	}
+	if _, err := r.c.Close(ctx, id, agent); err != nil {
+		return "", 0, fmt.Errorf("close: %w", err)
+	}
+	if err := r.c.WrapUp(ctx, id, agent, r.reason); err != nil {
+		return "", 0, fmt.Errorf("wrap-up: %w", err)
+	}
+	freed := time.Now()
+	cfg := api.AgentConfig{Tenant: r.tenant, ID: agent}
+	for {
+		st, err := api.GetAgent(ctx, r.w.temporal, cfg)
+		if err != nil {
+			return "", 0, err
+		}
+		if i := slices.IndexFunc(st.Slots, func(s api.Slot) bool { return s.Role == api.SlotOffered }); i >= 0 {
+			next := st.Slots[i].Conversation
+			if err := r.awaitShown(ctx, next, agent); err != nil {
+				return "", 0, err
+			}
+			return next, time.Since(freed), nil
+		}
+		if err := sleep(ctx, routingPoll); err != nil {
+			return "", 0, fmt.Errorf("no next offer: %w", err)
+		}
+	}
+}
+
+// awaitShown waits until the conversation shows the offer to the agent
+// (from then on the agent's accept succeeds).
+func (r *routingRun) awaitShown(ctx context.Context, id, agent string) error {
+	for {
+		st, err := r.c.Show(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p := st.PendingTransfer; p != nil && p.OfferedTo == agent {
+			return nil
+		}
+		if err := sleep(ctx, routingPoll); err != nil {
 			return err
 		}
 	}
-	if err := r.customersWrite(ctx, waiting); err != nil {
-		return err
-	}
-	offers := make(map[string]chan string, len(r.agents))
-	for _, agent := range r.agents {
-		offers[agent] = make(chan string, waiting)
-	}
-	watching := make(chan error, 1)
-	go func() { watching <- r.watch(ctx, offers) }()
+}
 
-	var taken atomic.Int64
-	allTaken := make(chan struct{})
-	errs := make(chan error, len(r.agents))
+// customersWrite has n new customers write in (rule 16), routingWriters at
+// a time: each conversation joins the entry point's queue.
+func (r *routingRun) customersWrite(ctx context.Context, n int) error {
 	var wg sync.WaitGroup
-	for _, agent := range r.agents {
+	errs := make(chan error, n)
+	sem := make(chan struct{}, routingWriters)
+	for range n {
 		wg.Go(func() {
-			err := r.agent(ctx, agent, offers[agent], func() {
-				if taken.Add(1) == int64(waiting) {
-					close(allTaken)
-				}
-			}, allTaken)
-			errs <- err
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			from := r.w.newCustomer("sms")
+			m := conversations.InboundMessage{Channel: model.SMS, To: r.entry, From: from,
+				CustomerMessage: model.CustomerMessage{Text: "Is anyone there?", ProviderID: "SMroute" + r.w.runTag + from}}
+			if err := r.c.Inbound(ctx, m); err != nil {
+				errs <- fmt.Errorf("customer %s writes: %w", from, err)
+			}
 		})
 	}
 	wg.Wait()
-	cancel()
 	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	lastRead := <-watching
-	if n := taken.Load(); n != int64(waiting) {
-		all = append(all, fmt.Errorf("%d of %d waiting conversations were taken (last read of the line: %v)", n, waiting, lastRead))
-	}
-	return errors.Join(all...)
+	return <-errs
 }
 
-// customersWrite opens n customer-started conversations and waits until all
-// of them stand in the queue's line.
-func (r *routingRound) customersWrite(ctx context.Context, n int) error {
-	for range n {
-		from := r.w.newCustomer("sms")
-		m := conversations.InboundMessage{Channel: model.SMS, To: r.entry, From: from,
-			CustomerMessage: model.CustomerMessage{Text: "Is anyone there?", ProviderID: "SMroute" + r.w.runTag + from}}
-		if err := r.c.Inbound(ctx, m); err != nil {
-			return fmt.Errorf("customer %s writes: %w", from, err)
+// awaitOffers waits until n conversations of the line are offered, and
+// returns who holds which.
+func (r *routingRun) awaitOffers(ctx context.Context, n int) (map[string]string, error) {
+	for {
+		st, err := api.QueueQuery.Get(ctx, r.w.temporal, r.queue)
+		if err == nil {
+			offered := map[string]string{}
+			for _, wt := range st.Waiting {
+				if wt.OfferedTo != "" {
+					offered[wt.OfferedTo] = wt.Conversation
+				}
+			}
+			if len(offered) == n {
+				return offered, nil
+			}
+		}
+		if err := sleep(ctx, routingBurstPoll); err != nil {
+			return nil, fmt.Errorf("not every agent was offered a conversation: %w", err)
 		}
 	}
+}
+
+// awaitLine waits until n conversations stand in the queue's line.
+func (r *routingRun) awaitLine(ctx context.Context, n int) error {
 	for {
 		st, err := api.QueueQuery.Get(ctx, r.w.temporal, r.queue)
 		if err == nil && len(st.Waiting) == n {
 			return nil
 		}
-		if err := sleep(ctx, routingPoll); err != nil {
+		if err := sleep(ctx, routingBurstPoll); err != nil {
 			return fmt.Errorf("the %d conversations never all stood in line: %w", n, err)
 		}
 	}
-}
-
-// watch reads the queue's line and hands each new offer to its agent until
-// the round ends; it returns the last read's error.
-func (r *routingRound) watch(ctx context.Context, offers map[string]chan string) error {
-	seen := map[string]bool{}
-	var lastErr error
-	for sleep(ctx, routingPoll) == nil {
-		st, err := api.QueueQuery.Get(ctx, r.w.temporal, r.queue)
-		if lastErr = err; err != nil {
-			continue
-		}
-		for _, wt := range st.Waiting {
-			if key := wt.Conversation + "→" + wt.OfferedTo; wt.OfferedTo != "" && !seen[key] {
-				seen[key] = true
-				offers[wt.OfferedTo] <- wt.Conversation
-			}
-		}
-	}
-	return lastErr
-}
-
-// agent plays one agent: available at a random moment, then take what is
-// offered, keep it a while, close and wrap up, until nothing waits. An offer
-// that ends before the agent takes it (too slow on a loaded machine) left
-// the agent RONA: it makes itself available again.
-func (r *routingRound) agent(ctx context.Context, agent string, offers <-chan string, took func(), allTaken <-chan struct{}) error {
-	if err := sleep(ctx, rand.N(routingSpread)); err != nil {
-		return err
-	}
-	if err := r.c.SetAgentState(ctx, agent, api.AgentAvailable); err != nil {
-		return err
-	}
-	able := time.Now()
-	for {
-		var id string
-		select {
-		case id = <-offers:
-		case <-allTaken:
-			return nil
-		case <-ctx.Done():
-			return fmt.Errorf("%s: no offer while conversations waited: %w", agent, ctx.Err())
-		}
-		taken, err := r.take(ctx, id, agent, able)
-		if err != nil {
-			return err
-		}
-		if !taken {
-			r.res.Missed.Add(1)
-			if err := r.c.SetAgentState(ctx, agent, api.AgentAvailable); err != nil {
-				return err
-			}
-			able = time.Now()
-			continue
-		}
-		took()
-		if err := sleep(ctx, rand.N(routingSpread)); err != nil {
-			return err
-		}
-		if _, err := r.c.Close(ctx, id, agent); err != nil {
-			return fmt.Errorf("%s closes %s: %w", agent, id, err)
-		}
-		if err := r.c.WrapUp(ctx, id, agent, r.w.wrapUpReason(testenv.RoutingTenant)); err != nil {
-			return err
-		}
-		able = time.Now()
-	}
-}
-
-// take waits until the conversation shows the offer to the agent (from then
-// on the agent's accept succeeds), times it and accepts; false when the
-// offer ended first.
-func (r *routingRound) take(ctx context.Context, id, agent string, able time.Time) (bool, error) {
-	deadline := time.Now().Add(r.offerTimeout)
-	for {
-		st, err := r.c.Show(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		if p := st.PendingTransfer; p != nil && p.OfferedTo == agent {
-			break
-		}
-		if time.Now().After(deadline) {
-			return false, nil
-		}
-		if err := sleep(ctx, routingPoll/2); err != nil {
-			return false, err
-		}
-	}
-	r.res.Latency.add(time.Since(able))
-	_, err := r.c.Accept(ctx, id, agent)
-	if codes.Is(err, codes.NoPendingOffer) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("%s accepts %s: %w", agent, id, err)
-	}
-	return true, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -245,17 +224,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func printRouting(out io.Writer, r *routingResult) {
-	p50, p99 := r.Latency.percentile(50), r.Latency.percentile(99)
-	met := "met"
-	if p99 >= targetRoutingP99 {
-		met = "NOT met"
+func printRouting(out io.Writer, rs []*routingResult) {
+	fmt.Fprintf(out, "\n(d) routing: a burst of one customer per agent, then steady cycles (one agent accepts, closes, wraps up; the queue offers it the next waiting one); agents take one conversation each\n")
+	var reference time.Duration
+	for _, r := range rs {
+		p50, p99 := r.Steady.percentile(50), r.Steady.percentile(99)
+		fmt.Fprintf(out, "    %4d agents: burst all offered in %.1f s (target < %s: %s); steady wrap-up → offer p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d cycles (target p99 < %s: %s); CPU per cycle %.0f ms\n",
+			r.Agents, r.Burst.Seconds(), targetBurst, verdict(r.Burst < targetBurst), ms(p50), ms(p99), ms(r.Steady.percentile(100)), r.Cycles,
+			targetSteadyP99, verdict(p99 < targetSteadyP99), ms(r.CPUPerCycle))
+		if r.Agents == referenceQueueSize {
+			reference = r.CPUPerCycle
+		} else if reference > 0 {
+			ratio := float64(r.CPUPerCycle) / float64(reference)
+			fmt.Fprintf(out, "    CPU per cycle, %d agents ÷ %d: %.2f× (target ≤ %.1f×: %s)\n", r.Agents, referenceQueueSize, ratio, targetOfferCPURatio, verdict(ratio <= targetOfferCPURatio))
+		}
 	}
-	fmt.Fprintf(out, "\n(d) routing: %d rounds × %d waiting conversations, %d agents (one conversation each) freeing up at random within %s\n",
-		r.Rounds, r.Waiting, r.Agents, routingSpread)
-	fmt.Fprintf(out, "    agent able → offer reaches it: %d offers, p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < %s: %s; the line is read every %s)\n",
-		len(r.Latency.d), ms(p50), ms(p99), ms(r.Latency.percentile(100)), targetRoutingP99, met, routingPoll)
-	if n := r.Missed.Load(); n > 0 {
-		fmt.Fprintf(out, "    %d offers ended before their agent took them (the machine was too slow for the offer timeout)\n", n)
-	}
+	fmt.Fprintf(out, "    CPU: this process (server, worker and the bench's clients), user + system\n")
 }

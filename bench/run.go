@@ -39,7 +39,7 @@ type Results struct {
 	History           []historyCost
 	Long              *longResult
 	Idle              *idleResult
-	Routing           *routingResult
+	Routing           []*routingResult
 	Live              *liveResult
 	Inbound           *inboundResult
 	InProcess         bool // the server and the worker run in this process
@@ -168,11 +168,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 		}
 	}
 	// (d) Routing latency.
-	if cfg.Routing > 0 && cfg.RoutingRounds > 0 {
+	if cfg.Routing > 0 {
 		if !w.inProcess {
 			fmt.Fprintln(out, "\n(d) routing: skipped with --address (it needs the in-process routing tenant)")
 		} else {
-			r, err := w.routing(ctx, cfg.Routing, cfg.RoutingRounds)
+			r, err := w.routing(ctx, cfg.Routing)
 			if err != nil {
 				return res, fmt.Errorf("routing: %w", err)
 			}

@@ -123,27 +123,36 @@ func (q *queue) membersChanged(ctx workflow.Context, before []string) {
 	}
 }
 
-// offerFromView offers each waiting conversation, longest-waiting first, to
-// the longest-available member in the view that may have it, one offer per
-// agent per round; it reports whether it made one.
+// offersAtOnce bounds the offers a round makes concurrently: a burst of
+// customers is offered in parallel reservations, in tasks of bounded size.
+const offersAtOnce = 64
+
+// offerFromView pairs each waiting conversation, longest-waiting first, with
+// the longest-available member in the view that may have it, one per agent
+// per round, and makes those offers concurrently (they touch different
+// agents and conversations); it reports whether one was made. A refused
+// pair is tried again in the next round, with the next member.
 func (q *queue) offerFromView(ctx workflow.Context) bool {
+	type pair struct{ conversation, agent string }
+	var pairs []pair
 	used := map[string]bool{}
-	offered := false
 	for _, conversation := range q.unoffered() {
-		for {
-			agent, ok := q.candidate(ctx, conversation, used)
-			if !ok {
-				break
-			}
+		if agent, ok := q.candidate(ctx, conversation, used); ok && len(pairs) < offersAtOnce {
 			used[agent] = true
-			if q.offer(ctx, conversation, agent) {
-				offered = true
-				break
-			}
-			if i := q.find(conversation); i < 0 || q.state.Waiting[i].OfferedTo != "" {
-				break // taken or gone meanwhile
-			}
+			pairs = append(pairs, pair{conversation, agent})
 		}
+	}
+	offered, done := false, 0
+	for _, p := range pairs {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			if q.offer(ctx, p.conversation, p.agent) {
+				offered = true
+			}
+			done++
+		})
+	}
+	if err := workflow.Await(ctx, func() bool { return done == len(pairs) }); err != nil {
+		workflow.GetLogger(ctx).Warn("offers interrupted", "error", err)
 	}
 	return offered
 }

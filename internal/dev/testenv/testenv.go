@@ -32,7 +32,7 @@ type Options struct {
 	Tenants              int                    // how many fresh tenants (default 16)
 	PeopleTenants        int                    // how many fresh tenants with timeouts a person can meet (PeopleTimeouts)
 	Senders              bool                   // also the SendersTenant
-	Routing              bool                   // also the RoutingTenant
+	RoutingAgents        int                    // also the RoutingTenant (6 agents) and, above 6, the RoutingScaleTenant with this many
 	LiveAgents           int                    // also the LiveTenant, with this many agents
 	IdleAgents           int                    // also the IdleTenant, with this many agents
 	TransferOfferTimeout time.Duration          // default 2s
@@ -79,8 +79,13 @@ func Start(tb TB, opts Options) *Env {
 	if opts.Senders {
 		env.addTenant(tb, SendersTenant, 98, opts, "\nqueues:", sendersEntryPoints+"\nqueues:")
 	}
-	if opts.Routing {
-		env.addTenant(tb, RoutingTenant, 97, opts, routingEdits...)
+	if opts.RoutingAgents > 0 {
+		routing := opts
+		routing.TransferOfferTimeout = 10 * time.Minute // offers wait for the bench's agents
+		env.addTenant(tb, RoutingTenant, 97, routing, routingEdits(6)...)
+		if opts.RoutingAgents > 6 {
+			env.addTenant(tb, RoutingScaleTenant, 89, routing, routingEdits(opts.RoutingAgents)...)
+		}
 	}
 	if opts.LiveAgents > 0 {
 		live := opts
@@ -191,13 +196,23 @@ const sendersEntryPoints = `
   - {id: ep-named, channel: sms, address: "AcmeCo", queue: support}`
 
 // RoutingTenant's entry points queue customers in support, whose six agents
-// take one conversation each: what the bench's routing phase measures.
-const RoutingTenant = "routing"
+// take one conversation each: what the bench's routing phase measures, and
+// RoutingScaleTenant's the same with Options.RoutingAgents agents.
+const (
+	RoutingTenant      = "routing"
+	RoutingScaleTenant = "routing-scale"
+)
 
-var routingEdits = []string{
-	"agents: [alice, bob]}", "agents: [r1, r2, r3, r4, r5, r6]}",
-	"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
-	"\nagents:\n", "\nagents:\n" + routingAgents(6),
+func routingEdits(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("r%d", i+1)
+	}
+	return []string{
+		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
+		"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
+		"\nagents:\n", "\nagents:\n" + routingAgents(n),
+	}
 }
 
 // LiveTenant's agents l1… (three conversations each, all in the support
