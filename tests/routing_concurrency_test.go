@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,8 @@ import (
 
 	"outbound/internal/api"
 	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
+	"outbound/internal/model"
 )
 
 // Queue routing under concurrency (docs/rules.md §3, rules 7 and 17): twelve
@@ -317,4 +320,172 @@ func TestTwoQueuesNeverOverfillTheirSharedAgent(t *testing.T) {
 		})
 		mine = append(mine[1:], offered)
 	}
+}
+
+// Routing at scale (docs/rules.md §3, rules 7 and 17): 300 customers write
+// in at once to three queues that share agents (200 agents, two slots each).
+// A desk for every agent accepts each offer, then closes and wraps up, while
+// a sampler reads every agent's slots in turn. No agent ever holds more than
+// its two slots, no conversation is offered to two agents at once or
+// accepted twice, and every customer is taken.
+func TestRoutingAt200AgentsAcrossThreeOverlappingQueues(t *testing.T) {
+	c := env.ClientFor(testenv.CrowdTenant)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	const perQueue = 100
+	queues := map[string]string{"support": "ep-sms", "billing": "ep-billing", "claims": "ep-claims"}
+	var ids []string
+	var mu sync.Mutex
+	var writers sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, ep := range queues {
+		for range perQueue {
+			writers.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				from := newPhone()
+				m := conversations.InboundMessage{Channel: "sms", To: entryAddress(c, ep), From: from,
+					CustomerMessage: model.CustomerMessage{Text: "Hello?", ProviderID: "SMcrowd" + from}}
+				if err := c.Inbound(ctx, m); err != nil {
+					t.Errorf("customer writes: %v", err)
+					return
+				}
+				id, err := c.Routed(ctx, m)
+				if err != nil {
+					t.Errorf("customer routed: %v", err)
+					return
+				}
+				mu.Lock()
+				ids = append(ids, id)
+				mu.Unlock()
+			})
+		}
+	}
+
+	var written atomic.Bool
+	go func() { writers.Wait(); written.Store(true) }()
+
+	crowd := &crowdDesks{t: t, c: c, handled: map[string]bool{}, done: map[string]bool{}}
+	sampling := make(chan struct{})
+	go func() { defer close(sampling); crowd.sample(ctx) }()
+	crowd.serve(ctx, slices.Sorted(maps.Keys(queues)), func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return written.Load() && crowd.finished() == len(ids)
+	})
+	cancel()
+	<-sampling
+	writers.Wait()
+	if crowd.finished() != 3*perQueue {
+		t.Fatalf("%d of %d customers taken, closed and wrapped up", crowd.finished(), 3*perQueue)
+	}
+	for q := range queues {
+		if line := waitingIn(t, c, q); len(line) != 0 {
+			t.Errorf("%s still has a line: %+v", q, line)
+		}
+	}
+	for _, id := range ids {
+		checkOfferSequence(t, show(t, c, id))
+	}
+	t.Logf("slots sampled %d times; offers that timed out first: %d", crowd.samples.Load(), crowd.timeouts.Load())
+}
+
+// crowdDesks plays 200 agents' desks from the queues' lines (one read of
+// each line every 50 ms instead of a poll per agent), 16 actions at a time.
+type crowdDesks struct {
+	t        *testing.T
+	c        *conversations.Client
+	samples  atomic.Int64
+	timeouts atomic.Int64
+
+	mu      sync.Mutex
+	handled map[string]bool // conversation→agent offers taken up
+	done    map[string]bool // conversations closed and wrapped up
+}
+
+func (d *crowdDesks) serve(ctx context.Context, queues []string, enough func() bool) {
+	var work sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for ctx.Err() == nil {
+		for _, q := range queues {
+			line, err := d.c.Waiting(ctx, d.c.Tenant, q)
+			if err != nil {
+				continue
+			}
+			for _, w := range line {
+				key := w.ID + "→" + w.OfferedTo
+				d.mu.Lock()
+				fresh := w.OfferedTo != "" && !d.handled[key]
+				d.handled[key] = true
+				d.mu.Unlock()
+				if fresh {
+					work.Go(func() {
+						sem <- struct{}{}
+						defer func() { <-sem }()
+						d.take(ctx, w.ID, w.OfferedTo)
+					})
+				}
+			}
+		}
+		if enough() {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	work.Wait()
+	if ctx.Err() != nil {
+		d.t.Fatalf("not done in time: %d finished", d.finished())
+	}
+}
+
+// take is one agent's desk for one offer: accept, close, wrap up. An offer
+// that timed out first left the agent RONA: it becomes available again.
+func (d *crowdDesks) take(ctx context.Context, id, agent string) {
+	if _, err := d.c.Accept(ctx, id, agent); err != nil {
+		d.timeouts.Add(1)
+		_ = d.c.SetAgentState(ctx, agent, api.AgentAvailable)
+		return
+	}
+	if _, err := d.c.Close(ctx, id, agent); err != nil {
+		d.t.Errorf("%s closes %s: %v", agent, id, err)
+		return
+	}
+	if err := d.c.WrapUp(ctx, id, agent, "resolved"); err != nil {
+		d.t.Errorf("%s wraps up %s: %v", agent, id, err)
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done[id] {
+		d.t.Errorf("%s taken twice", id)
+	}
+	d.done[id] = true
+}
+
+// sample reads every agent's slots in turn until ctx ends.
+func (d *crowdDesks) sample(ctx context.Context) {
+	dir := env.Directory(d.c.Tenant)
+	for ctx.Err() == nil {
+		for _, ag := range dir.Agents {
+			cfg, err := api.AgentConfigFrom(dir, ag.ID)
+			if err != nil {
+				d.t.Error(err)
+				return
+			}
+			st, err := api.GetAgent(ctx, env.Temporal, cfg)
+			if err != nil {
+				continue // ctx ended
+			}
+			d.samples.Add(1)
+			if len(st.Slots) > cfg.MaxOutbound {
+				d.t.Errorf("%s holds %d slots, maxOutbound is %d: %+v", ag.ID, len(st.Slots), cfg.MaxOutbound, st.Slots)
+			}
+		}
+	}
+}
+
+func (d *crowdDesks) finished() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.done)
 }

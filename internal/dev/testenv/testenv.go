@@ -32,6 +32,7 @@ type Options struct {
 	Tenants              int                    // how many fresh tenants (default 16)
 	PeopleTenants        int                    // how many fresh tenants with timeouts a person can meet (PeopleTimeouts)
 	Senders              bool                   // also the SendersTenant
+	Crowd                bool                   // also the CrowdTenant
 	RoutingAgents        int                    // also the RoutingTenant (6 agents) and, above 6, the RoutingScaleTenant with this many
 	LiveAgents           int                    // also the LiveTenant, with this many agents
 	IdleAgents           int                    // also the IdleTenant, with this many agents
@@ -72,6 +73,9 @@ func Start(tb TB, opts Options) *Env {
 		env.peopleTenants = append(env.peopleTenants, d.Tenant)
 	}
 	env.addTenant(tb, PCITenant, 99, opts, "pciEmail: false", "pciEmail: true")
+	if opts.Crowd {
+		env.addTenant(tb, CrowdTenant, 88, people, crowdEdits()...)
+	}
 	for i := 1; i <= 2; i++ {
 		d := env.addTenant(tb, fmt.Sprintf("reoffer%d", i), 90+i, people, reofferEdits...)
 		env.reofferTenants = append(env.reofferTenants, d.Tenant)
@@ -179,6 +183,35 @@ func defaults(o Options) Options {
 
 // PCITenant is a tenant on the PCI-restricted email provider (no inline images).
 const PCITenant = "pci"
+
+// CrowdTenant has 200 agents c1…c200 (two slots each) in three overlapping
+// queues, each with its own SMS entry point: support (c1–c120, ep-sms),
+// billing (c61–c180, ep-billing) and claims (c121–c200 and c1–c20,
+// ep-claims).
+const CrowdTenant = "crowd"
+
+func crowdEdits() []string {
+	ids := func(from, to int) string {
+		var s []string
+		for i := from; i <= to; i++ {
+			s = append(s, fmt.Sprintf("c%d", i))
+		}
+		return strings.Join(s, ", ")
+	}
+	var agents strings.Builder
+	for i := 1; i <= 200; i++ {
+		fmt.Fprintf(&agents, "  - {id: c%d, name: Crowd %d, license: premium, profile: pair}\n", i, i)
+	}
+	return []string{
+		"{id: support, name: Support, agents: [alice, bob]}", "{id: support, name: Support, agents: [" + ids(1, 120) + "]}",
+		"{id: billing, name: Billing, agents: [bob, carol]}", "{id: billing, name: Billing, agents: [" + ids(61, 180) + "]}\n" +
+			"  - {id: claims, name: Claims, agents: [" + ids(121, 200) + ", " + ids(1, 20) + "]}",
+		"\nqueues:", "\n  - {id: ep-billing, channel: sms, address: \"+14155559001\", queue: billing}" +
+			"\n  - {id: ep-claims, channel: sms, address: \"+14155559002\", queue: claims}\nqueues:",
+		"\nprofiles:\n", "\nprofiles:\n  - {id: pair, channels: {sms: auto, email: auto}, maxOutbound: 2}\n",
+		"\nagents:\n", "\nagents:\n" + agents.String(),
+	}
+}
 
 var reofferEdits = []string{
 	"agents: [alice, bob]}", "agents: [alice, bob, carol]}",
