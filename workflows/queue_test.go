@@ -129,6 +129,25 @@ func TestQueueRoutesOnItsMembersReports(t *testing.T) {
 	require.Empty(t, h.signalsTo(agentID("zoe")))
 }
 
+// An agent workflow started again (terminated by an operator, then used)
+// numbers its reports from 1: the queue takes them, not holding them to the
+// old workflow's numbers.
+func TestQueueTakesReportsOfAnAgentWorkflowStartedAgain(t *testing.T) {
+	h := newHarness(t)
+	again := func(seq int64, ready bool, run string) func(string) any {
+		return func(string) any {
+			return api.QueueWaking{Agent: "frank", Report: true, Ready: ready, Since: t0, Seq: seq, Run: run}
+		}
+	}
+	signal(h, 30*time.Second, api.QueueWake, again(57, false, "first"))
+	signal(h, time.Minute, api.QueueEnqueue, waiting(conv1, time.Minute))
+	signal(h, 2*time.Minute, api.QueueWake, again(1, true, "second"))
+	h.endAt(time.Hour)
+	h.startQueue()
+
+	require.Equal(t, []string{"frank"}, h.offers(conv1))
+}
+
 // docs/rules.md §3, rule 19: a conversation every ready member has already
 // had (one transferred it away, one declined, one let the offer drop) is not
 // parked: its exclusions expire after the cool-down and a member that can

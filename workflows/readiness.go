@@ -52,7 +52,8 @@ func (ag *agent) report(ctx workflow.Context) {
 	ag.state.ReportSeq++
 	now.Seq = ag.state.ReportSeq
 	ag.state.Reported, ag.state.AskedBy = &now, nil
-	word := api.QueueWaking{Agent: ag.state.Config.ID, Report: true, Ready: now.Ready, Since: now.Since, Seq: ag.state.ReportSeq}
+	word := api.QueueWaking{Agent: ag.state.Config.ID, Report: true, Ready: now.Ready, Since: now.Since, Seq: now.Seq,
+		Run: workflow.GetInfo(ctx).FirstRunID}
 	for _, queue := range slices.Clone(to) {
 		f := api.QueueWake.External(ctx, api.QueueWorkflowID(ag.state.Config.Tenant, queue), word)
 		ag.inbox.goDo(ctx, func(ctx workflow.Context) { logFailure(ctx, "queue not told the agent's readiness", f) })

@@ -68,11 +68,11 @@ func (q *queue) wake(ctx workflow.Context, w api.QueueWaking) {
 	last, known := q.state.Reports[w.Agent]
 	switch {
 	case !w.Report:
-		w = api.QueueWaking{Agent: w.Agent, Ready: true, Since: workflow.Now(ctx), Seq: last.Seq}
-	case known && w.Seq <= last.Seq:
-		return // overtaken by a later report
+		w = api.QueueWaking{Agent: w.Agent, Ready: true, Since: workflow.Now(ctx), Seq: last.Seq, Run: last.Run}
+	case known && w.Run == last.Run && w.Seq <= last.Seq:
+		return // overtaken by a later report (an agent workflow started again numbers anew)
 	}
-	q.setReport(w.Agent, api.AgentReport{Ready: w.Ready, Since: w.Since, Seq: w.Seq})
+	q.setReport(w.Agent, api.AgentReport{Ready: w.Ready, Since: w.Since, Seq: w.Seq, Run: w.Run})
 	if w.Ready {
 		q.dirty = true
 	}
@@ -94,7 +94,8 @@ func (q *queue) setReport(agent string, r api.AgentReport) {
 // notReady takes an agent out of the view after it refused a reservation
 // (its report was stale or lost) and asks it for a fresh one.
 func (q *queue) notReady(ctx workflow.Context, agent string) {
-	q.setReport(agent, api.AgentReport{Seq: q.state.Reports[agent].Seq})
+	last := q.state.Reports[agent]
+	q.setReport(agent, api.AgentReport{Seq: last.Seq, Run: last.Run})
 	q.ask(ctx, agent)
 }
 

@@ -116,14 +116,17 @@ type QueueLeaving struct {
 // QueueWaking is an agent's word to its queue. With Report set it is a
 // readiness report (the queue's availability view, docs/architecture.md
 // "Routing"): whether the agent can take a conversation, since when, and
-// the report's number, which orders them. Without it, the wake of an agent
-// run from before the view: it can take a conversation now.
+// the report's number, which orders the reports of one agent workflow (Run:
+// its first run, the same across continue-as-new; an agent workflow started
+// again numbers from 1). Without Report, the wake of an agent run from
+// before the view: it can take a conversation now.
 type QueueWaking struct {
 	Agent  string    `json:"agent"`
 	Report bool      `json:"report,omitempty"`
 	Ready  bool      `json:"ready,omitempty"`
 	Since  time.Time `json:"since,omitzero"`
 	Seq    int64     `json:"seq,omitempty"`
+	Run    string    `json:"run,omitempty"`
 }
 
 // AgentReport is a member's last readiness report, as the queue keeps it.
@@ -131,4 +134,5 @@ type AgentReport struct {
 	Ready bool      `json:"ready,omitempty"`
 	Since time.Time `json:"since,omitzero"`
 	Seq   int64     `json:"seq,omitempty"`
+	Run   string    `json:"run,omitempty"`
 }
