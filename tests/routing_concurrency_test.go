@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"outbound/internal/api"
+	"outbound/internal/codes"
 	"outbound/internal/conversations"
 	"outbound/internal/dev/testenv"
 	"outbound/internal/model"
@@ -324,22 +325,21 @@ func TestTwoQueuesNeverOverfillTheirSharedAgent(t *testing.T) {
 
 // Routing at scale (docs/rules.md §3, rules 7 and 17): 300 customers write
 // in at once to three queues that share agents (200 agents, two slots each).
-// A desk for every agent accepts each offer, then closes and wraps up, while
-// a sampler reads every agent's slots in turn. No agent ever holds more than
-// its two slots, no conversation is offered to two agents at once or
-// accepted twice, and every customer is taken.
+// A desk for every agent accepts each offer, reads its slots, then closes and
+// wraps up, while a sampler reads every agent's slots in turn. No agent ever
+// holds more than its two slots, no conversation is offered to two agents at
+// once or accepted twice, and every customer is taken.
 func TestRoutingAt200AgentsAcrossThreeOverlappingQueues(t *testing.T) {
 	c := env.ClientFor(testenv.CrowdTenant)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// About 35 s on an idle 2-core machine; a loaded one may take minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	const perQueue = 100
+	const customers = 300
 	queues := map[string]string{"support": "ep-sms", "billing": "ep-billing", "claims": "ep-claims"}
-	var ids []string
-	var mu sync.Mutex
 	var writers sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for _, ep := range queues {
-		for range perQueue {
+		for range customers / len(queues) {
 			writers.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
@@ -348,43 +348,26 @@ func TestRoutingAt200AgentsAcrossThreeOverlappingQueues(t *testing.T) {
 					CustomerMessage: model.CustomerMessage{Text: "Hello?", ProviderID: "SMcrowd" + from}}
 				if err := c.Inbound(ctx, m); err != nil {
 					t.Errorf("customer writes: %v", err)
-					return
 				}
-				id, err := c.Routed(ctx, m)
-				if err != nil {
-					t.Errorf("customer routed: %v", err)
-					return
-				}
-				mu.Lock()
-				ids = append(ids, id)
-				mu.Unlock()
 			})
 		}
 	}
-
 	var written atomic.Bool
 	go func() { writers.Wait(); written.Store(true) }()
 
 	crowd := &crowdDesks{t: t, c: c, handled: map[string]bool{}, done: map[string]bool{}}
 	sampling := make(chan struct{})
 	go func() { defer close(sampling); crowd.sample(ctx) }()
-	crowd.serve(ctx, slices.Sorted(maps.Keys(queues)), func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return written.Load() && crowd.finished() == len(ids)
-	})
+	crowd.serve(ctx, slices.Sorted(maps.Keys(queues)), func() bool { return written.Load() && crowd.finished() == customers })
 	cancel()
 	<-sampling
 	writers.Wait()
-	if crowd.finished() != 3*perQueue {
-		t.Fatalf("%d of %d customers taken, closed and wrapped up", crowd.finished(), 3*perQueue)
-	}
 	for q := range queues {
 		if line := waitingIn(t, c, q); len(line) != 0 {
 			t.Errorf("%s still has a line: %+v", q, line)
 		}
 	}
-	for _, id := range ids {
+	for _, id := range crowd.finishedIDs() {
 		checkOfferSequence(t, show(t, c, id))
 	}
 	t.Logf("slots sampled %d times; offers that timed out first: %d", crowd.samples.Load(), crowd.timeouts.Load())
@@ -434,7 +417,7 @@ func (d *crowdDesks) serve(ctx context.Context, queues []string, enough func() b
 	}
 	work.Wait()
 	if ctx.Err() != nil {
-		d.t.Fatalf("not done in time: %d finished", d.finished())
+		d.t.Fatalf("not done in time: %d customers taken, closed and wrapped up", d.finished())
 	}
 }
 
@@ -446,11 +429,14 @@ func (d *crowdDesks) take(ctx context.Context, id, agent string) {
 		_ = d.c.SetAgentState(ctx, agent, api.AgentAvailable)
 		return
 	}
+	d.checkSlots(ctx, agent) // the moment another queue's offer would overfill it
 	if _, err := d.c.Close(ctx, id, agent); err != nil {
 		d.t.Errorf("%s closes %s: %v", agent, id, err)
 		return
 	}
-	if err := d.c.WrapUp(ctx, id, agent, "resolved"); err != nil {
+	// On a loaded machine the wrap-up timer may have applied the default
+	// reason first: the slot is free either way.
+	if err := d.c.WrapUp(ctx, id, agent, "resolved"); err != nil && !codes.Is(err, codes.NotOwner) {
 		d.t.Errorf("%s wraps up %s: %v", agent, id, err)
 		return
 	}
@@ -462,26 +448,42 @@ func (d *crowdDesks) take(ctx context.Context, id, agent string) {
 	d.done[id] = true
 }
 
-// sample reads every agent's slots in turn until ctx ends.
+// sample reads every agent's slots in turn until ctx ends, 50 a second: a
+// query is a task on the agent's workflow, and the desks' work comes first.
 func (d *crowdDesks) sample(ctx context.Context) {
-	dir := env.Directory(d.c.Tenant)
 	for ctx.Err() == nil {
-		for _, ag := range dir.Agents {
-			cfg, err := api.AgentConfigFrom(dir, ag.ID)
-			if err != nil {
-				d.t.Error(err)
+		for _, ag := range env.Directory(d.c.Tenant).Agents {
+			select {
+			case <-ctx.Done():
 				return
+			case <-time.After(20 * time.Millisecond):
 			}
-			st, err := api.GetAgent(ctx, env.Temporal, cfg)
-			if err != nil {
-				continue // ctx ended
-			}
-			d.samples.Add(1)
-			if len(st.Slots) > cfg.MaxOutbound {
-				d.t.Errorf("%s holds %d slots, maxOutbound is %d: %+v", ag.ID, len(st.Slots), cfg.MaxOutbound, st.Slots)
-			}
+			d.checkSlots(ctx, ag.ID)
 		}
 	}
+}
+
+// checkSlots reads the agent's slots: never more than its maxOutbound.
+func (d *crowdDesks) checkSlots(ctx context.Context, agent string) {
+	cfg, err := api.AgentConfigFrom(env.Directory(d.c.Tenant), agent)
+	if err != nil {
+		d.t.Error(err)
+		return
+	}
+	st, err := api.GetAgent(ctx, env.Temporal, cfg)
+	if err != nil {
+		return // ctx ended
+	}
+	d.samples.Add(1)
+	if len(st.Slots) > cfg.MaxOutbound {
+		d.t.Errorf("%s holds %d slots, maxOutbound is %d: %+v", agent, len(st.Slots), cfg.MaxOutbound, st.Slots)
+	}
+}
+
+func (d *crowdDesks) finishedIDs() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Sorted(maps.Keys(d.done))
 }
 
 func (d *crowdDesks) finished() int {
