@@ -36,7 +36,7 @@ const (
 	AgentTransferResolved Signal[SlotRequest]          = "transferResolved" // the agent may transfer again
 	AgentTransferUndone   Signal[TransferUndone]       = "transferUndone"   // a transferOut whose answer was lost did not happen
 	AgentNoAnswer         Signal[SlotRequest]          = "noAnswer"         // an offer timed out: RONA (rule 19)
-	AgentQueueWaiting     Signal[QueueWaitingRequest]  = "queueWaiting"     // a queue of the agent waits for agents, or no longer
+	AgentQueueWaiting     Signal[QueueWaitingRequest]  = "queueWaiting"     // a queue of the agent asks for its readiness (before the view: waits for agents, or no longer)
 	AgentQuery            Query[AgentState]            = "state"
 )
 
@@ -225,9 +225,10 @@ type WrapUpRequest struct {
 	Request
 }
 
-// QueueWaitingRequest tells an agent whether a queue of its has conversations
-// waiting for an agent: while it has, the agent wakes the queue whenever it
-// can take a conversation.
+// QueueWaitingRequest is a queue of the agent asking for its readiness (the
+// availability view). Agent runs from before the view read it as whether the
+// queue has conversations waiting: while it has, the agent wakes the queue
+// whenever it can take a conversation.
 type QueueWaitingRequest struct {
 	Queue   string `json:"queue"`
 	Waiting bool   `json:"waiting"`
