@@ -94,10 +94,10 @@ func Start(tb TB, opts Options) *Env {
 	if opts.LiveAgents > 0 {
 		live := opts
 		live.SlotCheckInterval = time.Minute // production's default: what the desktop sees
-		env.addTenant(tb, LiveTenant, 96, live, agentEdits("l", "Live", opts.LiveAgents)...)
+		env.addTenant(tb, LiveTenant, 96, live, agentEdits("l", "Live", opts.LiveAgents, "blended")...)
 	}
 	if opts.IdleAgents > 0 {
-		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents)...)
+		env.addTenant(tb, IdleTenant, 95, opts, agentEdits("i", "Idle", opts.IdleAgents, "blended")...)
 	}
 	reg, err := metrics.New()
 	if err != nil {
@@ -237,15 +237,8 @@ const (
 )
 
 func routingEdits(n int) []string {
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("r%d", i+1)
-	}
-	return []string{
-		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
-		"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n",
-		"\nagents:\n", "\nagents:\n" + routingAgents(n),
-	}
+	return append(agentEdits("r", "Router", n, "single"),
+		"\nprofiles:\n", "\nprofiles:\n  - {id: single, channels: {sms: auto, email: auto}, maxOutbound: 1}\n")
 }
 
 // LiveTenant's agents l1… (three conversations each, all in the support
@@ -255,27 +248,19 @@ const LiveTenant = "live"
 // IdleTenant's agents i1… hold the bench's open idle conversations (phase c).
 const IdleTenant = "idle"
 
-// agentEdits gives a tenant n premium agents prefix1… (named name 1…), all
-// in the support queue.
-func agentEdits(prefix, name string, n int) []string {
+// agentEdits gives a tenant n premium agents prefix1… (named name 1…, on the
+// given profile), all in the support queue.
+func agentEdits(prefix, name string, n int, profile string) []string {
 	ids := make([]string, n)
 	var agents strings.Builder
 	for i := range n {
 		ids[i] = fmt.Sprintf("%s%d", prefix, i+1)
-		fmt.Fprintf(&agents, "  - {id: %s, name: %s %d, license: premium, profile: blended}\n", ids[i], name, i+1)
+		fmt.Fprintf(&agents, "  - {id: %s, name: %s %d, license: premium, profile: %s}\n", ids[i], name, i+1, profile)
 	}
 	return []string{
 		"agents: [alice, bob]}", "agents: [" + strings.Join(ids, ", ") + "]}",
 		"\nagents:\n", "\nagents:\n" + agents.String(),
 	}
-}
-
-func routingAgents(n int) string {
-	var b strings.Builder
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: r%d, name: Router %d, license: premium, profile: single}\n", i, i)
-	}
-	return b.String()
 }
 
 // DirectoryYAML is every tenant's directory as the worker's --directory
