@@ -25,6 +25,7 @@ func Agent(ctx workflow.Context, in api.AgentInput) (api.AgentState, error) {
 		ag.state = api.AgentState{Config: in.Config, State: api.AgentAvailable, Since: workflow.Now(ctx)}
 	}
 	ag.setup(ctx)
+	ag.stamp.start(ctx, func() uint64 { return shownOfAgent(&ag.state) })
 	return ag.run(ctx)
 }
 
@@ -32,7 +33,8 @@ type agent struct {
 	state         api.AgentState
 	inbox         inbox
 	wrapUpChanged bool
-	reports       bool // tells its queues its readiness (availability view); else wakes hungry ones
+	reports       bool        // tells its queues its readiness (availability view); else wakes hungry ones
+	stamp         changeStamp // tells the desks what changed (live.go)
 }
 
 // Every agent update changes or reads slots that signals change too, so the

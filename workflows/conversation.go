@@ -22,6 +22,7 @@ func Conversation(ctx workflow.Context, in api.ConversationInput) (api.Conversat
 		c.state.StartRequestID = in.Start.RequestID // open's validator may run before open
 	}
 	c.setup(ctx)
+	c.stamp.start(ctx, func() uint64 { return shownOfConversation(&c.state) })
 	return c.run(ctx, in)
 }
 
@@ -35,6 +36,7 @@ type conversation struct {
 	archived bool        // this run has archived (or tried to)
 	grew     bool        // this run added a message (a run that could not archive does not loop)
 	checking bool        // this run's delivery checks are running (checks.go)
+	stamp    changeStamp // tells the desks what changed (live.go)
 }
 
 func (c *conversation) setup(ctx workflow.Context) {
@@ -202,9 +204,13 @@ func (c *conversation) publish(ctx workflow.Context) {
 		}
 	}
 	if len(changed) > 0 {
+		// With the change stamp if one is due: one upsert, one event.
+		changed = append(changed, c.stamp.due(ctx)...)
 		if err := workflow.UpsertTypedSearchAttributes(ctx, changed...); err != nil {
 			workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
 		}
+	} else if c.stamp.changed(ctx) {
+		c.stamp.stamp(ctx)
 	}
 	c.showDetails(ctx)
 }

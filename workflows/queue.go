@@ -28,6 +28,7 @@ func Queue(ctx workflow.Context, in api.QueueState) (api.QueueState, error) {
 	onSignal(ctx, &q.inbox, api.QueueWake, q.wake)
 	onSignal(ctx, &q.inbox, api.QueueConfigure, q.configure)
 	q.inbox.listen(ctx)
+	q.stamp.start(ctx, func() uint64 { return shownOfQueue(&q.state) })
 	if q.routesOnView && !q.state.Asked {
 		q.state.Asked = true
 		q.ask(ctx, q.state.Config.Members...)
@@ -44,6 +45,7 @@ type queue struct {
 	// before rank with a query to every member.
 	routesOnView bool
 	ready        readyLine
+	stamp        changeStamp // tells the desks what changed (live.go)
 }
 
 func (q *queue) run(ctx workflow.Context) (api.QueueState, error) {

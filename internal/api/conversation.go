@@ -335,5 +335,6 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	} {
 		out[key.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}
+	out[AttrChangedAt.GetName()] = enumspb.INDEXED_VALUE_TYPE_DATETIME
 	return out
 }
