@@ -147,10 +147,12 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 			return fmt.Errorf("open the transcript archive: %w", err)
 		}
 	}
-	h, err := (&desktop.Server{Client: convs, Key: cfg.sessionKey, OIDC: cfg.oidc, Log: log}).Handler()
+	desk := &desktop.Server{Client: convs, Key: cfg.sessionKey, OIDC: cfg.oidc, Log: log}
+	h, err := desk.Handler()
 	if err != nil {
 		return err
 	}
+	defer desk.Close()
 	mux := http.NewServeMux()
 	health.Handle(mux, health.Temporal(tc))
 	mux.Handle("/", reg.Instrument(h))

@@ -41,13 +41,15 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal("the desktop tests need Chromium: apt-get install chromium (.ci/run does)")
 	}
-	h, err := (&desktop.Server{
+	s := &desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
 		Key:    deskKey, Dev: true, Log: zaptest.NewLogger(t),
-	}).Handler()
+	}
+	h, err := s.Handler()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap/zaptest"
 
 	"outbound/internal/api"
@@ -46,13 +49,15 @@ func startDesk(t *testing.T) *desk {
 // startDeskWith is startDesk on its own Temporal client.
 func startDeskWith(t *testing.T, temporal client.Client) *desk {
 	t.Helper()
-	h, err := (&desktop.Server{
+	s := &desktop.Server{
 		Client: &conversations.Client{Temporal: temporal, IDKey: env.Key, Archive: env.Archive},
 		Key:    deskKey, Dev: true, Log: zaptest.NewLogger(t),
-	}).Handler()
+	}
+	h, err := s.Handler()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &desk{t: t, url: srv.URL}
@@ -557,19 +562,20 @@ func TestDevDesktopAnswersLoopbackHostNamesOnly(t *testing.T) {
 	}
 }
 
-// followCounter is a Temporal client that counts the history long polls
-// (what a desktop follows a workflow with) by workflow ID.
+// followCounter is a Temporal client that counts the describes (how a
+// desktop checks a conversation, and starts following a workflow's change
+// stamps) by workflow ID.
 type followCounter struct {
 	client.Client
 	mu       sync.Mutex
 	followed map[string]int
 }
 
-func (f *followCounter) GetWorkflowHistory(ctx context.Context, workflowID, runID string, isLongPoll bool, filter enums.HistoryEventFilterType) client.HistoryEventIterator {
+func (f *followCounter) DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	f.mu.Lock()
 	f.followed[workflowID]++
 	f.mu.Unlock()
-	return f.Client.GetWorkflowHistory(ctx, workflowID, runID, isLongPoll, filter)
+	return f.Client.DescribeWorkflowExecution(ctx, workflowID, runID)
 }
 
 func (f *followCounter) count(workflowID string) int {
@@ -598,10 +604,12 @@ func TestDesktopWatchesOnlyWhatTheAgentMaySee(t *testing.T) {
 			t.Errorf("GET /events?id=%s: %d, want 404", id, status)
 		}
 	}
-	for _, id := range []string{theirs, colleagues} {
+	// Another tenant's is not even read; a colleague's is read once per
+	// request, to check it (show), and never followed (a describe more).
+	for id, checks := range map[string]int{theirs: 0, colleagues: 2} {
 		workflowID, _, _ := api.SplitConversationID(id)
-		if n := counter.count(workflowID); n != 0 {
-			t.Errorf("the desktop followed %s, which alice may not see, %d times", workflowID, n)
+		if n := counter.count(workflowID); n != checks {
+			t.Errorf("the desktop described %s, which alice may not see, %d times, want %d (the access checks)", workflowID, n, checks)
 		}
 	}
 	// Streams: eight per agent, then 429.
@@ -611,4 +619,74 @@ func TestDesktopWatchesOnlyWhatTheAgentMaySee(t *testing.T) {
 	if status, _, _ := d.do("GET", "/events", cookie, nil); status != http.StatusTooManyRequests {
 		t.Errorf("a ninth live page of one agent: %d, want 429", status)
 	}
+}
+
+// The workflows stamp ChangedAt when what a desk shows of them changes, and
+// only then, in the task of the change: a desktop follows every agent,
+// conversation and queue with one visibility query on it
+// (internal/desktop/changes.go). A readiness report grows the queue's
+// history and changes nothing a desk shows of the queue: no stamp, or every
+// member's page would reload at every colleague's change.
+func TestWorkflowsStampWhatADeskShows(t *testing.T) {
+	c := env.Tenant(t)
+	ctx := testContext(t)
+	queue, bob := api.QueueWorkflowID(c.Tenant, "billing"), api.AgentWorkflowID(c.Tenant, "bob")
+	queueAt, queueLength := stampOf(t, queue)
+	bobAt, _ := stampOf(t, bob)
+	if queueAt.IsZero() || bobAt.IsZero() {
+		t.Fatalf("no stamps: queue %v, bob %v", queueAt, bobAt)
+	}
+
+	if err := c.SetAgentState(ctx, "bob", api.AgentIdle); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob's report in the queue's history", func() bool { _, n := stampOf(t, queue); return n > queueLength })
+	if at, _ := stampOf(t, bob); !at.After(bobAt) {
+		t.Errorf("bob went idle and his stamp stayed %v", at)
+	}
+	if at, _ := stampOf(t, queue); !at.Equal(queueAt) {
+		t.Errorf("a readiness report moved the queue's stamp from %v to %v", queueAt, at)
+	}
+
+	id := startSMS(t, c, "alice", newPhone())
+	convAt, _ := stampOf(t, workflowID(id))
+	if _, err := c.Transfer(ctx, id, "alice", "", "billing"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the queue's stamp moved by the conversation waiting", func() bool { at, _ := stampOf(t, queue); return at.After(queueAt) })
+	convNow, _ := stampOf(t, workflowID(id))
+	if !convNow.After(convAt) {
+		t.Errorf("the conversation was transferred and its stamp stayed %v", convNow)
+	}
+	// The visibility store gives a stamp back as the workflow wrote it:
+	// desktops compare what they heard there with what they described.
+	eventually(t, 10*time.Second, "the conversation's stamp in the visibility store as described", func() bool {
+		resp, err := env.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", workflowID(id))})
+		if err != nil || len(resp.GetExecutions()) != 1 {
+			return false
+		}
+		return stampIn(t, resp.GetExecutions()[0].GetSearchAttributes()).Equal(convNow)
+	})
+}
+
+// stampOf is a workflow's ChangedAt and history length, as described.
+func stampOf(t *testing.T, workflowID string) (time.Time, int64) {
+	t.Helper()
+	d, err := env.Temporal.DescribeWorkflowExecution(testContext(t), workflowID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stampIn(t, d.GetWorkflowExecutionInfo().GetSearchAttributes()), d.GetWorkflowExecutionInfo().GetHistoryLength()
+}
+
+func stampIn(t *testing.T, attrs *commonpb.SearchAttributes) time.Time {
+	t.Helper()
+	var at time.Time
+	if p := attrs.GetIndexedFields()[api.AttrChangedAt.GetName()]; p != nil {
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return at
 }

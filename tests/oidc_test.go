@@ -143,14 +143,16 @@ func startOIDCDesk(t *testing.T, p *oidcProvider) *desk {
 	d := &desk{t: t}
 	srv := httptest.NewUnstartedServer(nil)
 	d.url = "http://" + srv.Listener.Addr().String()
-	h, err := (&desktop.Server{
+	s := &desktop.Server{
 		Client: &conversations.Client{Temporal: env.Temporal, IDKey: env.Key, Archive: env.Archive},
 		Key:    deskKey, Log: zaptest.NewLogger(t),
 		OIDC: &desktop.OIDC{Issuer: p.srv.URL, ClientID: oidcClientID, ClientSecret: oidcSecret, RedirectURL: d.url + "/signin/callback"},
-	}).Handler()
+	}
+	h, err := s.Handler()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)

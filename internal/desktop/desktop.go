@@ -40,10 +40,18 @@ type Server struct {
 	OIDC   *OIDC                 // the production sign-in (when not Dev)
 	Log    *zap.Logger
 
-	pages     *template.Template
-	sessions  *sessions
-	histories *histories
-	streams   streams
+	pages    *template.Template
+	sessions *sessions
+	changes  *changes
+	streams  streams
+}
+
+// Close stops following the workflows' changes; the handler's live pages
+// hear of none after it.
+func (s *Server) Close() {
+	if s.changes != nil {
+		s.changes.stop()
+	}
 }
 
 // Handler returns the desktop's routes behind its security headers and
@@ -59,7 +67,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.pages, s.sessions, s.histories = pages, &sessions{key: s.Key, now: time.Now}, newHistories(s.Client.Temporal)
+	s.pages, s.sessions, s.changes = pages, &sessions{key: s.Key, now: time.Now}, newChanges(s.Client.Temporal, s.Log)
 	s.streams.byAgent = map[string]int{}
 	static, _ := fs.Sub(staticFiles, "static")
 

@@ -18,54 +18,54 @@ import (
 
 // Live updates. The workflows' state is the truth; the page re-reads it.
 // What the desktop pushes (Server-Sent Events) is only a hint that something
-// changed: a fingerprint of the agent's state and slots and of the history
-// lengths of its conversations, the conversation on screen and its queues,
-// as this process's histories (histories.go) last heard them. A reconnect, or
-// another desktop process, starts from the fingerprint the page was
-// rendered with, so nothing is missed.
+// changed: a fingerprint of the agent's state and slots and of the change
+// stamps of its conversations, the conversation on screen and its queues,
+// as this process last heard them (changes.go). A reconnect, or another
+// desktop process, starts from the fingerprint the page was rendered with,
+// so nothing is missed.
 const liveHeartbeat = 15 * time.Second
 
 // watch fingerprints what one page shows. It re-reads the agent's slots (a
-// query) only when the agent's own history grew. The conversation on screen
-// is set only once the agent may see it (mayWatch): nothing else is
-// followed for a page.
+// query) only when the agent's stamp moved. The conversation on screen is
+// set only once the agent may see it (mayWatch): nothing else is followed
+// for a page.
 type watch struct {
 	a            agentRequest
-	histories    *histories
+	changes      *changes
 	conversation string
 	read         bool // the agent's state was read
-	agentLength  int64
-	state        api.AgentState // as last read, after the agent's length
+	agentStamp   time.Time
+	state        api.AgentState // as last read, after the agent's stamp
 }
 
 func (w *watch) fingerprint(ctx context.Context) (string, error) {
-	agentID := api.AgentWorkflowID(w.a.Tenant, w.a.Agent)
-	n := w.histories.length(ctx, agentID)
-	if !w.read || n != w.agentLength {
+	at := w.changes.stampOf(ctx, w.agentID())
+	if !w.read || !at.Equal(w.agentStamp) {
 		st, err := agentState(ctx, w.a)
 		if err != nil {
 			return "", err
 		}
-		w.read, w.agentLength, w.state = true, n, st
+		w.read, w.agentStamp, w.state = true, at, st
 	}
-	// The agent's part is what the page shows of it, not its history
-	// length: a slot check that frees nothing grows the history and changes
-	// nothing on screen.
+	// The agent's part is what the page shows of it, read: its stamp may
+	// have moved for a change before the one this process heard last.
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s;", w.state.State)
 	for _, slot := range w.state.Slots {
 		fmt.Fprintf(h, "%s/%s/%s;", slot.Conversation, slot.Role, slot.WrapUpDue)
 	}
-	for _, id := range w.shown() {
-		fmt.Fprintf(h, "%s=%d;", id, w.histories.length(ctx, id))
+	for _, id := range w.shown()[1:] {
+		fmt.Fprintf(h, "%s=%d;", id, w.changes.stampOf(ctx, id).UnixMicro())
 	}
 	return strconv.FormatUint(h.Sum64(), 36), nil
 }
 
-// shown lists the workflows the page shows besides the agent's: its
+func (w *watch) agentID() string { return api.AgentWorkflowID(w.a.Tenant, w.a.Agent) }
+
+// shown lists the workflows the page shows: the agent's, its
 // conversations, the one on screen and its queues.
 func (w *watch) shown() []string {
-	var ids []string
+	ids := []string{w.agentID()}
 	for _, slot := range w.state.Slots {
 		ids = append(ids, workflowOf(slot.Conversation))
 	}
@@ -134,13 +134,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a agentRequest) 
 	// time out, and the browser's reconnect is checked like any request.
 	end := time.NewTimer(min(idleTimeout, time.Until(a.Signed.Add(absoluteTimeout))))
 	defer end.Stop()
+	changed := make(chan struct{}, 1)
+	defer s.changes.forget(changed)
 	for {
-		changed := s.histories.changes()
 		if now, err := page.fingerprint(r.Context()); err == nil && now != known {
 			known = now
 			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", now)
 			flusher.Flush()
 		}
+		s.changes.follow(changed, page.shown())
 		select {
 		case <-r.Context().Done():
 			return
@@ -160,7 +162,7 @@ var errHidden = errors.New("desktop: not visible to the agent")
 // watchConversation is the watch of a page showing conversation id (none:
 // "") once the agent may see it, its agent's state read.
 func (s *Server) watchConversation(ctx context.Context, a agentRequest, id string) (*watch, error) {
-	page := &watch{a: a, histories: s.histories}
+	page := &watch{a: a, changes: s.changes}
 	if _, err := page.fingerprint(ctx); err != nil {
 		return nil, err
 	}

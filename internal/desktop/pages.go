@@ -99,7 +99,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, a agentRequest, st
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
-	seen := &watch{a: a, histories: s.histories}
+	seen := &watch{a: a, changes: s.changes}
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
 		s.fail(w, err)

@@ -54,10 +54,12 @@ func (s *Stack) startDesktop(convs *conversations.Client, o Options) error {
 	if err != nil {
 		return err
 	}
-	handler, err := (&desktop.Server{Client: convs, Key: key, Dev: true, Log: o.Log.Named("desktop")}).Handler()
+	desk := &desktop.Server{Client: convs, Key: key, Dev: true, Log: o.Log.Named("desktop")}
+	handler, err := desk.Handler()
 	if err != nil {
 		return err
 	}
+	s.add(func() error { desk.Close(); return nil })
 	ln, err := listen(o.Ports.Desktop, "the desktop")
 	if err != nil {
 		return err
