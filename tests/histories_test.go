@@ -148,6 +148,11 @@ func TestReplayHistories(t *testing.T) {
 	}
 	eventually(t, 15*time.Second, "dave's slot back", func() bool { _, inUse := agentInUse(t, c, "dave"); return inUse == 0 })
 	histories["agent-dave-slot-check"] = api.AgentWorkflowID(c.Tenant, "dave")
+	// Since the desk's change stamps (workflows/live.go): each of the three
+	// kinds stamps what a desk shows of it.
+	histories["conversation-desk-stamps"] = workflowID(full)
+	histories["agent-bob-desk-stamps"] = api.AgentWorkflowID(c.Tenant, "bob")
+	histories["queue-billing-desk-stamps"] = api.QueueWorkflowID(c.Tenant, "billing")
 
 	long, _ := archivedConversation(t, c, 900)
 	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })
