@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"outbound/internal/codec"
@@ -32,6 +33,7 @@ const (
 	liveConversation = 3                      // per agent
 	liveIdle         = 10 * time.Second       // the desktop's cost with nothing happening
 	liveEventEvery   = 200 * time.Millisecond // a customer's reply somewhere
+	liveOpening      = 8                      // agents signing in at once
 )
 
 // liveResult is phase (e): agents signed in to a desktop, each with a
@@ -67,13 +69,24 @@ func (w *world) live(ctx context.Context, agents, events int) (*liveResult, erro
 	c := w.client(d.Tenant)
 	res := &liveResult{Agents: agents, Events: events, Latency: &latencies{}}
 	pages := make([]*livePage, agents)
-	for i := range agents {
-		p, err := w.openPage(ctx, desk, c, d.Agents[i].ID)
-		if err != nil {
-			return nil, err
+	defer func() {
+		for _, p := range pages {
+			if p != nil {
+				p.close()
+			}
 		}
-		pages[i] = p
-		defer p.close()
+	}()
+	// Agents sign in a few at a time, as a shift starts.
+	var g errgroup.Group // not WithContext: its context ends with Wait, and the pages live on
+	g.SetLimit(liveOpening)
+	for i := range agents {
+		g.Go(func() (err error) {
+			pages[i], err = w.openPage(ctx, desk, c, d.Agents[i].ID)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 
 	cpu0, calls0, t0 := processCPU(), desk.calls.Load(), time.Now()
@@ -127,8 +140,9 @@ func (w *world) startDesk(ctx context.Context) (*liveDesk, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := (&desktop.Server{Client: &conversations.Client{Temporal: tc, IDKey: w.key, Archive: w.archive},
-		Key: []byte("the bench desktop session key, 32 bytes or more"), Dev: true, Log: zap.NewNop()}).Handler()
+	s := &desktop.Server{Client: &conversations.Client{Temporal: tc, IDKey: w.key, Archive: w.archive},
+		Key: []byte("the bench desktop session key, 32 bytes or more"), Dev: true, Log: deskLog()}
+	h, err := s.Handler()
 	if err != nil {
 		tc.Close()
 		return nil, nil, err
@@ -141,7 +155,7 @@ func (w *world) startDesk(ctx context.Context) (*liveDesk, func(), error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	desk.url = "http://" + ln.Addr().String()
-	return desk, func() { _ = srv.Close(); tc.Close() }, nil
+	return desk, func() { _ = srv.Close(); s.Close(); tc.Close() }, nil
 }
 
 // livePage is one agent's open conversation page: its event stream, and
@@ -179,8 +193,8 @@ func (w *world) openPage(ctx context.Context, desk *liveDesk, c *conversations.C
 		p.cookie = ck.Name + "=" + ck.Value
 	}
 	p.path = "/conversation?id=" + url.QueryEscape(p.conversations[0])
-	page, err := p.get(ctx, p.path)
-	if err != nil {
+	var page string
+	if err := reloading(ctx, func() (err error) { page, err = p.get(ctx, p.path); return err }); err != nil {
 		return nil, err
 	}
 	m := liveSince.FindStringSubmatch(page)
@@ -189,13 +203,42 @@ func (w *world) openPage(ctx context.Context, desk *liveDesk, c *conversations.C
 	}
 	streamCtx, cancel := context.WithCancel(ctx)
 	p.cancel = cancel
-	stream, err := p.open(streamCtx, "/events?"+url.Values{"since": {m[1]}, "id": {p.conversations[0]}}.Encode())
+	var stream *http.Response
+	err = reloading(ctx, func() (err error) {
+		stream, err = p.open(streamCtx, "/events?"+url.Values{"since": {m[1]}, "id": {p.conversations[0]}}.Encode())
+		return err
+	})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	go p.follow(streamCtx, stream)
 	return p, nil
+}
+
+// deskLog shows the desktop's warnings (why a page failed) on stderr.
+func deskLog() *zap.Logger {
+	cfg := zap.NewDevelopmentConfig()
+	cfg.Level = zap.NewAtomicLevelAt(zap.WarnLevel)
+	log, err := cfg.Build()
+	if err != nil {
+		return zap.NewNop()
+	}
+	return log
+}
+
+// reloading tries a request again as a browser's reload or EventSource
+// would: while a thousand agents sign in, a page may time out (503).
+func reloading(ctx context.Context, request func() error) error {
+	for try := 0; ; try++ {
+		err := request()
+		if err == nil || try == 5 {
+			return err
+		}
+		if err := sleep(ctx, time.Second<<try); err != nil {
+			return err
+		}
+	}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
