@@ -633,8 +633,8 @@ func TestWorkflowsStampWhatADeskShows(t *testing.T) {
 	queue, bob := api.QueueWorkflowID(c.Tenant, "billing"), api.AgentWorkflowID(c.Tenant, "bob")
 	queueAt, queueLength := stampOf(t, queue)
 	bobAt, _ := stampOf(t, bob)
-	if queueAt.IsZero() || bobAt.IsZero() {
-		t.Fatalf("no stamps: queue %v, bob %v", queueAt, bobAt)
+	if bobAt.IsZero() { // the queue's line has not changed yet: it may have none
+		t.Fatal("bob's agent workflow has no stamp")
 	}
 
 	if err := c.SetAgentState(ctx, "bob", api.AgentIdle); err != nil {

@@ -31,8 +31,8 @@ type changeStamp struct {
 	at    time.Time
 }
 
-// start stamps the run's first view (a new run may show something new),
-// then every change.
+// start stamps the run's first view unless its digest is zero (a new run
+// may show something new), then every change.
 func (s *changeStamp) start(ctx workflow.Context, shown func() uint64) {
 	if workflow.GetVersion(ctx, deskChanges, workflow.DefaultVersion, 1) != 1 {
 		return
@@ -123,15 +123,6 @@ func shownOfAgent(s *api.AgentState) uint64 {
 	d := newDigest().str(s.State, s.Transferring).time(s.Since)
 	for _, slot := range s.Slots {
 		d.str(slot.Conversation, slot.Role).time(slot.WrapUpDue)
-	}
-	return d.Sum64()
-}
-
-// shownOfQueue is what a desk shows of a queue: its line and its offers out.
-func shownOfQueue(s *api.QueueState) uint64 {
-	d := newDigest()
-	for _, w := range s.Waiting {
-		d.str(w.Conversation, string(w.Channel), w.OfferedTo).time(w.Since)
 	}
 	return d.Sum64()
 }

@@ -28,7 +28,7 @@ func Queue(ctx workflow.Context, in api.QueueState) (api.QueueState, error) {
 	onSignal(ctx, &q.inbox, api.QueueWake, q.wake)
 	onSignal(ctx, &q.inbox, api.QueueConfigure, q.configure)
 	q.inbox.listen(ctx)
-	q.stamp.start(ctx, func() uint64 { return shownOfQueue(&q.state) })
+	q.stamp.start(ctx, func() uint64 { return q.lineChanges })
 	if q.routesOnView && !q.state.Asked {
 		q.state.Asked = true
 		q.ask(ctx, q.state.Config.Members...)
@@ -46,6 +46,10 @@ type queue struct {
 	routesOnView bool
 	ready        readyLine
 	stamp        changeStamp // tells the desks what changed (live.go)
+	// lineChanges counts the changes of what a desk shows of the queue (its
+	// line, its offers): the stamp's digest, which a long line makes too
+	// dear to hash at every step of the busiest workflow.
+	lineChanges uint64
 }
 
 func (q *queue) run(ctx workflow.Context) (api.QueueState, error) {
@@ -91,7 +95,7 @@ func (q *queue) enqueue(ctx workflow.Context, w api.Waiting) {
 		w.ExcludedAt = workflow.Now(ctx)
 	}
 	q.state.Waiting = append(q.state.Waiting, w)
-	q.dirty = true
+	q.dirty, q.lineChanges = true, q.lineChanges+1
 }
 
 // offerEnded puts a conversation whose offer was declined or not answered
@@ -100,7 +104,7 @@ func (q *queue) offerEnded(ctx workflow.Context, e api.OfferEnded) {
 	if i := q.find(e.Conversation); i >= 0 && q.state.Waiting[i].OfferedTo == e.Agent {
 		q.state.Waiting[i].OfferedTo = ""
 		q.exclude(ctx, i, e.Agent)
-		q.dirty = true
+		q.dirty, q.lineChanges = true, q.lineChanges+1
 	}
 }
 
@@ -108,6 +112,7 @@ func (q *queue) leave(ctx workflow.Context, l api.QueueLeaving) {
 	if i := q.find(l.Conversation); i >= 0 {
 		q.state.Waiting = slices.Delete(q.state.Waiting, i, i+1)
 		q.dirty = true // the members may need to hear the queue waits no more
+		q.lineChanges++
 	}
 }
 
@@ -175,6 +180,7 @@ func (q *queue) offer(ctx workflow.Context, conversation, agent string) bool {
 		return false
 	}
 	q.state.Waiting[i].OfferedTo = agent
+	q.lineChanges++
 	workflowID, _, _ := api.SplitConversationID(conversation)
 	offer := api.QueueOffer{Conversation: conversation, Queue: q.state.Config.ID, Agent: agent}
 	if err := api.ConversationOffer.External(ctx, workflowID, offer).Get(ctx, nil); err != nil {
