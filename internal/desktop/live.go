@@ -47,8 +47,8 @@ func (w *watch) fingerprint(ctx context.Context) (string, error) {
 		}
 		w.read, w.agentStamp, w.state = true, at, st
 	}
-	// The agent's part is what the page shows of it, read: its stamp may
-	// have moved for a change before the one this process heard last.
+	// The agent's part is what the page shows of it, as read, not its
+	// stamp: processes that heard different stamps agree on the page.
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s;", w.state.State)
 	for _, slot := range w.state.Slots {
