@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
+	"outbound/internal/api"
 	"outbound/internal/codec"
 	"outbound/internal/conversations"
 	"outbound/internal/desktop"
@@ -89,6 +90,11 @@ func (w *world) live(ctx context.Context, agents, events int) (*liveResult, erro
 		return nil, err
 	}
 
+	// Nothing happening: the conversations just started are long-polled
+	// until they have been quiet for 2 × api.ConversationQuiet.
+	if err := sleep(ctx, 2*api.ConversationQuiet+5*time.Second); err != nil {
+		return nil, err
+	}
 	cpu0, calls0, t0 := processCPU(), desk.calls.Load(), time.Now()
 	if err := sleep(ctx, liveIdle); err != nil {
 		return nil, err

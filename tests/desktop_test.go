@@ -16,6 +16,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -424,6 +425,47 @@ func TestDesktopSeveralProcesses(t *testing.T) {
 	}
 }
 
+// A conversation quiet for long enough is no longer long-polled; the
+// customer's next message is stamped, the desktop's feed hears it and the
+// page is told (internal/desktop/changes.go, follow.go).
+func TestDesktopHearsAQuietConversation(t *testing.T) {
+	c := env.Tenant(t)
+	counter := &followCounter{Client: env.Temporal, followed: map[string]int{}}
+	d := startDeskWith(t, counter)
+	id := startSMS(t, c, "alice", newPhone())
+	cookie := d.signIn(c.Tenant, "alice")
+	_, page, _ := d.do("GET", conversationPath(id), cookie, nil)
+	since := regexp.MustCompile(`data-live-since="([^"]+)"`).FindStringSubmatch(page)
+	if since == nil {
+		t.Fatalf("the page has no live fingerprint:\n%s", page)
+	}
+	events := d.stream("/events?"+url.Values{"since": {since[1]}, "id": {id}}.Encode(), cookie)
+	follows := "history of " + workflowID(id)
+	eventually(t, 10*time.Second, "the first message delivered", func() bool { // then nothing changes
+		m := show(t, c, id).Messages
+		return len(m) == 1 && m[0].Status == "delivered"
+	})
+	time.Sleep(2*api.ConversationQuiet + 3*time.Second) // quiet for longer than the desktop follows
+	for len(events) > 0 {
+		<-events // what the page heard before: the delivery status
+	}
+	polls := counter.count(follows)
+	if _, err := c.Reply(testContext(t), conversations.Sync, id, "Still there?"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-events:
+		if e != "changed" {
+			t.Fatalf("event %q, want changed", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the page did not hear of the reply to a quiet conversation within 5 s")
+	}
+	if counter.count(follows) <= polls {
+		t.Errorf("the reply was heard without following the conversation again (%d long polls before, %d after)", polls, counter.count(follows))
+	}
+}
+
 // stream reads a Server-Sent Events stream and sends each event's name.
 func (d *desk) stream(path, cookie string) <-chan string {
 	d.t.Helper()
@@ -563,8 +605,8 @@ func TestDevDesktopAnswersLoopbackHostNamesOnly(t *testing.T) {
 }
 
 // followCounter is a Temporal client that counts the describes (how a
-// desktop checks a conversation, and starts following a workflow's change
-// stamps) by workflow ID.
+// desktop checks a conversation, and starts following a workflow) by
+// workflow ID, and the history long polls ("history of " the ID).
 type followCounter struct {
 	client.Client
 	mu       sync.Mutex
@@ -576,6 +618,13 @@ func (f *followCounter) DescribeWorkflowExecution(ctx context.Context, workflowI
 	f.followed[workflowID]++
 	f.mu.Unlock()
 	return f.Client.DescribeWorkflowExecution(ctx, workflowID, runID)
+}
+
+func (f *followCounter) GetWorkflowHistory(ctx context.Context, workflowID, runID string, isLongPoll bool, filter enums.HistoryEventFilterType) client.HistoryEventIterator {
+	f.mu.Lock()
+	f.followed["history of "+workflowID]++
+	f.mu.Unlock()
+	return f.Client.GetWorkflowHistory(ctx, workflowID, runID, isLongPoll, filter)
 }
 
 func (f *followCounter) count(workflowID string) int {
@@ -622,8 +671,8 @@ func TestDesktopWatchesOnlyWhatTheAgentMaySee(t *testing.T) {
 }
 
 // The workflows stamp ChangedAt when what a desk shows of them changes, and
-// only then, in the task of the change: a desktop follows every agent,
-// conversation and queue with one visibility query on it
+// only then, in the task of the change (a conversation only after a quiet
+// spell): a desktop learns of them with one visibility query
 // (internal/desktop/changes.go). A readiness report grows the queue's
 // history and changes nothing a desk shows of the queue: no stamp, or every
 // member's page would reload at every colleague's change.
@@ -649,20 +698,37 @@ func TestWorkflowsStampWhatADeskShows(t *testing.T) {
 	}
 
 	id := startSMS(t, c, "alice", newPhone())
-	convAt, _ := stampOf(t, workflowID(id))
 	if _, err := c.Transfer(ctx, id, "alice", "", "billing"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the queue's stamp moved by the conversation waiting", func() bool { at, _ := stampOf(t, queue); return at.After(queueAt) })
-	convNow, _ := stampOf(t, workflowID(id))
+
+	// A conversation stamps its first change after a quiet spell only: a
+	// desk long-polls one that changed lately.
+	quiet := startSMS(t, c, "alice", newPhone())
+	convAt, _ := stampOf(t, workflowID(quiet))
+	if convAt.IsZero() {
+		t.Fatal("a new conversation has no stamp")
+	}
+	if _, err := c.Reply(ctx, conversations.Sync, quiet, "Hello?"); err != nil {
+		t.Fatal(err)
+	}
+	if at, _ := stampOf(t, workflowID(quiet)); !at.Equal(convAt) {
+		t.Errorf("a change less than %s after the last moved the conversation's stamp", api.ConversationQuiet)
+	}
+	time.Sleep(api.ConversationQuiet + 2*time.Second) // its first message's status came meanwhile
+	if _, err := c.Reply(ctx, conversations.Sync, quiet, "Anyone there?"); err != nil {
+		t.Fatal(err)
+	}
+	convNow, _ := stampOf(t, workflowID(quiet))
 	if !convNow.After(convAt) {
-		t.Errorf("the conversation was transferred and its stamp stayed %v", convNow)
+		t.Errorf("the customer wrote after a quiet spell and the stamp stayed %v", convNow)
 	}
 	// The visibility store gives a stamp back as the workflow wrote it:
 	// desktops compare what they heard there with what they described.
 	eventually(t, 10*time.Second, "the conversation's stamp in the visibility store as described", func() bool {
 		resp, err := env.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", workflowID(id))})
+			Query: fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", workflowID(quiet))})
 		if err != nil || len(resp.GetExecutions()) != 1 {
 			return false
 		}

@@ -25,7 +25,7 @@ func Agent(ctx workflow.Context, in api.AgentInput) (api.AgentState, error) {
 		ag.state = api.AgentState{Config: in.Config, State: api.AgentAvailable, Since: workflow.Now(ctx)}
 	}
 	ag.setup(ctx)
-	ag.stamp.start(ctx, func() uint64 { return shownOfAgent(&ag.state) })
+	ag.stamp.start(ctx, 0, func() uint64 { return shownOfAgent(&ag.state) })
 	return ag.run(ctx)
 }
 

@@ -22,7 +22,7 @@ func Conversation(ctx workflow.Context, in api.ConversationInput) (api.Conversat
 		c.state.StartRequestID = in.Start.RequestID // open's validator may run before open
 	}
 	c.setup(ctx)
-	c.stamp.start(ctx, func() uint64 { return shownOfConversation(&c.state) })
+	c.stamp.start(ctx, api.ConversationQuiet, func() uint64 { return shownOfConversation(&c.state) })
 	return c.run(ctx, in)
 }
 
@@ -205,11 +205,11 @@ func (c *conversation) publish(ctx workflow.Context) {
 	}
 	if len(changed) > 0 {
 		// With the change stamp if one is due: one upsert, one event.
-		changed = append(changed, c.stamp.due(ctx)...)
+		changed = append(changed, c.stamp.note(ctx)...)
 		if err := workflow.UpsertTypedSearchAttributes(ctx, changed...); err != nil {
 			workflow.GetLogger(ctx).Error("search attributes not updated", "error", err)
 		}
-	} else if c.stamp.changed(ctx) {
+	} else {
 		c.stamp.stamp(ctx)
 	}
 	c.showDetails(ctx)

@@ -20,24 +20,31 @@ import (
 const deskChanges = "desk-changes"
 
 // changeStamp moves api.AttrChangedAt in the workflow task in which shown, a
-// digest of what a desk shows of the workflow, changed: one upsert per such
+// digest of what a desk shows of the workflow, changed: at most once per
 // task, however many changes it made (the desk re-reads the state after the
-// task), and none for a task a desk would not see (a readiness report, a
-// slot check). The stamps of one workflow only grow, so a desk compares them.
+// task), and never for a task a desk would not see (a readiness report, a
+// slot check). With quiet set, only a change after that long without one is
+// stamped: a desk follows a workflow that changed lately with a history
+// long poll, which hears every change at once, and lets go of it once it
+// has been quiet for longer (internal/desktop/changes.go), so a busy
+// conversation pays for one stamp, not one per message. The stamps of one
+// workflow only grow, so a desk compares them.
 type changeStamp struct {
-	shown func() uint64 // nil: a run from before deskChanges
-	last  uint64        // the digest as of the last stamp, or later in its task
-	task  int           // the task of the last stamp (its history length)
-	at    time.Time
+	shown     func() uint64 // nil: a run from before deskChanges
+	quiet     time.Duration
+	last      uint64    // the digest as of the last change, or later in its task
+	task      int       // the task of the last change (its history length)
+	changedAt time.Time // when it was
+	at        time.Time // the last stamp
 }
 
-// start stamps the run's first view unless its digest is zero (a new run
+// start notes the run's first view unless its digest is zero (a new run
 // may show something new), then every change.
-func (s *changeStamp) start(ctx workflow.Context, shown func() uint64) {
+func (s *changeStamp) start(ctx workflow.Context, quiet time.Duration, shown func() uint64) {
 	if workflow.GetVersion(ctx, deskChanges, workflow.DefaultVersion, 1) != 1 {
 		return
 	}
-	s.shown = shown
+	s.shown, s.quiet = shown, quiet
 	s.at, _ = workflow.GetTypedSearchAttributes(ctx).GetTime(api.AttrChangedAt) // a continued run's
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for workflow.Await(ctx, func() bool { return s.changed(ctx) }) == nil {
@@ -46,8 +53,8 @@ func (s *changeStamp) start(ctx workflow.Context, shown func() uint64) {
 	})
 }
 
-// changed is whether what a desk shows changed since the last stamp. A
-// change later in the task of a stamp is covered by it: the condition is
+// changed is whether what a desk shows changed since the last change noted.
+// A change later in the task of one is covered by it: the condition is
 // evaluated again after every step of the task, so the digest ends up as of
 // the end of that task.
 func (s *changeStamp) changed(ctx workflow.Context) bool {
@@ -62,16 +69,21 @@ func (s *changeStamp) changed(ctx workflow.Context) bool {
 	return now != s.last
 }
 
-// due is the stamp to upsert now, if a change wants one, for a caller
-// that upserts other attributes in the same command. One in the task that
-// ends a run matters: the run may end before the stamping coroutine runs.
-func (s *changeStamp) due(ctx workflow.Context) []temporal.SearchAttributeUpdate {
+// note records a change and answers the stamp to upsert for it, if any, for
+// a caller that upserts other attributes in the same command. One in the
+// task that ends a run matters: the run may end before the coroutine runs.
+func (s *changeStamp) note(ctx workflow.Context) []temporal.SearchAttributeUpdate {
 	if !s.changed(ctx) {
 		return nil
 	}
-	s.last, s.task = s.shown(), workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	now := workflow.Now(ctx)
+	quiet := now.Sub(s.changedAt) >= s.quiet
+	s.last, s.task, s.changedAt = s.shown(), workflow.GetInfo(ctx).GetCurrentHistoryLength(), now
+	if !quiet {
+		return nil
+	}
 	// Microseconds: what the visibility stores read back equal.
-	at := workflow.Now(ctx).UTC().Truncate(time.Microsecond)
+	at := now.UTC().Truncate(time.Microsecond)
 	if !at.After(s.at) {
 		at = s.at.Add(time.Microsecond)
 	}
@@ -80,8 +92,10 @@ func (s *changeStamp) due(ctx workflow.Context) []temporal.SearchAttributeUpdate
 }
 
 func (s *changeStamp) stamp(ctx workflow.Context) {
-	if err := workflow.UpsertTypedSearchAttributes(ctx, s.due(ctx)...); err != nil {
-		workflow.GetLogger(ctx).Error("change not stamped", "error", err)
+	if due := s.note(ctx); len(due) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, due...); err != nil {
+			workflow.GetLogger(ctx).Error("change not stamped", "error", err)
+		}
 	}
 }
 

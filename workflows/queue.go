@@ -28,7 +28,7 @@ func Queue(ctx workflow.Context, in api.QueueState) (api.QueueState, error) {
 	onSignal(ctx, &q.inbox, api.QueueWake, q.wake)
 	onSignal(ctx, &q.inbox, api.QueueConfigure, q.configure)
 	q.inbox.listen(ctx)
-	q.stamp.start(ctx, func() uint64 { return q.lineChanges })
+	q.stamp.start(ctx, 0, func() uint64 { return q.lineChanges })
 	if q.routesOnView && !q.state.Asked {
 		q.state.Asked = true
 		q.ask(ctx, q.state.Config.Members...)

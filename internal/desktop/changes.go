@@ -8,6 +8,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -18,15 +19,19 @@ import (
 )
 
 // changes tells the pages of one desktop process when a workflow they show
-// changed. Conversations, agents and queues stamp api.AttrChangedAt in the
-// workflow task that changes what a desk shows of them (workflows/live.go).
-// While any page is open, one visibility query every feedEvery asks which
+// changed. Agents and queues stamp api.AttrChangedAt in the workflow task
+// that changes what a desk shows of them, conversations only the first
+// change after api.ConversationQuiet without one (workflows/live.go). While
+// any page is open, one visibility query every feedEvery asks which
 // workflows were stamped lately, however many agents, pages and
-// conversations there are: an idle desk costs a few calls a second in all,
-// a change costs its stamp and a row in the next answer. A workflow a page
-// asks about for the first time is read once (DescribeWorkflowExecution),
-// so every process fingerprints a page alike. What it tells stays a hint:
-// the page re-reads the state.
+// conversations there are. A conversation that changed lately is followed
+// by a long poll on its history (follow.go), which hears every change at
+// once and costs nothing more than its answers, until it has been quiet
+// for twice api.ConversationQuiet: then its next change is stamped. An idle
+// desk costs a few calls a second in all. A workflow a page asks about for
+// the first time is read once (DescribeWorkflowExecution), so every process
+// fingerprints a page alike. What it tells stays a hint: the page re-reads
+// the state.
 type changes struct {
 	temporal client.Client
 	log      *zap.Logger
@@ -41,9 +46,21 @@ type changes struct {
 }
 
 type stamped struct {
-	at    time.Time // its ChangedAt as last heard; zero: none (missing, or from before the stamps)
-	asked time.Time // when a page last asked
-	pages map[chan<- struct{}]bool
+	at     time.Time // its ChangedAt as last heard; zero: none (missing, or from before the stamps)
+	asked  time.Time // when a page last asked
+	pages  map[chan<- struct{}]bool
+	length int64 // a conversation's history length, its version
+	// A conversation: byHistory; hot while its history is long-polled,
+	// rewake when a stamp came while it was (follow.go).
+	byHistory, hot, rewake bool
+}
+
+// version is what a page's fingerprint takes of the workflow.
+func (w *stamped) version() int64 {
+	if w.byHistory {
+		return w.length
+	}
+	return w.at.UnixMicro()
 }
 
 const (
@@ -60,36 +77,42 @@ func newChanges(c client.Client, log *zap.Logger) *changes {
 	return &changes{temporal: c, log: log, watched: map[string]*stamped{}, pages: map[chan<- struct{}][]string{}, life: life, stop: stop}
 }
 
-// stampOf is the workflow's ChangedAt as last heard, following it from now
-// on if nobody did.
-func (c *changes) stampOf(ctx context.Context, workflowID string) time.Time {
+// versionOf is the workflow's version as last heard, following it from now
+// on if nobody did: a conversation's history length (byHistory), else its
+// stamp.
+func (c *changes) versionOf(ctx context.Context, workflowID string, byHistory bool) int64 {
 	c.mu.Lock()
 	if w, ok := c.watched[workflowID]; ok {
 		w.asked = time.Now()
 		c.mu.Unlock()
-		return w.at
+		return w.version()
 	}
 	c.mu.Unlock()
-	at := c.describe(ctx, workflowID)
+	d, err := c.describe(ctx, workflowID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if w, ok := c.watched[workflowID]; ok { // heard meanwhile
-		return w.at
+		return w.version()
 	}
-	c.watched[workflowID] = &stamped{at: at, asked: time.Now(), pages: map[chan<- struct{}]bool{}}
+	w := &stamped{at: d.at, length: d.length, byHistory: byHistory, asked: time.Now(), pages: map[chan<- struct{}]bool{}}
+	c.watched[workflowID] = w
+	if byHistory && (d.running || err != nil) { // it may have changed lately, unstamped
+		w.hot = true
+		go c.follow(workflowID)
+	}
 	if !c.feeding {
 		c.feeding = true
 		go c.feed()
 	}
-	return at
+	return w.version()
 }
 
-// follow makes page hear of a change of any of workflowIDs (asked about
-// with stampOf), and no longer of others.
-func (c *changes) follow(page chan<- struct{}, workflowIDs []string) {
+// subscribe makes page hear of a change of any of workflowIDs (asked about
+// with versionOf), and no longer of others.
+func (c *changes) subscribe(page chan<- struct{}, workflowIDs []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.unfollow(page)
+	c.drop(page)
 	for _, id := range workflowIDs {
 		if w := c.watched[id]; w != nil {
 			w.pages[page] = true
@@ -98,14 +121,14 @@ func (c *changes) follow(page chan<- struct{}, workflowIDs []string) {
 	c.pages[page] = workflowIDs
 }
 
-func (c *changes) forget(page chan<- struct{}) {
+func (c *changes) unsubscribe(page chan<- struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.unfollow(page)
+	c.drop(page)
 	delete(c.pages, page)
 }
 
-func (c *changes) unfollow(page chan<- struct{}) {
+func (c *changes) drop(page chan<- struct{}) {
 	for _, id := range c.pages[page] {
 		if w := c.watched[id]; w != nil {
 			delete(w.pages, page)
@@ -190,6 +213,18 @@ func (c *changes) heard(workflowID string, at time.Time) {
 		return
 	}
 	w.at = at
+	switch {
+	case !w.byHistory:
+		w.tell()
+	case w.hot:
+		w.rewake = true
+	default:
+		w.hot = true
+		go c.follow(workflowID)
+	}
+}
+
+func (w *stamped) tell() {
 	for page := range w.pages {
 		select {
 		case page <- struct{}{}:
@@ -198,13 +233,28 @@ func (c *changes) heard(workflowID string, at time.Time) {
 	}
 }
 
-func (c *changes) describe(ctx context.Context, workflowID string) time.Time {
+type described struct {
+	at      time.Time
+	length  int64 // -1: none
+	running bool
+}
+
+// describe reads a workflow's stamp and run; a missing one has none.
+func (c *changes) describe(ctx context.Context, workflowID string) (described, error) {
 	d, err := c.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	var notFound *serviceerror.NotFound
-	if err != nil && !errors.As(err, &notFound) {
-		c.log.Warn("desktop: workflow not described", zap.Error(err))
+	if errors.As(err, &notFound) {
+		return described{length: -1}, nil
 	}
-	return stampIn(d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields())
+	if err != nil {
+		if c.life.Err() == nil {
+			c.log.Warn("desktop: workflow not described", zap.Error(err))
+		}
+		return described{length: -1}, err
+	}
+	info := d.GetWorkflowExecutionInfo()
+	return described{at: stampIn(info.GetSearchAttributes().GetIndexedFields()), length: info.GetHistoryLength(),
+		running: info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING}, nil
 }
 
 func stampIn(attrs map[string]*commonpb.Payload) time.Time {

@@ -34,13 +34,13 @@ type watch struct {
 	changes      *changes
 	conversation string
 	read         bool // the agent's state was read
-	agentStamp   time.Time
+	agentStamp   int64
 	state        api.AgentState // as last read, after the agent's stamp
 }
 
 func (w *watch) fingerprint(ctx context.Context) (string, error) {
-	at := w.changes.stampOf(ctx, w.agentID())
-	if !w.read || !at.Equal(w.agentStamp) {
+	at := w.changes.versionOf(ctx, w.agentID(), false)
+	if !w.read || at != w.agentStamp {
 		st, err := agentState(ctx, w.a)
 		if err != nil {
 			return "", err
@@ -54,8 +54,11 @@ func (w *watch) fingerprint(ctx context.Context) (string, error) {
 	for _, slot := range w.state.Slots {
 		fmt.Fprintf(h, "%s/%s/%s;", slot.Conversation, slot.Role, slot.WrapUpDue)
 	}
-	for _, id := range w.shown()[1:] {
-		fmt.Fprintf(h, "%s=%d;", id, w.changes.stampOf(ctx, id).UnixMicro())
+	for _, id := range w.conversations() {
+		fmt.Fprintf(h, "%s=%d;", id, w.changes.versionOf(ctx, id, true))
+	}
+	for _, id := range w.queues() {
+		fmt.Fprintf(h, "%s=%d;", id, w.changes.versionOf(ctx, id, false))
 	}
 	return strconv.FormatUint(h.Sum64(), 36), nil
 }
@@ -65,13 +68,23 @@ func (w *watch) agentID() string { return api.AgentWorkflowID(w.a.Tenant, w.a.Ag
 // shown lists the workflows the page shows: the agent's, its
 // conversations, the one on screen and its queues.
 func (w *watch) shown() []string {
-	ids := []string{w.agentID()}
+	return slices.Concat([]string{w.agentID()}, w.conversations(), w.queues())
+}
+
+// conversations are the agent's and the one on screen.
+func (w *watch) conversations() []string {
+	var ids []string
 	for _, slot := range w.state.Slots {
 		ids = append(ids, workflowOf(slot.Conversation))
 	}
 	if c := workflowOf(w.conversation); c != "" && !slices.Contains(ids, c) {
 		ids = append(ids, c)
 	}
+	return ids
+}
+
+func (w *watch) queues() []string {
+	var ids []string
 	for _, q := range w.state.Config.Queues {
 		ids = append(ids, api.QueueWorkflowID(w.a.Tenant, q))
 	}
@@ -135,14 +148,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, a agentRequest) 
 	end := time.NewTimer(min(idleTimeout, time.Until(a.Signed.Add(absoluteTimeout))))
 	defer end.Stop()
 	changed := make(chan struct{}, 1)
-	defer s.changes.forget(changed)
+	defer s.changes.unsubscribe(changed)
 	for {
 		if now, err := page.fingerprint(r.Context()); err == nil && now != known {
 			known = now
 			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", now)
 			flusher.Flush()
 		}
-		s.changes.follow(changed, page.shown())
+		s.changes.subscribe(changed, page.shown())
 		select {
 		case <-r.Context().Done():
 			return
