@@ -412,6 +412,13 @@ func TestDesktopSeveralProcesses(t *testing.T) {
 		t.Fatalf("the other process saw a change where there was none: %q", e)
 	case <-time.After(time.Second):
 	}
+	replyAndHear(t, c, id, events, 2*time.Second, "the other process")
+}
+
+// replyAndHear has the customer reply and waits for the page's stream to
+// tell of it.
+func replyAndHear(t *testing.T, c *conversations.Client, id string, events <-chan string, within time.Duration, who string) {
+	t.Helper()
 	if _, err := c.Reply(testContext(t), conversations.Sync, id, "Still there?"); err != nil {
 		t.Fatal(err)
 	}
@@ -420,8 +427,8 @@ func TestDesktopSeveralProcesses(t *testing.T) {
 		if e != "changed" {
 			t.Fatalf("event %q, want changed", e)
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the other process did not hear of the reply within 2 s")
+	case <-time.After(within):
+		t.Fatalf("%s did not hear of the reply within %s", who, within)
 	}
 }
 
@@ -450,17 +457,7 @@ func TestDesktopHearsAQuietConversation(t *testing.T) {
 		<-events // what the page heard before: the delivery status
 	}
 	polls := counter.count(follows)
-	if _, err := c.Reply(testContext(t), conversations.Sync, id, "Still there?"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case e := <-events:
-		if e != "changed" {
-			t.Fatalf("event %q, want changed", e)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the page did not hear of the reply to a quiet conversation within 5 s")
-	}
+	replyAndHear(t, c, id, events, 5*time.Second, "the page of a quiet conversation")
 	if counter.count(follows) <= polls {
 		t.Errorf("the reply was heard without following the conversation again (%d long polls before, %d after)", polls, counter.count(follows))
 	}
