@@ -104,11 +104,23 @@ func (w *world) live(ctx context.Context, agents, events int) (*liveResult, erro
 
 	calls0, t0 = desk.calls.Load(), time.Now()
 	var wg sync.WaitGroup
+	// One reply at a time per conversation: a second one would replace the
+	// first in the task list's preview before the page could show it.
+	var replying sync.Map
 	for n := range events {
-		p := pages[rand.IntN(len(pages))]
-		conv := p.conversations[rand.IntN(len(p.conversations))]
+		var p *livePage
+		var conv string
+		for {
+			p = pages[rand.IntN(len(pages))]
+			conv = p.conversations[rand.IntN(len(p.conversations))]
+			if _, busy := replying.LoadOrStore(conv, true); !busy {
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // every conversation drawn awaits its reply on screen
+		}
 		text := fmt.Sprintf("reply %s-%d", w.runTag, n)
 		wg.Go(func() {
+			defer replying.Delete(conv)
 			seen := p.expect(text)
 			if _, err := c.Reply(ctx, conversations.Sync, conv, text); err != nil {
 				res.Missed.Add(1)
