@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"slices"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"outbound/internal/api"
@@ -56,6 +58,12 @@ func (ag *agent) report(ctx workflow.Context) {
 		Run: workflow.GetInfo(ctx).FirstRunID}
 	for _, queue := range slices.Clone(to) {
 		f := api.QueueWake.External(ctx, api.QueueWorkflowID(ag.state.Config.Tenant, queue), word)
-		ag.inbox.goDo(ctx, func(ctx workflow.Context) { logFailure(ctx, "queue not told the agent's readiness", f) })
+		ag.inbox.goDo(ctx, func(ctx workflow.Context) {
+			var notRunning *temporal.UnknownExternalWorkflowExecutionError
+			// A queue not running yet asks every member when it starts.
+			if err := f.Get(ctx, nil); err != nil && !errors.As(err, &notRunning) {
+				workflow.GetLogger(ctx).Error("queue not told the agent's readiness", "queue", queue, "error", err)
+			}
+		})
 	}
 }
