@@ -19,6 +19,6 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	tb := &testenv.Main{}
 	defer tb.Close()
-	env = testenv.Start(tb, testenv.Options{Tenants: 96, PeopleTenants: 12, Senders: true, Crowd: true})
+	env = testenv.Start(tb, testenv.Options{Tenants: 96, PeopleTenants: 14, Senders: true, Crowd: true})
 	return m.Run()
 }
