@@ -18,29 +18,29 @@ import (
 func (a *Activities) CheckSlots(ctx context.Context, req api.SlotCheckRequest) ([]api.DeadSlot, error) {
 	var dead []api.DeadSlot
 	for _, s := range req.Slots {
-		why, err := a.slotDead(ctx, req, s)
+		why, ended, err := a.slotDead(ctx, req, s)
 		if err != nil {
 			return nil, err
 		}
 		if why != "" {
-			dead = append(dead, api.DeadSlot{Conversation: s.Conversation, Since: s.Since, Why: why})
+			dead = append(dead, api.DeadSlot{Conversation: s.Conversation, Since: s.Since, Why: why, Ended: ended})
 		}
 	}
 	return dead, nil
 }
 
-func (a *Activities) slotDead(ctx context.Context, req api.SlotCheckRequest, s api.Slot) (string, error) {
+func (a *Activities) slotDead(ctx context.Context, req api.SlotCheckRequest, s api.Slot) (why string, ended bool, err error) {
 	workflowID, firstRunID, ok := api.SplitConversationID(s.Conversation)
 	if !ok {
-		return "not a conversation id", nil
+		return "not a conversation id", true, nil
 	}
 	d, err := a.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return "the conversation no longer exists", nil
+		return "the conversation no longer exists", true, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	info := d.GetWorkflowExecutionInfo()
 	switch {
@@ -48,25 +48,25 @@ func (a *Activities) slotDead(ctx context.Context, req api.SlotCheckRequest, s a
 		// A later conversation with the customer runs under the workflow
 		// ID: this one ended before it started.
 		if info.GetStartTime().AsTime().Before(req.Asked) {
-			return "the conversation ended; another one with the customer began", nil
+			return "the conversation ended; another one with the customer began", true, nil
 		}
-		return "", nil
+		return "", false, nil
 	case info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		if info.GetCloseTime().AsTime().Before(req.Asked) {
-			return "the conversation " + statusWord(info.GetStatus()) + " without giving the slot back", nil
+			return "the conversation " + statusWord(info.GetStatus()) + " without giving the slot back", true, nil
 		}
-		return "", nil
+		return "", false, nil
 	case req.Asked.Sub(s.Since) < req.Grace:
-		return "", nil // its conversation may not have recorded the agent yet
+		return "", false, nil // its conversation may not have recorded the agent yet
 	}
 	st, err := api.ConversationQuery.Get(ctx, a.Temporal, workflowID)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !namesAgent(st, req.Agent) {
-		return "the conversation no longer names the agent (reset?)", nil
+		return "the conversation no longer names the agent (its offer ended, or it was reset)", false, nil
 	}
-	return "", nil
+	return "", false, nil
 }
 
 func namesAgent(st api.ConversationState, agent string) bool {

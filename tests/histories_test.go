@@ -154,6 +154,12 @@ func TestReplayHistories(t *testing.T) {
 	histories["agent-bob-desk-stamps"] = api.AgentWorkflowID(c.Tenant, "bob")
 	histories["queue-billing-desk-stamps"] = api.QueueWorkflowID(c.Tenant, "billing")
 
+	// Since liveOfferKept (workflows/slots.go): carol's slot check gives
+	// back an offer that timed out without her hearing, and leaves its
+	// conversation in billing's line.
+	staleOfferChecked(t, c, "dave", "carol")
+	histories["agent-carol-stale-offer"] = api.AgentWorkflowID(c.Tenant, "carol")
+
 	long, _ := archivedConversation(t, c, 900)
 	mustDo(t, func() error { _, err := c.Close(ctx, long, "alice"); return err })
 

@@ -118,10 +118,17 @@ func TestQueueOffersWhenAnOfferIsDeclinedElsewhere(t *testing.T) {
 // while both its agents are Idle: it waits there, unoffered.
 func waitingInIdleBilling(t *testing.T, c *conversations.Client) string {
 	t.Helper()
+	return waitingInIdleBillingFrom(t, c, "alice")
+}
+
+// waitingInIdleBillingFrom is waitingInIdleBilling with the conversation
+// started by agent from.
+func waitingInIdleBillingFrom(t *testing.T, c *conversations.Client, from string) string {
+	t.Helper()
 	setState(t, c, "bob", api.AgentIdle)
 	setState(t, c, "carol", api.AgentIdle)
-	id := startSMS(t, c, "alice", newPhone())
-	status, err := c.Transfer(testContext(t), id, "alice", "", "billing")
+	id := startSMS(t, c, from, newPhone())
+	status, err := c.Transfer(testContext(t), id, from, "", "billing")
 	if err != nil || status != api.StatusQueued {
 		t.Fatalf("transfer to a queue of idle agents: %s %v, want queued", status, err)
 	}

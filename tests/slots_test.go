@@ -9,6 +9,8 @@ import (
 
 	"outbound/internal/api"
 	"outbound/internal/codec"
+	"outbound/internal/conversations"
+	"outbound/internal/dev/testenv"
 )
 
 // An operator who terminates a conversation in the Web UI does not leave its
@@ -96,4 +98,50 @@ func slotsGivenBack(t *testing.T, workflowID string) []api.DeadSlot {
 		all = append(all, dead...)
 	}
 	return all
+}
+
+// An agent's slot check that finds an offer its conversation no longer makes
+// (the offer timed out, and the agent has not heard yet) gives the slot back
+// and leaves the conversation in its queue's line: it once took it out, and
+// the customer waited forever while agents were free.
+func TestStaleOfferOfAWaitingConversationKeepsItInItsQueue(t *testing.T) {
+	c := env.PeopleTenant(t)
+	id := staleOfferChecked(t, c, "alice", "bob")
+	time.Sleep(time.Second) // what the check told the queues has landed
+	if line := waitingIn(t, c, "billing"); len(line) != 1 || line[0].ID != id {
+		t.Fatalf("billing's line after the check: %+v, want the conversation still waiting", line)
+	}
+	setState(t, c, "carol", api.AgentAvailable)
+	waitOffered(t, c, id, "carol")
+}
+
+// staleOfferChecked leaves a conversation from agent from waiting in billing
+// (bob and carol idle but agent, a member), offered to agent until it timed out (agent
+// RONA), then gives agent a slot for that offer again, as if it had not
+// heard the offer end, and waits until its slot check gives it back.
+func staleOfferChecked(t *testing.T, c *conversations.Client, from, agent string) (conversation string) {
+	t.Helper()
+	ctx := testContext(t)
+	id := waitingInIdleBillingFrom(t, c, from)
+	setState(t, c, agent, api.AgentAvailable)
+	waitOffered(t, c, id, agent)
+	offer, _ := testenv.PeopleTimeouts()
+	eventually(t, offer+10*time.Second, "the offer timed out, "+agent+" RONA", func() bool {
+		state, inUse := agentInUse(t, c, agent)
+		return state == api.AgentRONA && inUse == 0
+	})
+	cfg, err := api.AgentConfigFrom(env.Directory(c.Tenant), agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := api.ReserveRequest{Tenant: c.Tenant, Agent: agent, Conversation: id, Kind: api.ReserveOffer, Config: cfg}
+	if _, err := api.UpdateAgent(ctx, env.Temporal, cfg, api.AgentReserve, stale); err != nil {
+		t.Fatal(err)
+	}
+	interval := env.Directory(c.Tenant).SlotCheckInterval
+	eventually(t, 3*interval+time.Second, agent+"'s stale offer given back", func() bool {
+		_, inUse := agentInUse(t, c, agent)
+		return inUse == 0
+	})
+	return id
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -482,4 +483,33 @@ func TestAgentReportsItsReadinessToItsQueues(t *testing.T) {
 	require.Equal(t, want, h.reportsTo("sales"))
 	require.Equal(t, append(want, api.QueueWaking{Agent: "alice", Report: true, Ready: false, Seq: 5}), h.reportsTo("billing"),
 		"only the queue that asked hears the answer")
+}
+
+// A slot check that finds an offer dead frees the slot; it takes the
+// conversation out of the agent's queues only when the conversation ended.
+// One that runs was put back in its queue's line when its offer timed out,
+// and must stay there (it once waited forever).
+func TestAgentDeadOfferLeavesTheQueuesOnlyWhenItsConversationEnded(t *testing.T) {
+	for _, ended := range []bool{false, true} {
+		t.Run(map[bool]string{false: "runs", true: "ended"}[ended], func(t *testing.T) {
+			h := newHarness(t)
+			h.checkSlots = func(req api.SlotCheckRequest) ([]api.DeadSlot, error) {
+				var dead []api.DeadSlot
+				for _, s := range req.Slots {
+					dead = append(dead, api.DeadSlot{Conversation: s.Conversation, Since: s.Since, Why: "test", Ended: ended})
+				}
+				return dead, nil
+			}
+			cfg := agentConfig(2)
+			cfg.Queues = []string{"sales"}
+			agentOp(h, time.Minute, api.AgentReserve, api.ReserveRequest{Conversation: "c1", Kind: api.ReserveOffer, Config: cfg})
+			st := h.agentAt(defaultSlotCheck + 2*time.Minute)
+			h.endAt(defaultSlotCheck + 3*time.Minute)
+			h.env.ExecuteWorkflow(Agent, api.AgentInput{Config: cfg})
+
+			require.Empty(t, st.Slots, "the dead offer's slot is freed")
+			leaves := slices.Contains(h.signalsTo(api.QueueWorkflowID(tenant, "sales")), string(api.QueueLeave))
+			require.Equal(t, ended, leaves, "the queue told to drop the conversation")
+		})
+	}
 }

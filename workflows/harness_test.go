@@ -91,6 +91,7 @@ type harness struct {
 	deliver      func(model.Delivery) (model.Delivered, error)
 	compose      func(model.ComposeRequest) (model.Rendered, error)
 	checkSMS     func(sids []string) ([]model.ProviderStatus, error)
+	checkSlots   func(api.SlotCheckRequest) ([]api.DeadSlot, error)
 	onSignal     func(sentSignal) error // runs while the workflow waits for the signal to be sent; its error fails the send
 
 	mu           sync.Mutex
@@ -125,6 +126,8 @@ func newHarness(t *testing.T) *harness {
 			return model.Delivered{ProviderID: "SM-" + d.Key, Segments: 1}, nil
 		},
 		checkSMS: func([]string) ([]model.ProviderStatus, error) { return nil, nil },
+		// every conversation runs and names the agent
+		checkSlots: func(api.SlotCheckRequest) ([]api.DeadSlot, error) { return nil, nil },
 		compose: func(req model.ComposeRequest) (model.Rendered, error) {
 			return model.Rendered{Text: "rendered " + req.Compose.Template, Template: req.Compose.Template}, nil
 		},
@@ -155,7 +158,7 @@ func newHarness(t *testing.T) *harness {
 			return h.transferOut(agent, req)
 		})
 	env.OnActivity(a.CheckSlots, mock.Anything, mock.Anything).Return(
-		func(context.Context, api.SlotCheckRequest) ([]api.DeadSlot, error) { return nil, nil }) // every conversation runs
+		func(_ context.Context, req api.SlotCheckRequest) ([]api.DeadSlot, error) { return h.checkSlots(req) })
 	env.OnActivity(a.RankQueue, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req model.RankRequest) ([]string, error) {
 			h.mu.Lock()

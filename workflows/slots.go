@@ -55,10 +55,25 @@ func (ag *agent) checkSlots(ctx workflow.Context) {
 		workflow.GetLogger(ctx).Warn("slot given back", "conversation", d.Conversation, "why", d.Why)
 		offered := ag.state.Slots[i].Role == api.SlotOffered
 		ag.free(ctx, d.Conversation)
-		if offered {
+		if offered && endsInQueues(ctx, d) {
 			ag.endDeadOffer(ctx, d.Conversation)
 		}
 	}
+}
+
+// liveOfferKept is the version from which a dead offer of a conversation
+// that still runs leaves the queues alone: its offer timed out and it is
+// back in its queue's line, where it must stay (runs before took it out,
+// and the customer waited forever).
+const liveOfferKept = "live-offer-kept"
+
+// endsInQueues says whether the dead offer's conversation is over, so the
+// queues should drop it.
+func endsInQueues(ctx workflow.Context, d api.DeadSlot) bool {
+	if workflow.GetVersion(ctx, liveOfferKept, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return true
+	}
+	return d.Ended
 }
 
 // endDeadOffer takes a conversation that ended while offered to the agent out

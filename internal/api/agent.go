@@ -128,6 +128,10 @@ type DeadSlot struct {
 	Conversation string    `json:"conversation"`
 	Since        time.Time `json:"since"` // the slot's, so a slot taken again meanwhile is kept
 	Why          string    `json:"why"`
+	// Ended: the conversation no longer runs. One that runs but no longer
+	// names the agent settles its own queues (a timed-out offer put it
+	// back in the line).
+	Ended bool `json:"ended,omitempty"`
 }
 
 // AgentConfig is the directory's view of an agent, refreshed by the worker at
