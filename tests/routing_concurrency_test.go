@@ -183,7 +183,7 @@ func (d *desks) work(ctx context.Context, agent string, enough func() bool) {
 }
 
 func (d *desks) accept(ctx context.Context, agent, id string) {
-	if _, err := d.c.Accept(ctx, id, agent); err != nil {
+	if err := answered(ctx, "accept/"+id+"/"+agent, func(ctx context.Context) error { _, err := d.c.Accept(ctx, id, agent); return err }); err != nil {
 		d.t.Logf("%s accepts %s: %v (the offer timed out first)", agent, id, err)
 		return
 	}
@@ -196,11 +196,11 @@ func (d *desks) accept(ctx context.Context, agent, id string) {
 }
 
 func (d *desks) finish(ctx context.Context, agent, id string) {
-	if _, err := d.c.Close(ctx, id, agent); err != nil {
+	if err := answered(ctx, "close/"+id, func(ctx context.Context) error { _, err := d.c.Close(ctx, id, agent); return err }); err != nil {
 		d.t.Errorf("%s closes %s: %v", agent, id, err)
 		return
 	}
-	if err := d.c.WrapUp(ctx, id, agent, "resolved"); err != nil {
+	if err := answered(ctx, "wrapup/"+id, func(ctx context.Context) error { return d.c.WrapUp(ctx, id, agent, "resolved") }); err != nil {
 		d.t.Errorf("%s wraps up %s: %v", agent, id, err)
 		return
 	}
@@ -424,19 +424,20 @@ func (d *crowdDesks) serve(ctx context.Context, queues []string, enough func() b
 // take is one agent's desk for one offer: accept, close, wrap up. An offer
 // that timed out first left the agent RONA: it becomes available again.
 func (d *crowdDesks) take(ctx context.Context, id, agent string) {
-	if _, err := d.c.Accept(ctx, id, agent); err != nil {
+	if err := answered(ctx, "accept/"+id+"/"+agent, func(ctx context.Context) error { _, err := d.c.Accept(ctx, id, agent); return err }); err != nil {
 		d.timeouts.Add(1)
 		_ = d.c.SetAgentState(ctx, agent, api.AgentAvailable)
 		return
 	}
 	d.checkSlots(ctx, agent) // the moment another queue's offer would overfill it
-	if _, err := d.c.Close(ctx, id, agent); err != nil {
+	if err := answered(ctx, "close/"+id, func(ctx context.Context) error { _, err := d.c.Close(ctx, id, agent); return err }); err != nil {
 		d.t.Errorf("%s closes %s: %v", agent, id, err)
 		return
 	}
 	// On a loaded machine the wrap-up timer may have applied the default
 	// reason first: the slot is free either way.
-	if err := d.c.WrapUp(ctx, id, agent, "resolved"); err != nil && !codes.Is(err, codes.NotOwner) {
+	wrapUp := func(ctx context.Context) error { return d.c.WrapUp(ctx, id, agent, "resolved") }
+	if err := answered(ctx, "wrapup/"+id, wrapUp); err != nil && !codes.Is(err, codes.NotOwner) {
 		d.t.Errorf("%s wraps up %s: %v", agent, id, err)
 		return
 	}
@@ -446,6 +447,19 @@ func (d *crowdDesks) take(ctx context.Context, id, agent string) {
 		d.t.Errorf("%s taken twice", id)
 	}
 	d.done[id] = true
+}
+
+// answered sends the request until it has an answer, as a desk does: on a
+// loaded machine a request may run out of time (OUTCOME_UNKNOWN) and still
+// take effect, and only the same request id sent again tells which.
+func answered(ctx context.Context, requestID string, op func(context.Context) error) error {
+	ctx = conversations.WithRequestID(ctx, requestID)
+	for {
+		err := op(ctx)
+		if !codes.Is(err, codes.OutcomeUnknown) || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 // sample reads every agent's slots in turn until ctx ends, 50 a second: a
