@@ -363,8 +363,8 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if _, inUse := agentInUse(t, c, "alice"); inUse != 0 {
 		t.Fatalf("alice holds %d slots after wrapping up with the keyboard", inUse)
 	}
-	alice.tabTo("state")
-	alice.run("choose Idle", chromedp.KeyEvent(kb.ArrowDown))
+	alice.tabTo("Idle")
+	alice.run("press Idle", chromedp.KeyEvent(kb.Enter))
 	eventually(t, 5*time.Second, "alice idle", func() bool { state, _ := agentInUse(t, c, "alice"); return state == api.AgentIdle })
 }
 
@@ -416,7 +416,7 @@ func TestBrowserTransferOfferAndWrapUp(t *testing.T) {
 }
 
 // An offer nobody answers: its dialog counts down, goes when the offer times
-// out, and the state shows RONA, all without a reload.
+// out, and the state shows RONA, explained, all without a reload.
 func TestBrowserOfferTimesOutToRONA(t *testing.T) {
 	c := env.PeopleTenant(t)
 	b := startBrowser(t)
@@ -431,12 +431,16 @@ func TestBrowserOfferTimesOutToRONA(t *testing.T) {
 	}
 	offer, _ := testenv.PeopleTimeouts()
 	start := time.Now()
-	for !b.holds(`!document.querySelector("#offers dialog") && document.querySelector("#state").selectedOptions[0].textContent === "RONA"`) {
+	for !b.holds(`!document.querySelector("#offers dialog") && document.querySelector("#state .current").textContent === "RONA"`) {
 		if time.Since(start) > offer+5*time.Second {
 			t.Fatalf("%s after the offer: the dialog did not go or the state is not RONA", time.Since(start).Round(time.Second))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	if !b.holds(`document.querySelector("#state").getAttribute("aria-describedby") === "rona-hint" && document.querySelector("#rona-hint").textContent.includes("Available")`) {
+		t.Error("RONA is not explained beside the state control")
+	}
+	b.capture("rona")
 }
 
 // holds reports whether the JavaScript condition holds now.

@@ -128,7 +128,7 @@ func TestDesktopSignInAndTaskList(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("home: %d", status)
 	}
-	for _, want := range []string{">Alice<", `<label for="state">State</label>`, ">Available<", ">Idle<", ">Sign out<"} {
+	for _, want := range []string{">Alice<", `<span id="state-label">State</span>`, ">Available<", ">Idle<", ">Sign out<"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("home lacks %q", want)
 		}

@@ -50,7 +50,16 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.sessions.now()
 	s.sessions.write(w, session{Tenant: tenant, Agent: agent, Signed: now})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// localPath is path when it is an address on this desktop, else the task
+// list: a form field must not send the agent to another site.
+func localPath(path string) string {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") {
+		return "/"
+	}
+	return path
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +78,7 @@ type homePage struct {
 	States  []string // what the agent may set
 	Tasks   taskList // read by show, only for a page that is shown
 	Request string   // the request id of this page's next action (a retry acts once)
+	Back    string   // this page's own address: where setting the state returns
 
 	agent api.AgentState // as read for this request
 }
@@ -90,7 +100,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, a agentRequest, st
 		s.fail(w, err)
 		return
 	}
-	frame.Tasks = tasks
+	frame.Tasks, frame.Back = tasks, r.URL.RequestURI()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := s.pages.ExecuteTemplate(w, name, page); err != nil {
@@ -110,7 +120,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	s.show(w, r, a, http.StatusOK, "home.html", &page, &page)
 }
 
-// setState sets the signed-in agent Available or Idle (RONA is the system's).
+// setState sets the signed-in agent Available or Idle (RONA is the system's)
+// and returns to the page the agent set it on.
 func (s *Server) setState(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	state := r.PostFormValue("state")
 	if !slices.Contains([]string{api.AgentAvailable, api.AgentIdle}, state) {
@@ -121,5 +132,5 @@ func (s *Server) setState(w http.ResponseWriter, r *http.Request, a agentRequest
 		s.fail(w, err)
 		return
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
 }
