@@ -20,10 +20,11 @@ type composeView struct {
 	Lang       string
 	Prefix     string // of its controls' ids: the dialog's differ from the page's under it
 	Channel    model.Channel
-	Choose     string // the page that re-renders the form for another template
+	Choose     string // the page that re-renders the form for another template or channel
 	Templates  []directory.Template
 	Template   string
 	Variables  []variable
+	Preview    []previewPart // of the chosen template's text
 	Text       string
 	EnterSends bool
 	Segments   int // of Text, for SMS; the page's script keeps it current
@@ -48,6 +49,7 @@ func composeFor(r *http.Request, dir *directory.Directory, lang string, ch model
 			for _, name := range templates.Variables(tpl) {
 				c.Variables = append(c.Variables, variable{Name: name, Value: r.FormValue("var." + name)})
 			}
+			c.Preview = preview(ch, tpl, c.Variables)
 		}
 	}
 	if ch == model.SMS {

@@ -1,16 +1,28 @@
 // Agent Desktop: progressive enhancement only; every form works without it.
 "use strict";
 
-// A select marked data-autosubmit applies its choice at once; one marked
-// data-refresh re-renders its form for the new choice (the buttons beside
-// them do the same without script).
+// A select marked data-refresh="/page" re-renders its form (or the form's
+// dialog) from that page for the new choice: a channel's entry points, a
+// template's variables (without script, a Choose button does the same).
 document.addEventListener("change", (e) => {
-  const select = e.target.closest("select");
-  if (!select || !select.form) return;
-  if (select.hasAttribute("data-autosubmit")) select.form.requestSubmit();
-  if (select.hasAttribute("data-refresh")) {
-    const choose = select.form.querySelector("button[formmethod=get]");
-    if (choose) select.form.requestSubmit(choose);
+  const select = e.target.closest("select[data-refresh]");
+  if (select && select.form) rerender(select.form, select.dataset.refresh);
+});
+
+async function rerender(form, page) {
+  const resp = await fetch(page + "?" + query(new FormData(form)), { credentials: "same-origin" });
+  const fresh = resp.ok && parse(await resp.text()).getElementById(form.getAttribute("id"));
+  if (!fresh) return;
+  const dialog = form.closest("dialog");
+  replaceKeepingFocus(dialog || form, dialog ? fresh.closest("dialog") : fresh);
+}
+
+// A template's preview shows each variable as it is typed.
+document.addEventListener("input", (e) => {
+  const box = e.target.closest("input[data-var]");
+  if (!box) return;
+  for (const mark of box.form.querySelectorAll("mark[data-var]")) {
+    if (mark.dataset.var === box.dataset.var) mark.textContent = box.value || "[" + box.dataset.var + "]";
   }
 });
 
@@ -178,8 +190,12 @@ function query(data) {
   return q;
 }
 
+// parse reads a page fetched for this one. DOMParser parses as if script
+// were off, so what a <noscript> holds (a Choose button) is dropped here.
 function parse(html) {
-  return new DOMParser().parseFromString(html, "text/html");
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  for (const n of doc.querySelectorAll("noscript")) n.remove();
+  return doc;
 }
 
 // Live updates: the server says when what this page shows changed; the page

@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Enter in the To box or in a template's variable starts the conversation
+// (Desk v2, defect 6: it pressed the template's Choose button, and nothing
+// started). Choosing a template fills the form in place and previews its
+// text, the variables filled in as they are typed.
+func TestBrowserEnterStartsFromTheNewConversationDialog(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	b.signIn(c.Tenant, "alice")
+
+	b.openDialog("New outbound conversation", "new-dialog")
+	to := newPhone()
+	b.run("type a message and the number, then Enter", chromedp.SendKeys(chromedp.CSS("#new-message"), "Your parcel ships today"),
+		chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("ol.transcript")`)
+	if got := show(t, c, mustOpenWith(t, c, to)).Messages[0].Text; got != "Your parcel ships today" {
+		t.Fatalf("the first message: %q", got)
+	}
+
+	b.openDialog("New outbound conversation", "new-dialog")
+	if b.holds(`!!document.querySelector("#new-dialog button[formmethod=get]")`) {
+		t.Error("the dialog still has a button that only re-renders it")
+	}
+	b.run("choose the template", chromedp.SetValue(chromedp.CSS("#new-template"), "greeting"))
+	b.waitFor("the template's variable and preview", `!!document.querySelector("dialog:modal #new-var-name") && !!document.querySelector("dialog:modal #new-preview")`)
+	if got := b.text("#new-preview"); got != "Hello [name], this is Acme support." {
+		t.Errorf("the preview before the name is typed: %q", got)
+	}
+	to = newPhone()
+	b.run("fill the form, Enter in the variable", chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.SendKeys(chromedp.CSS("#new-var-name"), "Ada"))
+	if got := b.text("#new-preview"); got != "Hello Ada, this is Acme support." {
+		t.Errorf("the preview once the name is typed: %q", got)
+	}
+	b.run("press Enter in the variable", chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the conversation", `location.pathname === "/conversation" && document.querySelector("ol.transcript").textContent.includes("Hello Ada")`)
+}
