@@ -29,22 +29,7 @@ func TestBounceMarksItsMessageFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail, err := enmime.ReadEnvelope(strings.NewReader(findEmail(t, to)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry := entryAddress(c, "ep-email")
-	report := "From: MAILER-DAEMON@mx.example.com\r\nTo: " + entry + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
-		"Message-ID: <dsn-" + sent.MessageID + "@mx.example.com>\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n" +
-		"--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
-		"--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n" +
-		"Final-Recipient: rfc822; " + to + "\r\nAction: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\r\n" +
-		"--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: " + entry + "\r\nTo: " + to + "\r\nMessage-ID: " + mail.GetHeader("Message-Id") + "\r\n" +
-		"--b1--\r\n"
-	if err := smtp.SendMail(env.MailinAddr, nil, "", []string{entry}, []byte(report)); err != nil {
-		t.Fatalf("the bounce is accepted: %v", err)
-	}
+	bounce(t, c, findEmail(t, to), to, sent.MessageID, "552 5.2.2 mailbox full")
 	st := show(t, c, id)
 	if len(st.Messages) != 1 {
 		t.Fatalf("the bounce must not land as a reply: %+v", st.Messages)
@@ -101,5 +86,27 @@ func TestAutoRepliesAndMailerDaemonOpenNoConversation(t *testing.T) {
 	var notFound *serviceerror.NotFound
 	if _, err := env.Temporal.DescribeWorkflowExecution(ctx, record, ""); !errors.As(err, &notFound) {
 		t.Fatalf("MAILER-DAEMON has a customer record: %v", err)
+	}
+}
+
+// bounce sends the delivery status report a mail system sends back for the
+// agent's email (eml, its message messageID) that it could not deliver to to.
+func bounce(t *testing.T, c *conversations.Client, eml, to, messageID, diagnostic string) {
+	t.Helper()
+	mail, err := enmime.ReadEnvelope(strings.NewReader(eml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := entryAddress(c, "ep-email")
+	report := "From: MAILER-DAEMON@mx.example.com\r\nTo: " + entry + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <dsn-" + messageID + "@mx.example.com>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n" +
+		"--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
+		"--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n" +
+		"Final-Recipient: rfc822; " + to + "\r\nAction: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; " + diagnostic + "\r\n" +
+		"--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: " + entry + "\r\nTo: " + to + "\r\nMessage-ID: " + mail.GetHeader("Message-Id") + "\r\n" +
+		"--b1--\r\n"
+	if err := smtp.SendMail(env.MailinAddr, nil, "", []string{entry}, []byte(report)); err != nil {
+		t.Fatalf("the bounce is accepted: %v", err)
 	}
 }

@@ -123,14 +123,20 @@ func TestEmailConversationDeliversOverSMTP(t *testing.T) {
 }
 
 func findEmail(t *testing.T, to string) string {
+	return findEmailWith(t, to, "")
+}
+
+// findEmailWith finds the email to the address whose source holds text.
+func findEmailWith(t *testing.T, to, text string) string {
 	files, _ := filepath.Glob(filepath.Join(env.Outbox, "email", "*.eml"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(data), "To: <"+to+">") || strings.Contains(string(data), "To: "+to) {
-			return string(data)
+		eml := string(data)
+		if (strings.Contains(eml, "To: <"+to+">") || strings.Contains(eml, "To: "+to)) && strings.Contains(eml, text) {
+			return eml
 		}
 	}
 	return ""

@@ -22,6 +22,7 @@ type task struct {
 	Customer string
 	Last     string    // the last message's text
 	Unread   int       // customer messages since the agent last wrote
+	Failed   int       // agent messages that could not be delivered
 	Due      time.Time // an offer times out, or a wrap-up's default reason applies, then
 }
 
@@ -48,7 +49,7 @@ func readTasks(ctx context.Context, a agentRequest, st api.AgentState) (taskList
 		if err != nil {
 			return out, err
 		}
-		t := task{ID: conv.ID, Channel: conv.Channel, Customer: conv.Customer, Unread: unread(conv.Messages)}
+		t := task{ID: conv.ID, Channel: conv.Channel, Customer: conv.Customer, Unread: unread(conv.Messages), Failed: failed(conv.Messages)}
 		if n := len(conv.Messages); n > 0 {
 			t.Last = conv.Messages[n-1].Text
 		}
@@ -86,6 +87,16 @@ func unread(messages []model.Message) int {
 			n++
 		} else {
 			n = 0
+		}
+	}
+	return n
+}
+
+func failed(messages []model.Message) int {
+	n := 0
+	for _, m := range messages {
+		if m.Direction == model.Outbound && m.Status == model.MessageFailed {
+			n++
 		}
 	}
 	return n
