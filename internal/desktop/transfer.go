@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"outbound/internal/api"
 	"outbound/internal/conversations"
 )
 
@@ -14,7 +15,27 @@ type transferPage struct {
 	conversationPage
 	Search string
 	Queues []queueChoice
-	Agents []conversations.AgentInfo
+	Agents []agentChoice
+}
+
+// agentChoice is an agent the conversation may be transferred to; Why (a
+// catalog key) says why it cannot take it now, and the dialog shows it
+// without letting the agent choose it.
+type agentChoice struct {
+	conversations.AgentInfo
+	Why string
+}
+
+// whyNot is what keeps an agent from being offered a transfer: the
+// reservation's rule (available or RONA, with a free slot).
+func whyNot(a conversations.AgentInfo) string {
+	switch {
+	case a.State != api.AgentAvailable && a.State != api.AgentRONA:
+		return "transfer.unavailable"
+	case a.InUse >= a.Max:
+		return "transfer.full"
+	}
+	return ""
 }
 
 type queueChoice struct {
@@ -46,7 +67,7 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 	}
 	for _, ag := range agents {
 		if ag.ID != a.Agent && match(ag.ID, ag.Name) {
-			p.Agents = append(p.Agents, ag)
+			p.Agents = append(p.Agents, agentChoice{AgentInfo: ag, Why: whyNot(ag)})
 		}
 	}
 	dir, err := a.client.Directory(r.Context())
