@@ -336,6 +336,13 @@ func TestRoutingAt200AgentsAcrossThreeOverlappingQueues(t *testing.T) {
 	defer cancel()
 	const customers = 300
 	queues := map[string]string{"support": "ep-sms", "billing": "ep-billing", "claims": "ep-claims"}
+	// Every agent starts available: an earlier run (or -count) may have
+	// left some RONA. Setting a state again is harmless: no request id.
+	for _, ag := range env.Directory(c.Tenant).Agents {
+		if err := answered(ctx, "", func(ctx context.Context) error { return c.SetAgentState(ctx, ag.ID, api.AgentAvailable) }); err != nil {
+			t.Fatalf("%s available: %v", ag.ID, err)
+		}
+	}
 	var writers sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for _, ep := range queues {
@@ -382,7 +389,7 @@ type crowdDesks struct {
 	timeouts atomic.Int64
 
 	mu      sync.Mutex
-	handled map[string]bool // conversation→agent offers taken up
+	handled map[string]bool // conversation→agent offers taken up, while the lines show them
 	done    map[string]bool // conversations closed and wrapped up
 }
 
@@ -390,13 +397,17 @@ func (d *crowdDesks) serve(ctx context.Context, queues []string, enough func() b
 	var work sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for ctx.Err() == nil {
+		out := map[string]bool{} // the offers the lines show now
+		read := true
 		for _, q := range queues {
 			line, err := d.c.Waiting(ctx, d.c.Tenant, q)
 			if err != nil {
+				read = false
 				continue
 			}
 			for _, w := range line {
 				key := w.ID + "→" + w.OfferedTo
+				out[key] = true
 				d.mu.Lock()
 				fresh := w.OfferedTo != "" && !d.handled[key]
 				d.handled[key] = true
@@ -409,6 +420,11 @@ func (d *crowdDesks) serve(ctx context.Context, queues []string, enough func() b
 					})
 				}
 			}
+		}
+		if read { // an offer no line shows is over: the same one made again is new
+			d.mu.Lock()
+			maps.DeleteFunc(d.handled, func(key string, _ bool) bool { return !out[key] })
+			d.mu.Unlock()
 		}
 		if enough() {
 			break
