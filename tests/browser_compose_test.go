@@ -9,7 +9,8 @@ import (
 
 // Enter in the To box or in a template's variable starts the conversation
 // (Desk v2, defect 6: it pressed the template's Choose button, and nothing
-// started). Choosing a template fills the form in place and previews its
+// started), which opens with the focus in its message box and marked in the
+// task list. Choosing a template fills the form in place and previews its
 // text, the variables filled in as they are typed.
 func TestBrowserEnterStartsFromTheNewConversationDialog(t *testing.T) {
 	c := env.Tenant(t)
@@ -21,8 +22,17 @@ func TestBrowserEnterStartsFromTheNewConversationDialog(t *testing.T) {
 	b.run("type a message and the number, then Enter", chromedp.SendKeys(chromedp.CSS("#new-message"), "Your parcel ships today"),
 		chromedp.SendKeys(chromedp.CSS("#to"), to), chromedp.KeyEvent(kb.Enter))
 	b.waitFor("the conversation", `location.pathname === "/conversation" && !!document.querySelector("ol.transcript")`)
-	if got := show(t, c, mustOpenWith(t, c, to)).Messages[0].Text; got != "Your parcel ships today" {
+	id := mustOpenWith(t, c, to)
+	if got := show(t, c, id).Messages[0].Text; got != "Your parcel ships today" {
 		t.Fatalf("the first message: %q", got)
+	}
+	// Defect 14: the focus was left on the page's body; the open
+	// conversation was not marked in the task list.
+	if !b.holds(`document.activeElement.id === "message"`) {
+		t.Error("after the start the focus is not on the message box")
+	}
+	if !b.holds(`(a => !!a && new URL(a.href).searchParams.get("id") === "` + id + `")(document.querySelector("#tasks li.current a[aria-current=page]"))`) {
+		t.Error("the task list does not mark the conversation on screen")
 	}
 
 	b.openDialog("New outbound conversation", "new-dialog")

@@ -753,3 +753,17 @@ func stampIn(t *testing.T, attrs *commonpb.SearchAttributes) time.Time {
 	}
 	return at
 }
+
+// The browser's /favicon.ico is the desk's icon, not a 404 (Desk v2, defect 14).
+func TestDesktopHasAnIcon(t *testing.T) {
+	d := startDesk(t)
+	resp, err := http.Get(d.url + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(body), "<svg") {
+		t.Fatalf("/favicon.ico: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

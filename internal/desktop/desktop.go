@@ -73,6 +73,10 @@ func (s *Server) Handler() (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Browsers ask for /favicon.ico whatever the page names.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "icon.svg")
+	})
 	// Signing in is bounded per client address: 20 at once, then one every
 	// 3 s (the dev page has no secret to guess).
 	signins := &ratelimit.PerAddress{Rate: rate.Every(signinEvery), Burst: 20}
@@ -198,13 +202,16 @@ func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// taskGroup is one titled list of the task pane.
+// taskGroup is one titled list of the task pane; Current is the
+// conversation on screen, which the list marks.
 type taskGroup struct {
-	Lang, Title string
-	Tasks       []task
+	Lang, Title, Current string
+	Tasks                []task
 }
 
-func group(lang, title string, tasks []task) taskGroup { return taskGroup{lang, title, tasks} }
+func group(lang, title, current string, tasks []task) taskGroup {
+	return taskGroup{lang, title, current, tasks}
+}
 
 // messageView is one message of a transcript, in a language.
 type messageView struct {
