@@ -221,11 +221,21 @@ function swapLive(fresh) {
     const typing = region.contains(document.activeElement) && document.activeElement.matches("input, textarea");
     if (typing) continue;
     shown.set(region.id, shownHTML(next));
+    const following = atEnd(region), scrolled = region.scrollTop;
     replaceKeepingFocus(region, next);
+    next.scrollTop = following ? next.scrollHeight : scrolled;
     upgrade(next);
   }
   countdown();
 }
+
+// The transcript follows the conversation while the agent reads its end; one
+// scrolled back to earlier messages stays where it is.
+function atEnd(el) {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+}
+const transcript = document.getElementById("transcript");
+if (transcript) transcript.scrollTop = transcript.scrollHeight;
 
 // An element marked data-countdown shows the seconds left until its time
 // (an offer's timeout, a wrap-up's default reason); the server's clock time
