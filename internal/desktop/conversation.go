@@ -26,6 +26,7 @@ type conversationPage struct {
 	WrapUp    []string    // the reasons, while the agent wraps it up
 	WrapUpDue time.Time   // then the default reason applies
 	Held      int         // unauthenticated emails kept out of it (api.HeldNotice)
+	Triggered *api.Event  // the last flow triggered from it, confirmed beside the control
 	// Refusals, each shown where it happened.
 	Alert, SendAlert, FlowAlert, WrapUpAlert string
 }
@@ -76,8 +77,11 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 	}
 	page.homePage, page.Conv = frameOf(a, st), conv
 	for _, e := range conv.Events {
-		if e.Kind == "held" {
+		switch e.Kind {
+		case "held":
 			page.Held++
+		case "flow":
+			page.Triggered = &e
 		}
 	}
 	page.CanSend = conv.Owner == a.Agent && conv.Status == api.StatusActive
@@ -89,6 +93,7 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 			page.Flows = append(page.Flows, f.ID)
 		}
 	}
+
 	for _, slot := range st.Slots {
 		if slot.Conversation == conv.ID && slot.Role == api.SlotWrapUp && slot.WrapUp != nil {
 			page.WrapUp, page.WrapUpDue = slot.WrapUp.Reasons, slot.WrapUpDue
@@ -220,10 +225,21 @@ func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conv
 // doneWith is where an operation that took effect leads: back to the tasks
 // when the conversation is no longer the agent's to work on, else to it.
 func doneWith(path, conversation string) string {
-	if path == "/decline" || path == "/wrapup" {
+	switch path {
+	case "/decline":
 		return "/"
+	case "/wrapup":
+		return "/?done=wrapup"
 	}
 	return "/conversation?id=" + url.QueryEscape(conversation)
+}
+
+// closeDialog asks the agent to confirm a close: it ends the conversation
+// for the customer and starts the agent's wrap-up.
+func (s *Server) closeDialog(w http.ResponseWriter, r *http.Request, a agentRequest) {
+	if page, ok := s.load(w, r, a); ok {
+		s.show(w, r, a, http.StatusOK, "close.html", &page.homePage, &page)
+	}
 }
 
 var (

@@ -101,6 +101,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.HandleFunc("POST /accept", s.signedIn(s.act(accept)))
 	mux.HandleFunc("POST /decline", s.signedIn(s.act(decline)))
 	mux.HandleFunc("POST /trigger", s.signedIn(s.trigger))
+	mux.HandleFunc("GET /close", s.signedIn(s.closeDialog))
 	mux.HandleFunc("POST /close", s.signedIn(s.act(closeConversation)))
 	mux.HandleFunc("POST /wrapup", s.signedIn(s.act(wrapUp)))
 	handler := secureHeaders(rememberLang(http.NewCrossOriginProtection().Handler(mux)))

@@ -79,6 +79,7 @@ type homePage struct {
 	Tasks   taskList // read by show, only for a page that is shown
 	Request string   // the request id of this page's next action (a retry acts once)
 	Back    string   // this page's own address: where setting the state returns
+	Done    string   // an action that took effect and led here ("wrapup"), confirmed on the page
 
 	agent api.AgentState // as read for this request
 }
@@ -117,6 +118,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	}
 	page := frameOf(a, seen.state)
 	page.Live = live
+	if r.URL.Query().Get("done") == "wrapup" {
+		page.Done = "wrapup"
+	}
 	s.show(w, r, a, http.StatusOK, "home.html", &page, &page)
 }
 
