@@ -321,12 +321,14 @@ func TestDesktopStartsAConversation(t *testing.T) {
 	}
 
 	_, daves, _ := d.do("GET", "/new", d.signIn(c.Tenant, "dave"), nil)
-	if !strings.Contains(daves, `value="sms"`) || strings.Contains(daves, `value="email"`) {
-		t.Errorf("dave's email is manually assigned: only SMS should be offered")
+	if !strings.Contains(daves, `value="sms"`) || strings.Contains(daves, `value="email"`) || !strings.Contains(daves, "Email: MANUAL_ASSIGNMENT:") {
+		t.Errorf("dave's email is manually assigned: only SMS should be offered, and why not email said")
 	}
+	// Desk v2, defect 10: the real cause, not the profile advice, and a way out.
 	_, carols, _ := d.do("GET", "/new", d.signIn(c.Tenant, "carol"), nil)
-	if strings.Contains(carols, `<select id="channel"`) || !strings.Contains(carols, "contacts automatically routed") {
-		t.Errorf("carol has no outbound channel: the form should give the administrator advice instead")
+	if strings.Contains(carols, `<select id="channel"`) || !strings.Contains(carols, "SMS: LICENSE_NOT_PREMIUM: your licence is standard") ||
+		strings.Contains(carols, "automatically routed") || !strings.Contains(carols, `data-close>Cancel</a>`) {
+		t.Errorf("carol, standard licence, should be told so, with Cancel:\n%s", carols)
 	}
 }
 

@@ -21,6 +21,14 @@ type newPage struct {
 	Subject     string
 	Compose     composeView
 	Alert       string
+	Unavailable []channelRefusal // the channels the agent cannot use, and why
+}
+
+// channelRefusal is why a channel is not the agent's to start on: a §5 code,
+// said in the agent's language by the catalog ("why.CODE").
+type channelRefusal struct {
+	Channel model.Channel
+	Code    codes.Code
 }
 
 // newForm fills the form for the channel and template the request names.
@@ -44,8 +52,11 @@ func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest)
 		p.Request = req
 	}
 	for _, ch := range []model.Channel{model.SMS, model.Email} {
-		if _, _, err := dir.CheckEligibility(a.Agent, ch, firstEntryPoint(&dir, ch)); err == nil || codes.Is(err, codes.NoEntryPoint) {
+		_, _, err := dir.CheckEligibility(a.Agent, ch, firstEntryPoint(&dir, ch))
+		if code, _, refused := codes.Of(err); err == nil || code == codes.NoEntryPoint {
 			p.Channels = append(p.Channels, ch)
+		} else if refused {
+			p.Unavailable = append(p.Unavailable, channelRefusal{ch, code})
 		}
 	}
 	p.Channel = model.Channel(r.FormValue("channel"))
