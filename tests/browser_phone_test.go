@@ -95,3 +95,20 @@ func (b *browser) requireFits(screen string) {
 		b.t.Errorf("%s on a 390 px phone: %s", screen, got)
 	}
 }
+
+// A Turkish agent reads a refusal in Turkish, its §5 code kept (Desk v2,
+// defect 3: the server's English message was shown).
+func TestBrowserTurkishRefusal(t *testing.T) {
+	c := env.Tenant(t)
+	b := startBrowser(t)
+	b.signIn(c.Tenant, "alice")
+	b.run("choose Türkçe", chromedp.Navigate(b.base+"/?lang=tr"))
+	b.openDialog("Yeni giden konuşma", "new-dialog")
+	b.run("a number without its country code", chromedp.SendKeys(chromedp.CSS("#to"), "4155550142"),
+		chromedp.SendKeys(chromedp.CSS("#new-message"), "Merhaba"), chromedp.Click(button("Yeni SMS")))
+	b.waitFor("the refusal", `!!document.querySelector("dialog:modal [role=alert]")`)
+	alert := b.text("dialog [role=alert]")
+	if !strings.HasPrefix(alert, "INVALID_ADDRESS: adres geçersiz") || strings.Contains(alert, " the ") || strings.Contains(alert, "number") {
+		t.Fatalf("the Turkish desk's refusal reads %q", alert)
+	}
+}

@@ -92,5 +92,14 @@ func init() {
 	}
 }
 
+// All lists the docs/rules.md §5 codes.
+func All() []Code {
+	out := make([]Code, 0, len(all))
+	for c := range all {
+		out = append(out, c)
+	}
+	return out
+}
+
 // Known reports whether c is one of the docs/rules.md §5 codes.
 func Known(c Code) bool { return all[c] }

@@ -51,7 +51,7 @@ func visible(st api.ConversationState, agent string, queues []string) bool {
 func (s *Server) load(w http.ResponseWriter, r *http.Request, a agentRequest) (conversationPage, bool) {
 	st, err := agentState(r.Context(), a)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return conversationPage{}, false
 	}
 	return s.loadFor(w, r, a, st)
@@ -72,7 +72,7 @@ func (s *Server) loadFor(w http.ResponseWriter, r *http.Request, a agentRequest,
 		dir, err = a.client.Directory(r.Context())
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return page, false
 	}
 	page.homePage, page.Conv = frameOf(a, st), conv
@@ -110,7 +110,7 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request, a agentReq
 	}
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	if page, ok := s.loadFor(w, r, a, seen.state); ok {
@@ -134,7 +134,7 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, a agentRequest)
 	}
 	body, err := a.client.Body(r.Context(), page.Conv.Messages[i])
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -147,7 +147,7 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, a agentRequest)
 // composer with the message as composed.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	if err := limitUpload(w, r); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	page, ok := s.load(w, r, a)
@@ -156,7 +156,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	}
 	msg, err := page.Compose.message(r)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	ctx := conversations.WithRequestID(r.Context(), r.PostFormValue("request"))
@@ -210,16 +210,16 @@ func (s *Server) outcome(w http.ResponseWriter, r *http.Request, err error, conv
 		http.Redirect(w, r, doneWith(r.URL.Path, conversation), http.StatusSeeOther)
 		return
 	}
-	code, msg, ok := codes.Of(err)
+	code, _, ok := codes.Of(err)
 	if !ok {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	next := uuid.NewString()
 	if code == codes.OutcomeUnknown {
 		next = r.PostFormValue("request")
 	}
-	refused(string(code)+": "+msg, next) // shown with 422
+	refused(refusal(lang(r), code), next) // shown with 422
 }
 
 // doneWith is where an operation that took effect leads: back to the tasks

@@ -177,13 +177,13 @@ func (s *Server) render(w http.ResponseWriter, name string, data any) {
 
 // fail answers an error: a refusal with its docs/rules.md §5 code, anything else as
 // unavailable (logged, not shown: it may name internals).
-func (s *Server) fail(w http.ResponseWriter, err error) {
-	if code, msg, ok := codes.Of(err); ok {
-		http.Error(w, string(code)+": "+msg, http.StatusUnprocessableEntity)
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if code, _, ok := codes.Of(err); ok {
+		http.Error(w, refusal(lang(r), code), http.StatusUnprocessableEntity)
 		return
 	}
 	s.Log.Warn("desktop request failed", zap.Error(err))
-	http.Error(w, "the service is unavailable, try again", http.StatusServiceUnavailable)
+	http.Error(w, text(lang(r), "unavailable"), http.StatusServiceUnavailable)
 }
 
 // agentState reads the signed-in agent's workflow state.

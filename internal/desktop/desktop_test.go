@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"outbound/internal/codes"
 )
 
 // Every string exists in every language.
@@ -18,6 +20,18 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 		for key := range cat {
 			if catalogs["en"][key] == "" {
 				t.Errorf("%s has %q, which English lacks", lang, key)
+			}
+		}
+	}
+}
+
+// Every §5 refusal reads in every language: a Turkish agent is never shown
+// the server's English message.
+func TestEveryRefusalIsInTheCatalog(t *testing.T) {
+	for lang, cat := range catalogs {
+		for _, code := range codes.All() {
+			if cat["refusal."+string(code)] == "" {
+				t.Errorf("%s lacks the refusal %s", lang, code)
 			}
 		}
 	}

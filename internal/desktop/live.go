@@ -191,7 +191,7 @@ func (s *Server) failOrNotFound(w http.ResponseWriter, r *http.Request, err erro
 		http.NotFound(w, r)
 		return
 	}
-	s.fail(w, err)
+	s.fail(w, r, err)
 }
 
 // Live pages a desktop process serves at most: per agent (tabs), and in all.

@@ -21,7 +21,7 @@ type signinChoice struct {
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	dirs, err := s.Client.Directories(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	var choices []signinChoice
@@ -40,7 +40,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	tenant, agent, _ := strings.Cut(r.PostFormValue("agent"), "/")
 	dirs, err := s.Client.Directories(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	d, ok := dirs[tenant]
@@ -98,7 +98,7 @@ func frameOf(a agentRequest, st api.AgentState) homePage {
 func (s *Server) show(w http.ResponseWriter, r *http.Request, a agentRequest, status int, name string, frame *homePage, page any) {
 	tasks, err := readTasks(r.Context(), a, frame.agent)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	frame.Tasks, frame.Back = tasks, r.URL.RequestURI()
@@ -113,7 +113,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	seen := &watch{a: a, changes: s.changes}
 	live, err := seen.fingerprint(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	page := frameOf(a, seen.state)
@@ -133,7 +133,7 @@ func (s *Server) setState(w http.ResponseWriter, r *http.Request, a agentRequest
 		return
 	}
 	if err := a.client.SetAgentState(r.Context(), a.Agent, state); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)

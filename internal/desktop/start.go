@@ -34,17 +34,17 @@ type channelRefusal struct {
 // newForm fills the form for the channel and template the request names.
 func (s *Server) newForm(w http.ResponseWriter, r *http.Request, a agentRequest) (newPage, bool) {
 	if err := limitUpload(w, r); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return newPage{}, false
 	}
 	st, err := agentState(r.Context(), a)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return newPage{}, false
 	}
 	dir, err := a.client.Directory(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return newPage{}, false
 	}
 	p := newPage{homePage: frameOf(a, st), To: r.FormValue("to"), From: r.FormValue("from"), Subject: r.FormValue("subject")}
@@ -98,7 +98,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, a agentRequest) {
 	}
 	first, err := p.Compose.message(r)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	ctx := conversations.WithRequestID(r.Context(), p.Request)

@@ -62,7 +62,7 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 	}
 	agents, err := a.client.Agents(r.Context(), "")
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return p, false
 	}
 	for _, ag := range agents {
@@ -72,7 +72,7 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 	}
 	dir, err := a.client.Directory(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return p, false
 	}
 	for _, q := range dir.Queues {
@@ -81,7 +81,7 @@ func (s *Server) transferForm(w http.ResponseWriter, r *http.Request, a agentReq
 		}
 		line, err := a.client.Waiting(r.Context(), a.Tenant, q.ID)
 		if err != nil {
-			s.fail(w, err)
+			s.fail(w, r, err)
 			return p, false
 		}
 		p.Queues = append(p.Queues, queueChoice{ID: q.ID, Name: q.Name, Waiting: len(line)})
