@@ -83,13 +83,13 @@ type Stack struct {
 const devAccountSID = "ACdev"
 
 // Start runs a stack until Close.
-func Start(ctx context.Context, o Options) (s *Stack, err error) {
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Log == nil {
 		o.Log = zap.NewNop()
 	}
-	s = &Stack{Key: o.IDKey, Outbox: filepath.Join(o.DataDir, "outbox")}
+	s := &Stack{Key: o.IDKey, Outbox: filepath.Join(o.DataDir, "outbox")}
 	defer func() {
-		if err != nil {
+		if err != nil { // s, not the nil the failing return names
 			s.Close()
 		}
 	}()
