@@ -50,16 +50,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.sessions.now()
 	s.sessions.write(w, session{Tenant: tenant, Agent: agent, Signed: now})
-	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
-}
-
-// localPath is path when it is an address on this desktop, else the task
-// list: a form field must not send the agent to another site.
-func localPath(path string) string {
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") {
-		return "/"
-	}
-	return path
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
@@ -137,4 +128,13 @@ func (s *Server) setState(w http.ResponseWriter, r *http.Request, a agentRequest
 		return
 	}
 	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// localPath is path when it is an address on this desktop, else the task
+// list: a form field must not send the agent to another site.
+func localPath(path string) string {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") {
+		return "/"
+	}
+	return path
 }
