@@ -71,3 +71,15 @@ func TestSessionTimeouts(t *testing.T) {
 		t.Fatal("past the absolute timeout, still signed in")
 	}
 }
+
+// Setting the state returns to the page it was set on, never to another site.
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/conversation?id=x": "/conversation?id=x", "/": "/", "": "/",
+		"//evil.example/": "/", `/\evil.example`: "/", "https://evil.example/": "/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
