@@ -11,8 +11,9 @@ document.addEventListener("change", (e) => {
 
 async function rerender(form, page) {
   const resp = await fetch(page + "?" + query(new FormData(form)), { credentials: "same-origin" });
-  const fresh = resp.ok && parse(await resp.text()).getElementById(form.getAttribute("id"));
-  if (!fresh) return;
+  const body = await resp.text();
+  const fresh = parse(body).getElementById(form.getAttribute("id"));
+  if (!fresh) return refuse(form, null, resp.ok ? "" : body);
   const dialog = form.closest("dialog");
   replaceKeepingFocus(dialog || form, dialog ? fresh.closest("dialog") : fresh);
 }
@@ -111,8 +112,8 @@ document.addEventListener("click", (e) => {
 // A form marked data-fetch is sent without leaving the page: when it took
 // effect the page goes where the server says; a refusal comes back in place
 // (its alert and the next request id), leaving alone everything the agent
-// typed or attached. Choosing another channel or template (a GET) re-renders
-// the form's dialog or the form itself.
+// typed or attached. A GET button (Reload) re-renders the form's dialog or
+// the form itself, as choosing another channel or template does.
 document.addEventListener("submit", async (e) => {
   const form = e.target;
   if (form.matches("[data-dialog]")) {
@@ -123,13 +124,12 @@ document.addEventListener("submit", async (e) => {
   e.preventDefault();
   const get = e.submitter && e.submitter.getAttribute("formmethod") === "get";
   const action = (e.submitter && e.submitter.getAttribute("formaction")) || form.getAttribute("action");
+  if (get) return rerender(form, action); // Reload, or Choose without script
   const data = new FormData(form, e.submitter);
   if (form.dataset.busy) return; // a double click sends once
   form.dataset.busy = "1";
   try {
-    const resp = get
-      ? await fetch(action + "?" + query(data), { credentials: "same-origin" })
-      : await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
+    const resp = await fetch(action, { method: "POST", body: data, credentials: "same-origin" });
     const body = await resp.text();
     if (resp.redirected && !samePage(resp.url)) return location.assign(resp.url);
     if (resp.redirected) { // back to this page: close the dialog, show the page as it is now, the form emptied
@@ -141,7 +141,6 @@ document.addEventListener("submit", async (e) => {
     }
     // getAttribute: a form with a field named "id" hides its own id property.
     const fresh = parse(body).getElementById(form.getAttribute("id"));
-    if (get && fresh) return replaceKeepingFocus(form.closest("dialog") ? form.closest("dialog") : form, fresh.closest("dialog") || fresh);
     refuse(form, fresh, resp.ok ? "" : body);
   } finally {
     delete form.dataset.busy;
